@@ -1,0 +1,29 @@
+# Two entry points a user needs: `make run` and `make test`. Each builds its own virtual
+# environment in .venv (pip from PyPI, no conda) the first time, and reuses it afterwards.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+CORES ?= 2
+
+.PHONY: run test lint report clean
+
+$(BIN)/tahsb: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	@touch $@
+
+## run: set up .venv and run the workflow on the configured cohort(s), writing results/
+run: $(BIN)/tahsb
+	$(BIN)/snakemake --cores $(CORES)
+
+## test: set up .venv, lint, and run the whole test suite
+test: $(BIN)/tahsb lint
+	$(BIN)/python -m pytest
+
+lint: $(BIN)/tahsb
+	$(BIN)/ruff check src tests workflow/scripts benchmarks
+	$(BIN)/snakemake --lint --cores 1
+
+clean:
+	rm -rf results .snakemake

@@ -1,0 +1,87 @@
+"""The validated, typed form of one cohort, and how it is stored between workflow rules.
+
+A `Cohort` is only ever built by `validation.validate_cohort`, so holding one means the three
+tables passed every check of the codebook. Typed columns:
+
+* yes/no fields -> pandas "boolean"; categorical fields -> pandas Categorical with the codebook's
+  valid codes (ordered where the codebook says so); integers -> "Int64"; numbers -> "Float64";
+  ids, labels and year-months -> "string".
+* A missing-value code leaves <NA> in the value column. Every field that allows missing codes
+  has a companion column "<field>__missing" (Categorical of that field's missing codes, e.g.
+  "-9", "-8"), <NA> where the value is present, so "not recorded" and "not applicable" stay apart.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from .codebook import TABLE_NAMES
+
+MISSING_SUFFIX = "__missing"
+METADATA_FILE = "cohort.json"
+
+
+def missing_column(field_name: str) -> str:
+    """Name of the companion column that holds the missing-value code of `field_name`."""
+    return field_name + MISSING_SUFFIX
+
+
+@dataclass(frozen=True)
+class Cohort:
+    cases: pd.DataFrame
+    case_file: pd.DataFrame
+    behaviours: pd.DataFrame
+    label: str
+    synthetic: bool
+    # table name -> {"file": file name (no directories), "sha256": hex digest, "rows": int}
+    sources: dict[str, dict] = field(default_factory=dict)
+    codebook_version: str = ""
+
+    def table(self, name: str) -> pd.DataFrame:
+        if name not in TABLE_NAMES:
+            raise KeyError(f"no table {name!r}; tables are {TABLE_NAMES}")
+        return getattr(self, name)
+
+    @property
+    def display_label(self) -> str:
+        """The cohort label as every output should show it: flagged when synthetic."""
+        return f"{self.label} (SYNTHETIC)" if self.synthetic else self.label
+
+    def metadata(self) -> dict:
+        return {
+            "cohort": self.label,
+            "synthetic": self.synthetic,
+            "codebook_version": self.codebook_version,
+            "sources": self.sources,
+            "rows": {name: int(len(self.table(name))) for name in TABLE_NAMES},
+        }
+
+
+def write_cohort(cohort: Cohort, directory: str | Path) -> None:
+    """Write the typed tables as Parquet plus a metadata file into `directory`."""
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    for name in TABLE_NAMES:
+        cohort.table(name).to_parquet(directory / f"{name}.parquet", index=False)
+    with open(directory / METADATA_FILE, "w", encoding="utf-8") as handle:
+        json.dump(cohort.metadata(), handle, indent=2, sort_keys=True)
+        handle.write("\n")
+
+
+def read_cohort(directory: str | Path) -> Cohort:
+    """Read a cohort written by `write_cohort` (types survive the Parquet round trip)."""
+    directory = Path(directory)
+    with open(directory / METADATA_FILE, encoding="utf-8") as handle:
+        meta = json.load(handle)
+    tables = {name: pd.read_parquet(directory / f"{name}.parquet") for name in TABLE_NAMES}
+    return Cohort(
+        **tables,
+        label=meta["cohort"],
+        synthetic=bool(meta["synthetic"]),
+        sources=meta.get("sources", {}),
+        codebook_version=meta.get("codebook_version", ""),
+    )
