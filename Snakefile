@@ -1,0 +1,21 @@
+# tahsb-analysis: the workflow's index. Logic lives in src/tahsb_analysis/; rules live in
+# workflow/rules/; paths live here and in the rules, never in the package.
+from snakemake.utils import min_version, validate
+
+min_version("9.0")
+
+
+configfile: "config/config.yaml"
+
+
+validate(config, "workflow/schemas/config.schema.yaml")
+
+
+include: "workflow/rules/common.smk"
+include: "workflow/rules/ingest.smk"
+
+
+rule all:
+    input:
+        all_outputs(),
+    default_target: True

@@ -1,0 +1,37 @@
+"""environment.yml (for conda users) lists the same dependencies as pyproject.toml."""
+
+import re
+import tomllib
+from pathlib import Path
+
+import yaml
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def _normalise(requirement: str) -> tuple[str, str]:
+    name, spec = re.match(r"^\s*([A-Za-z0-9_.\-]+)\s*(.*)$", requirement).groups()
+    return name.lower().replace("_", "-"), spec.replace(" ", "")
+
+
+def pyproject_requirements() -> set[tuple[str, str]]:
+    project = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    requirements = list(project["dependencies"])
+    for extra in project.get("optional-dependencies", {}).values():
+        requirements += extra
+    return {_normalise(r) for r in requirements}
+
+
+def environment_requirements() -> set[tuple[str, str]]:
+    env = yaml.safe_load((REPO / "environment.yml").read_text(encoding="utf-8"))
+    conda = [d for d in env["dependencies"] if isinstance(d, str)]
+    return {_normalise(d) for d in conda if not d.startswith(("python", "pip"))}
+
+
+def test_environment_yml_lists_the_same_dependencies_as_pyproject():
+    assert environment_requirements() == pyproject_requirements()
+
+
+def test_normalise_separates_name_and_version_spec():
+    assert _normalise("PyYAML >= 6.0") == ("pyyaml", ">=6.0")
+    assert _normalise("pyreadstat") == ("pyreadstat", "")
