@@ -15,6 +15,10 @@ include: "workflow/rules/common.smk"
 include: "workflow/rules/ingest.smk"
 
 
+wildcard_constraints:
+    cohort="|".join(COHORTS),
+
+
 rule all:
     input:
         all_outputs(),

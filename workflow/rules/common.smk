@@ -1,11 +1,7 @@
-# Helpers shared by the rule files: input functions and target lists. No analysis logic here.
+# Helpers shared by every rules file (input functions, target lists); no analysis logic.
 
 TABLES = ["cases", "case_file", "behaviours"]
 COHORTS = sorted(config["cohorts"])
-
-
-wildcard_constraints:
-    cohort="|".join(COHORTS),
 
 
 def cohort_input_files(wildcards):
