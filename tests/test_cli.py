@@ -38,8 +38,17 @@ def test_validate_on_bad_input_exits_1_names_the_problem_and_writes_nothing(tmp_
     cases.loc[2, "sex"] = "boy"  # row 4 of the file as the user sees it (header is row 1)
     cases.to_csv(data / "cases.csv", index=False)
     out = tmp_path / "out"
-    status = main(["validate", "--input-dir", str(data), "--output", str(out),
-                   "--problems-csv", str(tmp_path / "problems.csv")])
+    status = main(
+        [
+            "validate",
+            "--input-dir",
+            str(data),
+            "--output",
+            str(out),
+            "--problems-csv",
+            str(tmp_path / "problems.csv"),
+        ]
+    )
     assert status == EXIT_INVALID_INPUT
     err = capsys.readouterr().err
     assert "nothing was written" in err and "sex" in err
@@ -71,8 +80,12 @@ def test_console_script_reports_bad_input_without_a_traceback(tmp_path):
     data = _copy_synthetic(tmp_path / "in")
     (data / "behaviours.csv").write_text("case_id,behaviour_seq\n", encoding="utf-8")
     tahsb = Path(sys.executable).with_name("tahsb")
-    result = subprocess.run([str(tahsb), "validate", "--input-dir", str(data)],
-                            capture_output=True, text=True, check=False)
+    result = subprocess.run(
+        [str(tahsb), "validate", "--input-dir", str(data)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert result.returncode == EXIT_INVALID_INPUT
     assert "Traceback" not in result.stderr
     assert "behaviours.csv" in result.stderr

@@ -31,8 +31,17 @@ def test_codebook_has_the_three_tables(codebook):
 
 def test_cases_table_holds_the_fields_the_issue_requires(codebook):
     names = set(codebook.table("cases").field_names)
-    required = {"case_id", "cohort", "sex", "age_at_referral", "learning_disability",
-                "offline_hsb", "ta_hsb", "in_depth_sample", "assessment_month"}
+    required = {
+        "case_id",
+        "cohort",
+        "sex",
+        "age_at_referral",
+        "learning_disability",
+        "offline_hsb",
+        "ta_hsb",
+        "in_depth_sample",
+        "assessment_month",
+    }
     assert required <= names
     # No date of birth or day-level date: at most year and month of assessment.
     assert not any("birth" in n or "dob" in n for n in names)
@@ -41,12 +50,24 @@ def test_cases_table_holds_the_fields_the_issue_requires(codebook):
 
 def test_case_file_holds_every_background_and_response_variable(codebook):
     names = set(codebook.table("case_file").field_names)
-    assert {"age_first_hsb", "family_stability", "parent_relationship",
-            "mental_health_difficulties", "unresolved_trauma", "impulsivity",
-            "emotional_regulation_problems", "aggression_towards_self",
-            "aggression_towards_others", "porn_trigger_offline", "police_involvement",
-            "yos_involvement", "social_care_level", "school_exclusion_hsb",
-            "therapeutic_intervention", "cj_outcome"} <= names
+    assert {
+        "age_first_hsb",
+        "family_stability",
+        "parent_relationship",
+        "mental_health_difficulties",
+        "unresolved_trauma",
+        "impulsivity",
+        "emotional_regulation_problems",
+        "aggression_towards_self",
+        "aggression_towards_others",
+        "porn_trigger_offline",
+        "police_involvement",
+        "yos_involvement",
+        "social_care_level",
+        "school_exclusion_hsb",
+        "therapeutic_intervention",
+        "cj_outcome",
+    } <= names
     levels = codebook.table("case_file").field("social_care_level").valid_codes
     assert levels == ("none", "early_help", "section_17", "section_47")
 
@@ -54,8 +75,14 @@ def test_case_file_holds_every_background_and_response_variable(codebook):
 def test_behaviour_types_cover_the_study_and_the_guide(codebook):
     settings = codebook.behaviour_settings()
     # R1 and R2 of the study (seed 004) are all online types.
-    for code in ["iioc", "inappropriate_pornography", "online_sexual_harassment",
-                 "online_grooming", "sexual_texts", "exposing_to_pornography"]:
+    for code in [
+        "iioc",
+        "inappropriate_pornography",
+        "online_sexual_harassment",
+        "online_grooming",
+        "sexual_texts",
+        "exposing_to_pornography",
+    ]:
         assert settings[code] == "online"
     assert {"online", "offline"} == set(settings.values())
 

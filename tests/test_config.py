@@ -12,7 +12,9 @@ REPO = Path(__file__).resolve().parents[1]
 
 @pytest.fixture(scope="module")
 def schema():
-    return yaml.safe_load((REPO / "workflow/schemas/config.schema.yaml").read_text(encoding="utf-8"))
+    return yaml.safe_load(
+        (REPO / "workflow/schemas/config.schema.yaml").read_text(encoding="utf-8")
+    )
 
 
 @pytest.fixture(scope="module")

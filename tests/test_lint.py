@@ -20,15 +20,20 @@ def lint_titles(output: str) -> list[str]:
 
 
 def test_lint_titles_are_parsed_from_snakemake_text_output():
-    sample = ("Lints for rule x (line 4, f.smk):\n    * Mixed rules and functions in same snakefile.:\n"
-              "      body text\n")
+    sample = (
+        "Lints for rule x (line 4, f.smk):\n    * Mixed rules and functions in same snakefile.:\n"
+        "      body text\n"
+    )
     assert lint_titles(sample) == ["Mixed rules and functions in same snakefile."]
 
 
 def test_snakemake_lint_reports_only_the_accepted_lints():
     result = subprocess.run(
         [sys.executable, "-m", "snakemake", "--lint", "--cores", "1"],
-        cwd=REPO, capture_output=True, text=True, check=False,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     titles = set(lint_titles(result.stdout + result.stderr))
     assert titles <= ACCEPTED_LINTS, result.stdout + result.stderr

@@ -26,7 +26,10 @@ def _copy_project(target: Path) -> Path:
 def _snakemake(workdir: Path, *args: str) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "snakemake", "--cores", "1", *args],
-        cwd=workdir, capture_output=True, text=True, check=False,
+        cwd=workdir,
+        capture_output=True,
+        text=True,
+        check=False,
     )
 
 
@@ -60,7 +63,7 @@ def test_workflow_on_bad_input_fails_and_leaves_no_results(tmp_path):
     frame.to_csv(behaviours, index=False)
     result = _snakemake(workdir)
     assert result.returncode != 0
-    assert "behaviour_type" in result.stderr
+    assert "behaviour_type" in result.stdout + result.stderr
     assert not list((workdir / "results").rglob("*.parquet"))
 
 
@@ -70,4 +73,4 @@ def test_misspelt_config_key_stops_the_workflow_before_any_rule(tmp_path):
     config.write_text(config.read_text(encoding="utf-8") + "sed: 1\n", encoding="utf-8")
     result = _snakemake(workdir, "--dry-run")
     assert result.returncode != 0
-    assert "sed" in result.stderr
+    assert "sed" in result.stdout + result.stderr

@@ -28,7 +28,7 @@ def main(argv: list[str] | None = None) -> int:
 def _build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="tahsb",
-        description="Reproducible analysis of technology-assisted harmful sexual behaviour (TA-HSB).",
+        description="Reproducible analysis of technology-assisted harmful sexual behaviour.",
     )
     commands = parser.add_subparsers(dest="command", required=True)
 
@@ -62,7 +62,9 @@ def _build_parser() -> argparse.ArgumentParser:
         help="generate the SYNTHETIC calibrated cohort deterministically",
         description="Write cases.csv, case_file.csv and behaviours.csv of a synthetic cohort.",
     )
-    synthesize.add_argument("--seed", type=int, required=True, help="random seed (default cohort: 20170)")
+    synthesize.add_argument(
+        "--seed", type=int, required=True, help="random seed (default cohort: 20170)"
+    )
     synthesize.add_argument("--output", type=Path, required=True, help="folder to write into")
     synthesize.add_argument(
         "--parameters", type=Path, help="parameter YAML (default: the packaged, calibrated one)"

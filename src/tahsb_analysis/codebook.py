@@ -81,7 +81,11 @@ class Field:
         elif self.type == "integer":
             text = f"a whole number from {_fmt(self.minimum)} to {_fmt(self.maximum)}"
         elif self.type == "number":
-            places = "" if self.max_decimals is None else f" with at most {self.max_decimals} decimal place(s)"
+            places = (
+                ""
+                if self.max_decimals is None
+                else f" with at most {self.max_decimals} decimal place(s)"
+            )
             text = f"a number from {_fmt(self.minimum)} to {_fmt(self.maximum)}{places}"
         elif self.type == "yearmonth":
             text = "a year and month written YYYY-MM"
@@ -90,9 +94,11 @@ class Field:
         else:
             text = "text"
         if self.missing_codes:
-            text += ", or a missing-value code (" + "; ".join(
-                f"{code.value} = {code.label}" for code in self.missing_codes
-            ) + ")"
+            text += (
+                ", or a missing-value code ("
+                + "; ".join(f"{code.value} = {code.label}" for code in self.missing_codes)
+                + ")"
+            )
         return text
 
 
@@ -136,7 +142,9 @@ class Codebook:
         try:
             return self.tables[name]
         except KeyError:
-            raise KeyError(f"the codebook has no table {name!r}; it has {sorted(self.tables)}") from None
+            raise KeyError(
+                f"the codebook has no table {name!r}; it has {sorted(self.tables)}"
+            ) from None
 
     def behaviour_settings(self) -> dict[str, str]:
         """Map each behaviour type code to its setting (online or offline)."""
@@ -176,7 +184,9 @@ def _parse_codes(items) -> tuple[Code, ...]:
     codes = []
     for item in items or ():
         if isinstance(item, dict):
-            codes.append(Code(str(item["value"]), str(item.get("label", item["value"])), item.get("setting")))
+            codes.append(
+                Code(str(item["value"]), str(item.get("label", item["value"])), item.get("setting"))
+            )
         else:
             codes.append(Code(str(item), str(item)))
     return tuple(codes)
@@ -245,14 +255,20 @@ def _check_consistency(codebook: Codebook, path: Path) -> None:
             if fld.type not in _KNOWN_TYPES:
                 problems.append(f"{table.name}.{fld.name}: unknown type {fld.type!r}")
             if fld.is_boolean and not (fld.true_values and fld.false_values):
-                problems.append(f"{table.name}.{fld.name}: boolean needs trueValues and falseValues")
+                problems.append(
+                    f"{table.name}.{fld.name}: boolean needs trueValues and falseValues"
+                )
             overlap = set(fld.valid_codes) & set(fld.missing_values)
             if overlap:
-                problems.append(f"{table.name}.{fld.name}: codes {sorted(overlap)} are both valid and missing")
+                problems.append(
+                    f"{table.name}.{fld.name}: codes {sorted(overlap)} are both valid and missing"
+                )
     settings = codebook.behaviour_settings() if "behaviours" in codebook.tables else {}
     for code, setting in settings.items():
         if setting not in ("online", "offline"):
-            problems.append(f"behaviours.behaviour_type: code {code!r} needs setting online or offline")
+            problems.append(
+                f"behaviours.behaviour_type: code {code!r} needs setting online or offline"
+            )
     if problems:
         raise CodebookError(f"{path}: " + "; ".join(problems))
 
@@ -292,7 +308,8 @@ def render_markdown(codebook: Codebook) -> str:
         ]
         for fk in table.foreign_keys:
             lines.append(
-                f"Foreign key: `{', '.join(fk.fields)}` refers to `{fk.resource}.{', '.join(fk.reference_fields)}`."
+                f"Foreign key: `{', '.join(fk.fields)}` refers to "
+                f"`{fk.resource}.{', '.join(fk.reference_fields)}`."
             )
         lines += [
             "",
@@ -308,7 +325,10 @@ def render_markdown(codebook: Codebook) -> str:
                         _escape(fld.title + (f". {fld.description}" if fld.description else "")),
                         _type_text(fld),
                         _escape(_codes_text(fld)),
-                        _escape("; ".join(f"`{c.value}` {c.label}" for c in fld.missing_codes) or "none allowed"),
+                        _escape(
+                            "; ".join(f"`{c.value}` {c.label}" for c in fld.missing_codes)
+                            or "none allowed"
+                        ),
                         ", ".join(fld.findings) or "-",
                     ]
                 )
