@@ -90,7 +90,8 @@ class Field:
         elif self.type == "yearmonth":
             text = "a year and month written YYYY-MM"
         elif self.pattern:
-            text = f"text matching {self.pattern}"
+            words = self.description.rstrip(".") + "; " if self.description else ""
+            text = f"text: {words}pattern {self.pattern}"
         else:
             text = "text"
         if self.missing_codes:
@@ -137,6 +138,7 @@ class Codebook:
     version: str
     description: str
     tables: dict[str, Table] = field(default_factory=dict)
+    cross_table_rules: tuple[str, ...] = ()
 
     def table(self, name: str) -> Table:
         try:
@@ -173,6 +175,7 @@ def load_codebook(path: str | Path | None = None) -> Codebook:
             version=str(raw["version"]),
             description=raw.get("description", ""),
             tables=tables,
+            cross_table_rules=tuple(raw.get("x-cross-table-rules", ())),
         )
     except (KeyError, TypeError) as exc:
         raise CodebookError(f"{path}: malformed codebook ({exc!r})") from exc
@@ -296,6 +299,10 @@ def render_markdown(codebook: Codebook) -> str:
         "sheet) or SPSS `.sav` (declare -9 and -8 as user-missing values).",
         "",
     ]
+    if codebook.cross_table_rules:
+        lines += ["## Rules across tables", ""]
+        lines += [f"- {rule}" for rule in codebook.cross_table_rules]
+        lines.append("")
     for table in codebook.tables.values():
         lines += [
             f"## Table `{table.name}`: {table.title}",

@@ -1,0 +1,132 @@
+"""Refuse direct identifiers before anything else looks at an input table.
+
+Two screens: column names that look like identifiers (name, date of birth, postcode, ...), and
+values in any column that look like one (a UK postcode, a full date, an NHS number, an e-mail
+address, a UK phone number, free text). Problems name the file, the column and the rows, never
+the value. The screen errs towards refusing: a false alarm costs an edit, a leak cannot be undone.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from .validation import describe_rows, problems_frame
+
+if TYPE_CHECKING:
+    from .readers import RawTable
+
+COLUMN_NAME_PROBLEM = (
+    "column name looks like a direct identifier ({kind}); it must not be in the input"
+)
+COLUMN_NAME_EXPECTED = "only the codebook's coded columns: remove this column"
+VALUE_PROBLEM = "{values} in {rows} {verb} like {kind} (values are never shown)"
+VALUE_EXPECTED = (
+    "coded values only: no postcodes, full dates, NHS numbers, e-mail addresses, phone numbers "
+    "or free text"
+)
+
+# Column names: (kind, parts of the name squeezed together, whole words of the name).
+_NAME_RULES: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...] = (
+    ("a name", ("firstname", "lastname", "surname", "forename", "fullname", "givenname",
+                "familyname", "middlename", "maidenname", "nickname", "username", "childname",
+                "christianname", "preferredname", "knownas"),
+     ("name", "names", "initials")),
+    ("a date of birth", ("birth", "dateofbirth"), ("dob",)),
+    ("a postcode", ("postcode", "postalcode", "zipcode"), ("zip",)),
+    ("an address", ("address",), ("addr", "street")),
+    ("an NHS number", ("nhsnumber", "nhsno", "chinumber"), ("nhs",)),
+    ("an e-mail address", ("email",), ("mail",)),
+    ("a phone number", ("phone", "contactnumber"), ("mobile", "tel", "telno", "landline")),
+    ("a national insurance number", ("nationalinsurance", "ninumber"), ("nino",)),
+    ("a pupil or learner number", ("pupilnumber", "learnernumber"), ("upn", "uln")),
+    ("a passport or social security number", ("passport", "socialsecurity"), ("ssn",)),
+)
+
+_MONTH = (r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
+          r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)")
+# Written without look-around or \\s so that pandas can hand them to pyarrow's fast RE2 engine
+# instead of looping over the values in Python.
+_SPACE = r"[ \t]"
+_VALUE_PATTERNS: tuple[tuple[str, str], ...] = (
+    ("a UK postcode", rf"(?i)\b[a-z]{{1,2}}[0-9][a-z0-9]?{_SPACE}*[0-9][a-z]{{2}}\b"),
+    ("a full date",
+     r"(?i)(?:\b\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}\b"
+     r"|\b\d{4}[/.-]\d{1,2}[/.-]\d{1,2}\b"
+     rf"|\b\d{{1,2}}(?:st|nd|rd|th)?[ \t./-]+(?:of{_SPACE}+)?{_MONTH}\.?[ \t,./-]+\d{{2,4}}\b"
+     rf"|\b{_MONTH}\.?{_SPACE}+\d{{1,2}}(?:st|nd|rd|th)?,?{_SPACE}+\d{{2,4}}\b)"),
+    ("an NHS number", r"(?:^|[^\d])\d{3}[ -]?\d{3}[ -]?\d{4}(?:$|[^\d])"),
+    ("an e-mail address", r"[^ \t@]+@[^ \t@]+\.[A-Za-z]{2,}"),
+    ("a UK phone number",
+     rf"(?:^|[^\d])(?:\+44{_SPACE}?(?:\(0\){_SPACE}?)?|0044{_SPACE}?|\(?0)"
+     r"(?:\d[ \t)-]{0,2}){8,9}\d(?:$|[^\d])"),
+)
+FREE_TEXT_KIND = "free text"
+FREE_TEXT_MAX_CHARACTERS = 40
+FREE_TEXT_MAX_WORDS = 5
+
+
+def identifier_kind_of_column(name: str) -> str | None:
+    """What kind of direct identifier a column name suggests ("a postcode", ...), or None."""
+    spaced = re.sub(r"([a-z0-9])([A-Z])", r"\1 \2", str(name)).lower()
+    words = [word for word in re.split(r"[^a-z0-9]+", spaced) if word]
+    squeezed = "".join(words)
+    for kind, parts, whole_words in _NAME_RULES:
+        if any(part in squeezed for part in parts) or any(w in words for w in whole_words):
+            return kind
+    return None
+
+
+def identifier_kinds_of_values(values: pd.Series) -> dict[str, np.ndarray]:
+    """For each kind of identifier, which of `values` look like one (boolean arrays)."""
+    text = values.astype(str).fillna("")
+    kinds = {kind: text.str.contains(pattern, regex=True).to_numpy(dtype=bool)
+             for kind, pattern in _VALUE_PATTERNS}
+    words = text.str.count(r"[^ \t\r\n]+")
+    kinds[FREE_TEXT_KIND] = ((text.str.len() > FREE_TEXT_MAX_CHARACTERS)
+                             | (words > FREE_TEXT_MAX_WORDS)).to_numpy(dtype=bool)
+    return kinds
+
+
+def screen_identifiers(raw: RawTable) -> pd.DataFrame:
+    """Problems for identifier-like column names and values in `raw` (a problem table)."""
+    records = []
+    rows = np.asarray(raw.row_numbers, dtype=np.int64)
+    screened = []  # (column name, codes of its rows, offset of its distinct values)
+    distinct_values = []
+    offset = 0
+    for position, name in enumerate(raw.frame.columns):
+        name = str(name)
+        kind = identifier_kind_of_column(name)
+        if kind is not None:
+            records.append({"file": raw.source, "row": None, "column": name,
+                            "problem": COLUMN_NAME_PROBLEM.format(kind=kind),
+                            "expected": COLUMN_NAME_EXPECTED})
+            continue  # the whole column is refused; its values need no second message
+        # Coded columns hold few distinct values: each is tested once, for all columns at once.
+        codes, uniques = pd.factorize(raw.frame.iloc[:, position].to_numpy(dtype=object))
+        screened.append((name, codes, offset))
+        distinct_values.append(np.asarray(uniques, dtype=object))
+        offset += len(uniques)
+    if offset == 0:
+        return problems_frame(records)
+    kinds = identifier_kinds_of_values(pd.Series(np.concatenate(distinct_values), dtype=str))
+    for (name, codes, start), uniques in zip(screened, distinct_values, strict=True):
+        for kind, hit in kinds.items():
+            distinct_hit = hit[start:start + len(uniques)]
+            if not distinct_hit.any():
+                continue
+            flagged = (codes >= 0) & distinct_hit[np.maximum(codes, 0)]
+            flagged_rows = rows[flagged]
+            several = len(flagged_rows) > 1
+            records.append({
+                "file": raw.source, "row": int(flagged_rows[0]), "column": name,
+                "problem": VALUE_PROBLEM.format(values="values" if several else "value",
+                                                rows=describe_rows(flagged_rows),
+                                                verb="look" if several else "looks", kind=kind),
+                "expected": VALUE_EXPECTED,
+            })
+    return problems_frame(records)

@@ -1,0 +1,96 @@
+"""A small valid cohort, written as CSV, and helpers to break it one cell at a time.
+
+Three children are in the in-depth sample: C001 (online and offline HSB), C002 (online only)
+and C003 (offline only); C004-C006 are in the prevalence cohort only. Every code follows the
+codebook, so the cohort has no problems by construction.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from tahsb_analysis.codebook import TABLE_NAMES, load_codebook
+from tahsb_analysis.readers import read_table_as_text
+from tahsb_analysis.validation import find_problems
+
+CASES = """\
+case_id,cohort,data_origin,assessment_month,sex,age_at_referral,learning_disability,offline_hsb,ta_hsb,in_depth_sample
+C001,ttp-2015,synthetic,2015-01,male,14,no,yes,yes,yes
+C002,ttp-2015,synthetic,2015-02,male,15,-9,no,yes,yes
+C003,ttp-2015,synthetic,2015-03,male,12,yes,yes,no,yes
+C004,ttp-2015,synthetic,-9,female,13,no,yes,no,no
+C005,ttp-2015,synthetic,2015-05,other,-9,no,yes,yes,no
+C006,ttp-2015,synthetic,2015-06,-9,16,no,no,yes,no
+"""
+
+CASE_FILE = """\
+case_id,age_first_hsb,looked_after,family_stability,parent_relationship,mental_health_difficulties,unresolved_trauma,impulsivity,emotional_regulation_problems,aggression_towards_self,aggression_towards_others,porn_trigger_offline,police_involvement,yos_involvement,social_care_level,school_exclusion_hsb,therapeutic_intervention,cj_outcome
+C001,10.5,no,unstable,poor,yes,yes,yes,yes,no,yes,yes,yes,no,section_47,-8,yes,no_further_action
+C002,14.5,no,stable,good,no,no,no,no,no,no,-8,yes,yes,none,no,no,court_order
+C003,9,yes,some_instability,-9,yes,-9,yes,yes,yes,no,no,no,no,-9,yes,yes,none
+"""
+
+BEHAVIOURS = """\
+case_id,behaviour_seq,behaviour_type,setting,age_at_onset,aimed_at_other
+C001,1,offline_contact,offline,10.5,yes
+C001,2,iioc,online,13,yes
+C001,3,inappropriate_pornography,online,12.5,no
+C002,1,sexual_texts,online,14.5,yes
+C002,2,iioc,online,15.5,-9
+C003,1,offline_non_contact,offline,9,yes
+C003,2,offline_contact,offline,-9,yes
+"""
+
+VALID_CSV = {"cases": CASES, "case_file": CASE_FILE, "behaviours": BEHAVIOURS}
+_CODEBOOK = load_codebook()
+
+
+def _frame(text: str) -> pd.DataFrame:
+    lines = text.strip().splitlines()
+    header = lines[0].split(",")
+    return pd.DataFrame([line.split(",") for line in lines[1:]], columns=header, dtype=str)
+
+
+def valid_frames() -> dict[str, pd.DataFrame]:
+    """The valid cohort as text frames (every cell a str), one per table."""
+    return {name: _frame(text) for name, text in VALID_CSV.items()}
+
+
+def with_cell(frames: dict[str, pd.DataFrame], table: str, row: int, column: str,
+              value: str) -> dict[str, pd.DataFrame]:
+    """A copy of `frames` with one cell changed; `row` as the user sees it (2 = first data row)."""
+    changed = {name: frame.copy() for name, frame in frames.items()}
+    changed[table].loc[row - 2, column] = value
+    return changed
+
+
+def write_csv_tables(directory: Path, frames: dict[str, pd.DataFrame],
+                     suffix: str = "") -> dict[str, Path]:
+    """Write each frame as `<table><suffix>.csv` into `directory`; return the paths by table."""
+    directory.mkdir(parents=True, exist_ok=True)
+    paths = {}
+    for name in TABLE_NAMES:
+        path = directory / f"{name}{suffix}.csv"
+        frames[name].to_csv(path, index=False)
+        paths[name] = path
+    return paths
+
+
+def problems_in(directory: Path, frames: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """Write `frames` as CSV, read them back as text and return every problem found."""
+    paths = write_csv_tables(directory, frames)
+    raw = {name: read_table_as_text(path) for name, path in paths.items()}
+    return find_problems(raw, _CODEBOOK)
+
+
+@pytest.fixture
+def frames() -> dict[str, pd.DataFrame]:
+    return valid_frames()
+
+
+@pytest.fixture(scope="session")
+def codebook():
+    return _CODEBOOK
