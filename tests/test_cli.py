@@ -66,7 +66,7 @@ def test_validate_without_files_is_a_usage_error(capsys):
 
 def test_synthesize_reproduces_the_committed_cohort_byte_for_byte(tmp_path):
     assert main(["synthesize", "--seed", "20170", "--output", str(tmp_path)]) == 0
-    for name in FILES:
+    for name in [*FILES, "PARAMETERS.md"]:
         assert (tmp_path / name).read_bytes() == (SYNTHETIC / name).read_bytes(), name
 
 

@@ -17,6 +17,7 @@ from .codebook import TABLE_NAMES, load_codebook, render_markdown
 
 EXIT_INVALID_INPUT = 1
 EXIT_USAGE = 2
+PARAMETERS_PAGE = "PARAMETERS.md"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -60,7 +61,10 @@ def _build_parser() -> argparse.ArgumentParser:
     synthesize = commands.add_parser(
         "synthesize",
         help="generate the SYNTHETIC calibrated cohort deterministically",
-        description="Write cases.csv, case_file.csv and behaviours.csv of a synthetic cohort.",
+        description=(
+            "Write cases.csv, case_file.csv and behaviours.csv of a synthetic cohort, and "
+            "PARAMETERS.md listing every parameter and whether it is published or assumed."
+        ),
     )
     synthesize.add_argument(
         "--seed", type=int, required=True, help="random seed (default cohort: 20170)"
@@ -124,11 +128,20 @@ def _validate(args) -> int:
 
 
 def _synthesize(args) -> int:
-    from .synthetic import generate_cohort, load_parameters, write_cohort_csv
+    from .synthetic import (
+        generate_cohort,
+        load_parameters,
+        render_parameters_markdown,
+        write_cohort_csv,
+    )
 
     parameters = load_parameters(args.parameters)
     tables = generate_cohort(parameters, seed=args.seed)
     write_cohort_csv(tables, args.output)
+    # The parameter table travels with the data so nobody mistakes an assumption for a finding.
+    (args.output / PARAMETERS_PAGE).write_text(
+        render_parameters_markdown(parameters), encoding="utf-8"
+    )
     print(
         f"SYNTHETIC cohort (seed {args.seed}) written to {args.output}: "
         + ", ".join(f"{name} {len(frame)} rows" for name, frame in tables.items())

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from .validation import describe_rows, problems_frame
+from .problems import describe_rows, problems_frame
 
 if TYPE_CHECKING:
     from .readers import RawTable
