@@ -94,3 +94,10 @@ def frames() -> dict[str, pd.DataFrame]:
 @pytest.fixture(scope="session")
 def codebook():
     return _CODEBOOK
+
+
+def build_cohort(directory: Path, frames: dict[str, pd.DataFrame]):
+    """Write `frames` as CSV into `directory` and validate them into a typed Cohort."""
+    from tahsb_analysis.validation import validate_cohort
+
+    return validate_cohort(write_csv_tables(directory, frames), _CODEBOOK)

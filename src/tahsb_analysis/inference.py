@@ -69,7 +69,7 @@ class TestResult:
     """One test of association, ready to become a results row."""
 
     statistic: str  # "chi2", "fisher_exact", or "not_tested"
-    estimate: float  # the test statistic (chi-squared value, or the 2x2 odds ratio)
+    estimate: float  # chi-squared value, 2x2 odds ratio, or NaN (r x c exact test)
     p_value: float
     method: str
     warning: str | None
@@ -122,8 +122,12 @@ def association_test(
         )
     monte_carlo = stats.MonteCarloMethod(n_resamples=resamples, rng=np.random.default_rng(seed))
     result = stats.fisher_exact(integer_counts, method=monte_carlo)
+    # SciPy's statistic here is the probability of the observed table, which no reader
+    # needs; the row keeps only the p-value and names the test.
+    # SciPy 1.17 returns the p-value as a 1-element array for some small tables.
+    p_value = float(np.ravel(result.pvalue)[0])
     return TestResult(
-        "fisher_exact", float(result.statistic), float(result.pvalue),
+        "fisher_exact", np.nan, p_value,
         f"Fisher-Freeman-Halton exact test, Monte Carlo p-value ({resamples} tables, seed {seed})",
         f"exact test used: {reason}", total,
     )

@@ -1,0 +1,226 @@
+"""Prevalence of TA-HSB in a service cohort (findings P1 and P2), on the cases table.
+
+Shares of children with any TA-HSB, TA-HSB only, dual and offline-only HSB, over the whole
+cohort and by sex, age band and learning disability, each with a confidence interval, and a
+named test of difference across the levels of each breakdown. Returns rows of the results table.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from .codebook import load_codebook
+from .cohort import Cohort, missing_column
+from .groups import HSB_GROUPS, hsb_group
+from .inference import (
+    DEFAULT_MONTE_CARLO_RESAMPLES,
+    association_test,
+    ci_method_label,
+    proportion_ci,
+)
+from .results import make_results
+
+ANALYSIS = "prevalence"
+ANY_TA_HSB = "any_ta_hsb"
+# Reported levels, in order: any TA-HSB first (P1), then the mutually exclusive groups.
+PREVALENCE_LEVELS = (ANY_TA_HSB, *HSB_GROUPS)
+FINDINGS = {ANY_TA_HSB: "P1", "ta_only": "P2"}
+BREAKDOWNS = ("sex", "age_band", "learning_disability")
+DEFAULT_AGE_BAND_STARTS = (5, 12, 15)
+MISSING_METHOD = "count of children whose value is missing"
+EMPTY_WARNING = "empty denominator: no children in this population"
+
+
+def age_bands(ages: pd.Series, starts: Sequence[int], oldest: int = 18) -> pd.Series:
+    """Whole-year ages as ordered bands: starts (5, 12, 15) give "5-11", "12-14", "15-18".
+
+    Ages below the first start are <NA> (they cannot occur in valid data, whose minimum age
+    is the codebook's; a configuration starting later than that is refused by the caller).
+    """
+    starts = sorted(int(s) for s in starts)
+    if len(set(starts)) != len(starts) or not starts or starts[-1] > oldest:
+        raise ValueError(f"age band starts must be distinct whole years up to {oldest}: {starts}")
+    ends = [s - 1 for s in starts[1:]] + [oldest]
+    labels = [f"{s}-{e}" if s != e else f"{s}" for s, e in zip(starts, ends, strict=True)]
+    edges = [*starts, oldest + 1]
+    values = pd.to_numeric(ages, errors="coerce").astype("float64")
+    banded = pd.cut(values, bins=edges, right=False, labels=labels)
+    return pd.Series(banded, index=ages.index, name="age_band")
+
+
+def prevalence(
+    cohort: Cohort,
+    *,
+    age_band_starts: Sequence[int] = DEFAULT_AGE_BAND_STARTS,
+    ci_method: str = "wilson",
+    confidence: float = 0.95,
+    exact_test_seed: int = 0,
+    exact_test_resamples: int = DEFAULT_MONTE_CARLO_RESAMPLES,
+) -> pd.DataFrame:
+    """All prevalence rows for one cohort: overall and by each breakdown.
+
+    Parameters
+    ----------
+    cohort : Cohort
+        A validated cohort; only its cases table is used.
+    age_band_starts : sequence of int
+        First whole year of each age band at referral.
+    ci_method : {"wilson", "clopper-pearson"}
+    confidence : float
+    exact_test_seed, exact_test_resamples : int
+        Monte Carlo settings of the r x c exact test, used only when a chi-squared test's
+        expected counts are too small (see `inference.association_test`).
+    """
+    cases = cohort.cases
+    _check_age_bands(age_band_starts)
+    frame = pd.DataFrame(
+        {
+            "hsb_group": hsb_group(cases),
+            "sex": cases["sex"],
+            "age_band": age_bands(cases["age_at_referral"], age_band_starts),
+            "learning_disability": _yes_no(cases["learning_disability"]),
+        }
+    )
+    reasons = _missing_reasons(cases)
+    test_settings = {"seed": exact_test_seed, "resamples": exact_test_resamples}
+    rows = _overall_rows(frame, reasons, ci_method, confidence)
+    for breakdown in BREAKDOWNS:
+        rows += _breakdown_rows(frame, reasons, breakdown, ci_method, confidence, test_settings)
+    return make_results(rows, cohort=cohort.label, synthetic=cohort.synthetic, analysis=ANALYSIS)
+
+
+def _overall_rows(frame, reasons, ci_method, confidence) -> list[dict]:
+    rows = _group_share_rows(frame["hsb_group"], ci_method, confidence)
+    rows += _missing_rows(frame["hsb_group"].isna(), reasons["hsb_group"], "hsb_group")
+    return [{**row, "output": "prevalence_overall"} for row in rows]
+
+
+def _breakdown_rows(frame, reasons, breakdown, ci_method, confidence, test_settings):
+    known = frame["hsb_group"].notna() & frame[breakdown].notna()
+    rows = []
+    for level in frame[breakdown].cat.categories:
+        in_level = known & (frame[breakdown] == level)
+        for row in _group_share_rows(frame["hsb_group"][in_level], ci_method, confidence):
+            rows.append({**row, "group_variable": breakdown, "group": str(level)})
+    rows += _missing_rows(frame[breakdown].isna(), reasons[breakdown], breakdown)
+    rows += _missing_rows(
+        frame["hsb_group"].isna() & frame[breakdown].notna(), reasons["hsb_group"], "hsb_group"
+    )
+    groups = frame.loc[known, "hsb_group"]
+    levels = frame.loc[known, breakdown]
+    composition = pd.crosstab(groups, levels, dropna=False)
+    any_ta = pd.crosstab(groups.isin(["ta_only", "dual"]), levels, dropna=False)
+    for variable, table in (("hsb_group", composition), (ANY_TA_HSB, any_ta)):
+        rows.append(_test_row(variable, breakdown, table, test_settings))
+    return [{**row, "output": f"prevalence_by_{breakdown}"} for row in rows]
+
+
+def _group_share_rows(groups: pd.Series, ci_method, confidence) -> list[dict]:
+    """Proportion rows for every prevalence level among children whose group is known."""
+    known = groups.dropna()
+    counts = known.value_counts().reindex(list(HSB_GROUPS), fill_value=0)
+    numerators = {ANY_TA_HSB: int(counts["ta_only"] + counts["dual"]), **counts.astype(int)}
+    denominator = int(len(known))
+    n = np.array([numerators[level] for level in PREVALENCE_LEVELS])
+    low, high = proportion_ci(n, np.full(n.shape, denominator), ci_method, confidence)
+    rows = []
+    for i, level in enumerate(PREVALENCE_LEVELS):
+        rows.append(
+            {
+                "variable": "hsb_group",
+                "level": level,
+                "statistic": "proportion",
+                "estimate": n[i] / denominator if denominator else np.nan,
+                "ci_low": low[i],
+                "ci_high": high[i],
+                "n": int(n[i]),
+                "denominator": denominator,
+                "unit": "children",
+                "method": ci_method_label(ci_method, confidence),
+                "finding": FINDINGS.get(level),
+                "warning": None if denominator else EMPTY_WARNING,
+            }
+        )
+    return rows
+
+
+def _missing_rows(is_missing: pd.Series, reasons: pd.Series, variable: str) -> list[dict]:
+    """One count row per missing-value reason among `is_missing` children."""
+    rows = []
+    for reason, count in reasons[is_missing].value_counts(sort=False).items():
+        if count:
+            rows.append(
+                {
+                    "variable": variable,
+                    "level": f"missing: {reason}",
+                    "statistic": "count",
+                    "estimate": float(count),
+                    "n": int(count),
+                    "denominator": int(len(is_missing)),
+                    "unit": "children",
+                    "method": MISSING_METHOD,
+                }
+            )
+    return rows
+
+
+def _test_row(variable: str, breakdown: str, table: pd.DataFrame, settings: dict) -> dict:
+    result = association_test(table.to_numpy(), **settings)
+    return {
+        "variable": variable,
+        "group_variable": breakdown,
+        "statistic": result.statistic,
+        "estimate": result.estimate,
+        "n": result.n,
+        "denominator": result.n,
+        "unit": "children",
+        "method": result.method,
+        "p_value": result.p_value,
+        "warning": result.warning,
+    }
+
+
+def _missing_reasons(cases: pd.DataFrame) -> dict[str, pd.Series]:
+    """Why each child's value is missing, as the codebook's short label ("not recorded")."""
+    table = load_codebook().table("cases")
+
+    def reason(field_name: str) -> pd.Series:
+        labels = {c.value: _short_label(c.label) for c in table.field(field_name).missing_codes}
+        codes = cases[missing_column(field_name)].astype("string")
+        return codes.map(labels).astype("string").fillna("not recorded")
+
+    ta, offline = reason("ta_hsb"), reason("offline_hsb")
+    group_reason = ta.where(cases["ta_hsb"].isna(), offline)
+    return {
+        "hsb_group": group_reason,
+        "sex": reason("sex"),
+        "age_band": reason("age_at_referral"),
+        "learning_disability": reason("learning_disability"),
+    }
+
+
+def _short_label(label: str) -> str:
+    # "not recorded in the case file" -> "not recorded"; "not applicable to this child" -> ...
+    for short in ("not recorded", "not applicable"):
+        if label.startswith(short):
+            return short
+    return label
+
+
+def _yes_no(values: pd.Series) -> pd.Series:
+    mapped = values.astype("boolean").map({True: "yes", False: "no"})
+    return pd.Series(
+        pd.Categorical(mapped, categories=["yes", "no"]), index=values.index, name=values.name
+    )
+
+
+def _check_age_bands(starts: Sequence[int]) -> None:
+    youngest = load_codebook().table("cases").field("age_at_referral").minimum
+    if min(starts) > youngest:
+        raise ValueError(
+            f"age bands must start at or below the youngest possible age at referral "
+            f"({youngest:g}); the first band starts at {min(starts)}"
+        )
