@@ -13,10 +13,12 @@ validate(config, "workflow/schemas/config.schema.yaml")
 
 include: "workflow/rules/common.smk"
 include: "workflow/rules/ingest.smk"
+include: "workflow/rules/analysis.smk"
 
 
 wildcard_constraints:
     cohort="|".join(COHORTS),
+    analysis="|".join(ANALYSES),
 
 
 rule all:

@@ -141,3 +141,9 @@ def validate_results(frame: pd.DataFrame) -> None:
                 problems.append("ci_low exceeds ci_high")
     if problems:
         raise ResultsSchemaError("; ".join(problems))
+
+
+def write_results_csv(results: pd.DataFrame, path) -> None:
+    """The results table as CSV: unrounded numbers, UTF-8, "\\n" line endings (deterministic)."""
+    validate_results(results)
+    results.to_csv(path, index=False, lineterminator="\n")

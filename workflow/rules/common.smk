@@ -2,6 +2,11 @@
 
 TABLES = ["cases", "case_file", "behaviours"]
 COHORTS = sorted(config["cohorts"])
+# Must list the keys of tahsb_analysis.analyses.ANALYSES (tests/test_workflow_lists.py checks);
+# kept literal so that planning the workflow does not import the scientific stack.
+ANALYSES = ["prevalence", "ta_hsb_range"]
+# Config sections the analyses read; passed as params so that changing them reruns the analyses.
+ANALYSIS_CONFIG_KEYS = ["ci_method", "confidence_level", "age_band_starts", "exact_test"]
 
 
 def cohort_input_files(wildcards):
@@ -9,6 +14,18 @@ def cohort_input_files(wildcards):
     return {table: config["cohorts"][wildcards.cohort][table] for table in TABLES}
 
 
+def analysis_config(wildcards):
+    """The config sections an analysis reads."""
+    return {key: config[key] for key in ANALYSIS_CONFIG_KEYS}
+
+
+def analysis_parts(wildcards):
+    """The per-analysis results of one cohort, to be stacked into its results table."""
+    return expand(
+        rules.run_analysis.output.results, cohort=wildcards.cohort, analysis=ANALYSES
+    )
+
+
 def all_outputs():
     """Every final output of the workflow, for rule all."""
-    return expand(rules.validate_cohort.output.metadata, cohort=COHORTS)
+    return expand(rules.results_table.output.csv, cohort=COHORTS)

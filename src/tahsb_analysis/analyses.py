@@ -1,0 +1,40 @@
+"""The registry of analyses the workflow runs, and how config.yaml settings reach them.
+
+Each analysis is a pure function `f(cohort, **settings) -> results table`. The workflow runs
+every registered analysis per cohort through one adapter, so adding an analysis means adding
+it here (and its outputs to the rendering lists), not writing another script.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+
+import pandas as pd
+
+from .behaviour_range import ta_hsb_range
+from .cohort import Cohort
+from .prevalence import prevalence
+
+ANALYSES: dict[str, Callable[..., pd.DataFrame]] = {
+    "prevalence": prevalence,
+    "ta_hsb_range": ta_hsb_range,
+}
+
+
+def analysis_settings(name: str, config: Mapping) -> dict:
+    """Keyword arguments of analysis `name`, taken from the (validated) workflow config."""
+    if name not in ANALYSES:
+        raise KeyError(f"unknown analysis {name!r}; known: {sorted(ANALYSES)}")
+    common = {"ci_method": config["ci_method"], "confidence": config["confidence_level"]}
+    if name == "prevalence":
+        return {
+            **common,
+            "age_band_starts": tuple(config["age_band_starts"]),
+            "exact_test_seed": config["exact_test"]["seed"],
+            "exact_test_resamples": config["exact_test"]["resamples"],
+        }
+    return common
+
+
+def run_analysis(name: str, cohort: Cohort, settings: Mapping) -> pd.DataFrame:
+    return ANALYSES[name](cohort, **settings)

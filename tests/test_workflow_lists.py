@@ -1,0 +1,33 @@
+"""The workflow's literal lists agree with the package's registries.
+
+common.smk keeps these lists literal so that planning the workflow does not import pandas,
+SciPy and statsmodels; these tests stop the two from drifting apart.
+"""
+
+import ast
+import re
+from pathlib import Path
+
+import yaml
+
+from tahsb_analysis.analyses import ANALYSES, analysis_settings
+
+REPO = Path(__file__).resolve().parents[1]
+COMMON = (REPO / "workflow" / "rules" / "common.smk").read_text(encoding="utf-8")
+
+
+def literal_list(name: str) -> list:
+    match = re.search(rf"^{name} = (\[.*?\])$", COMMON, flags=re.MULTILINE | re.DOTALL)
+    assert match, f"{name} not found in common.smk"
+    return ast.literal_eval(match.group(1))
+
+
+def test_workflow_runs_every_registered_analysis():
+    assert literal_list("ANALYSES") == list(ANALYSES)
+
+
+def test_every_analysis_gets_its_settings_from_the_config_keys_the_workflow_passes():
+    config = yaml.safe_load((REPO / "config" / "config.yaml").read_text(encoding="utf-8"))
+    passed = {key: config[key] for key in literal_list("ANALYSIS_CONFIG_KEYS")}
+    for name in ANALYSES:
+        analysis_settings(name, passed)  # raises KeyError if a needed key is not passed
