@@ -49,6 +49,44 @@ def test_workflow_runs_end_to_end_on_the_synthetic_cohort(finished_run):
     assert len(cases) == meta["rows"]["cases"] == 275
 
 
+COHORT_RESULTS = Path("results") / "synthetic-ttp-2015"
+TABLES = ["prevalence_overall", "prevalence_by_sex", "ta_hsb_types", "dual_subgroups"]
+FIGURES = ["prevalence", "ta_hsb_types", "forms_per_child"]
+
+
+def test_workflow_writes_the_results_table_tables_and_figures(finished_run):
+    results = pd.read_csv(finished_run / COHORT_RESULTS / "results_table.csv")
+    assert {"prevalence", "ta_hsb_range"} <= set(results["analysis"])
+    for table in TABLES:
+        for suffix in ("csv", "md", "html"):
+            assert (finished_run / COHORT_RESULTS / "tables" / f"{table}.{suffix}").is_file()
+        markdown = (finished_run / COHORT_RESULTS / "tables" / f"{table}.md").read_text()
+        assert markdown.startswith("**SYNTHETIC DATA")
+    for figure in FIGURES:
+        for suffix in ("png", "svg", "pdf", "alt.txt"):
+            assert (finished_run / COHORT_RESULTS / "figures" / f"{figure}.{suffix}").is_file()
+
+
+def test_two_fresh_runs_give_byte_identical_tables_and_figures(finished_run, tmp_path):
+    second = _copy_project(tmp_path)
+    assert _snakemake(second).returncode == 0
+    produced = sorted(
+        p.relative_to(finished_run)
+        for p in (finished_run / COHORT_RESULTS).rglob("*")
+        if p.is_file() and p.parent.name in {"tables", "figures"}
+    )
+    assert len(produced) > 20
+    for relative in produced:
+        assert (finished_run / relative).read_bytes() == (second / relative).read_bytes(), relative
+
+
+def test_snakemake_report_builds_from_the_run(finished_run):
+    result = _snakemake(finished_run, "--report", "report.html")
+    assert result.returncode == 0, result.stderr[-2000:]
+    page = (finished_run / "report.html").read_text(encoding="utf-8", errors="replace")
+    assert "prevalence" in page
+
+
 def test_second_run_has_nothing_to_do(finished_run):
     result = _snakemake(finished_run, "--dry-run")
     assert result.returncode == 0

@@ -31,3 +31,31 @@ def test_every_analysis_gets_its_settings_from_the_config_keys_the_workflow_pass
     passed = {key: config[key] for key in literal_list("ANALYSIS_CONFIG_KEYS")}
     for name in ANALYSES:
         analysis_settings(name, passed)  # raises KeyError if a needed key is not passed
+
+
+def test_workflow_draws_every_registered_figure():
+    from tahsb_analysis.figures import FIGURES
+
+    assert literal_list("FIGURES") == list(FIGURES)
+
+
+def test_every_rendered_table_and_figure_has_a_report_caption():
+    report = REPO / "workflow" / "report"
+    for table in literal_list("TABLE_OUTPUTS"):
+        assert (report / f"table_{table}.rst").is_file(), table
+    for figure in literal_list("FIGURES"):
+        assert (report / f"figure_{figure}.rst").is_file(), figure
+
+
+def test_every_rendered_table_is_an_output_the_analyses_produce(tmp_path):
+    from conftest import build_cohort, valid_frames
+
+    from tahsb_analysis.analyses import ANALYSES, analysis_settings
+
+    config = yaml.safe_load((REPO / "config" / "config.yaml").read_text(encoding="utf-8"))
+    config["exact_test"]["resamples"] = 99
+    cohort = build_cohort(tmp_path, valid_frames())
+    produced = set()
+    for name, analysis in ANALYSES.items():
+        produced |= set(analysis(cohort, **analysis_settings(name, config))["output"])
+    assert set(literal_list("TABLE_OUTPUTS")) <= produced

@@ -5,6 +5,19 @@ COHORTS = sorted(config["cohorts"])
 # Must list the keys of tahsb_analysis.analyses.ANALYSES (tests/test_workflow_lists.py checks);
 # kept literal so that planning the workflow does not import the scientific stack.
 ANALYSES = ["prevalence", "ta_hsb_range"]
+# Must list the outputs in the results table that get a rendered table, and the keys of
+# tahsb_analysis.figures.FIGURES (tests/test_workflow_lists.py checks both).
+TABLE_OUTPUTS = [
+    "prevalence_overall",
+    "prevalence_by_sex",
+    "prevalence_by_age_band",
+    "prevalence_by_learning_disability",
+    "ta_hsb_types",
+    "ta_hsb_forms_per_child",
+    "ta_hsb_aimed_at_other",
+    "dual_subgroups",
+]
+FIGURES = ["prevalence", "ta_hsb_types", "forms_per_child"]
 # Config sections the analyses read; passed as params so that changing them reruns the analyses.
 ANALYSIS_CONFIG_KEYS = ["ci_method", "confidence_level", "age_band_starts", "exact_test"]
 
@@ -28,4 +41,9 @@ def analysis_parts(wildcards):
 
 def all_outputs():
     """Every final output of the workflow, for rule all."""
-    return expand(rules.results_table.output.csv, cohort=COHORTS)
+    targets = []
+    for cohort in COHORTS:
+        targets += expand(rules.results_table.output.csv, cohort=cohort)
+        targets += expand(rules.render_tables.output.html, cohort=cohort)
+        targets += expand(rules.render_figures.output.png, cohort=cohort)
+    return targets
