@@ -145,3 +145,15 @@ def test_synthetic_cohort_reproduces_p1_and_p2():
     assert round(100 * shares["any_ta_hsb"]) == 46
     assert round(100 * shares["ta_only"]) == 7
     assert set(overall["denominator"]) == {275}
+
+
+def test_variable_missing_for_every_child_gives_empty_rows_and_no_test(tmp_path, frames):
+    frames["cases"]["learning_disability"] = "-9"
+    cohort = build_cohort(tmp_path, frames)
+    results = prevalence(cohort, exact_test_resamples=999)
+    missing = pick(results, "prevalence_by_learning_disability", variable="learning_disability")
+    assert missing["n"].tolist() == [6]
+    shares = pick(results, "prevalence_by_learning_disability", statistic="proportion")
+    assert set(shares["denominator"]) == {0}
+    tests = pick(results, "prevalence_by_learning_disability", statistic="not_tested")
+    assert len(tests) == 2 and tests["p_value"].isna().all()
