@@ -144,3 +144,16 @@ def test_codebook_missing_a_table_is_refused(tmp_path):
     bad.write_text(yaml.safe_dump(raw), encoding="utf-8")
     with pytest.raises(CodebookError, match="tables must be"):
         load_codebook(bad)
+
+
+def test_every_field_has_a_known_role_and_background_fields_serve_c1_to_c6(codebook):
+    background = [f for _, f in codebook.fields_with_role("background")]
+    assert {"age_first_hsb", "family_stability", "unresolved_trauma"} <= {f.name for f in background}
+    served = {finding for f in background for finding in f.findings}
+    assert {f"C{i}" for i in range(1, 7)} <= served
+
+
+def test_codebook_page_documents_the_group_derivation(codebook):
+    page = render_markdown(codebook)
+    assert "## Derived groups" in page
+    assert "pornography_only when every online behaviour" in page

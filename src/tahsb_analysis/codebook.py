@@ -48,6 +48,7 @@ class Field:
     missing_codes: tuple[Code, ...] = ()
     constant_within_file: bool = False
     findings: tuple[str, ...] = ()
+    role: str = ""
 
     @property
     def is_categorical(self) -> bool:
@@ -139,6 +140,7 @@ class Codebook:
     description: str
     tables: dict[str, Table] = field(default_factory=dict)
     cross_table_rules: tuple[str, ...] = ()
+    derived_groups: tuple[str, ...] = ()
 
     def table(self, name: str) -> Table:
         try:
@@ -152,6 +154,10 @@ class Codebook:
         """Map each behaviour type code to its setting (online or offline)."""
         type_field = self.table("behaviours").field("behaviour_type")
         return {code.value: code.setting for code in type_field.categories}
+
+    def fields_with_role(self, role: str) -> list[tuple[str, Field]]:
+        """(table name, field) of every field with `role`, in codebook order."""
+        return [(t.name, f) for t in self.tables.values() for f in t.fields if f.role == role]
 
     def behaviour_labels(self) -> dict[str, str]:
         type_field = self.table("behaviours").field("behaviour_type")
@@ -176,6 +182,7 @@ def load_codebook(path: str | Path | None = None) -> Codebook:
             description=raw.get("description", ""),
             tables=tables,
             cross_table_rules=tuple(raw.get("x-cross-table-rules", ())),
+            derived_groups=tuple(raw.get("x-derived-groups", ())),
         )
     except (KeyError, TypeError) as exc:
         raise CodebookError(f"{path}: malformed codebook ({exc!r})") from exc
@@ -215,6 +222,7 @@ def _parse_field(raw: dict) -> Field:
         missing_codes=_parse_codes(raw.get("missingValues")),
         constant_within_file=bool(raw.get("constantWithinFile", False)),
         findings=tuple(raw.get("findings", ())),
+        role=raw.get("role", ""),
     )
 
 
@@ -240,6 +248,7 @@ def _parse_table(raw: dict) -> Table:
 
 
 _KNOWN_TYPES = {"string", "integer", "number", "boolean", "yearmonth"}
+ROLES = ("identifier", "design", "demographic", "background", "hsb", "response")
 
 
 def _check_consistency(codebook: Codebook, path: Path) -> None:
@@ -255,6 +264,8 @@ def _check_consistency(codebook: Codebook, path: Path) -> None:
             if key not in names:
                 problems.append(f"{table.name}: primary key {key!r} is not a field")
         for fld in table.fields:
+            if fld.role not in ROLES:
+                problems.append(f"{table.name}.{fld.name}: role must be one of {ROLES}")
             if fld.type not in _KNOWN_TYPES:
                 problems.append(f"{table.name}.{fld.name}: unknown type {fld.type!r}")
             if fld.is_boolean and not (fld.true_values and fld.false_values):
@@ -303,6 +314,10 @@ def render_markdown(codebook: Codebook) -> str:
         lines += ["## Rules across tables", ""]
         lines += [f"- {rule}" for rule in codebook.cross_table_rules]
         lines.append("")
+    if codebook.derived_groups:
+        lines += ["## Derived groups", ""]
+        lines += [f"- {rule}" for rule in codebook.derived_groups]
+        lines.append("")
     for table in codebook.tables.values():
         lines += [
             f"## Table `{table.name}`: {table.title}",
@@ -320,8 +335,8 @@ def render_markdown(codebook: Codebook) -> str:
             )
         lines += [
             "",
-            "| variable | label | type | allowed codes | missing-value codes | findings |",
-            "|---|---|---|---|---|---|",
+            "| variable | label | role | type | allowed codes | missing-value codes | findings |",
+            "|---|---|---|---|---|---|---|",
         ]
         for fld in table.fields:
             lines.append(
@@ -330,6 +345,7 @@ def render_markdown(codebook: Codebook) -> str:
                     [
                         f"`{fld.name}`",
                         _escape(fld.title + (f". {fld.description}" if fld.description else "")),
+                        fld.role,
                         _type_text(fld),
                         _escape(_codes_text(fld)),
                         _escape(
