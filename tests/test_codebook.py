@@ -148,7 +148,9 @@ def test_codebook_missing_a_table_is_refused(tmp_path):
 
 def test_every_field_has_a_known_role_and_background_fields_serve_c1_to_c6(codebook):
     background = [f for _, f in codebook.fields_with_role("background")]
-    assert {"age_first_hsb", "family_stability", "unresolved_trauma"} <= {f.name for f in background}
+    assert {"age_first_hsb", "family_stability", "unresolved_trauma"} <= {
+        f.name for f in background
+    }
     served = {finding for f in background for finding in f.findings}
     assert {f"C{i}" for i in range(1, 7)} <= served
 
