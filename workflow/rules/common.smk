@@ -19,7 +19,14 @@ TABLE_OUTPUTS = [
 ]
 FIGURES = ["prevalence", "ta_hsb_types", "forms_per_child"]
 # Config sections the analyses read; passed as params so that changing them reruns the analyses.
-ANALYSIS_CONFIG_KEYS = ["ci_method", "confidence_level", "age_band_starts", "exact_test"]
+ANALYSIS_CONFIG_KEYS = [
+    "ci_method",
+    "confidence_level",
+    "age_band_starts",
+    "exact_test",
+    "p_adjust",
+    "continuous_test",
+]
 
 
 def cohort_input_files(wildcards):
