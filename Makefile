@@ -22,7 +22,7 @@ test: $(BIN)/tahsb lint
 	$(BIN)/python -m pytest
 
 lint: $(BIN)/tahsb
-	$(BIN)/ruff check src tests workflow/scripts
+	$(BIN)/ruff check src tests workflow/scripts benchmarks
 
 clean:
 	rm -rf results .snakemake

@@ -5,8 +5,12 @@ import matplotlib.colors
 import pytest
 from matplotlib.text import Text
 
+from tahsb_analysis import figures as figures_module
 from tahsb_analysis.figure_style import (
+    DOUBLE_COLUMN_IN,
     FONT_SIZE_PT,
+    HSB_GROUP_COLOURS,
+    HSB_GROUP_MARKERS,
     OKABE_ITO,
     SINGLE_COLUMN_IN,
     SYNTHETIC_LABEL,
@@ -16,6 +20,7 @@ from tahsb_analysis.figure_style import (
     style_context,
 )
 from tahsb_analysis.figures import (
+    characteristics_figure,
     forms_per_child_figure,
     prevalence_figure,
     ta_hsb_types_figure,
@@ -66,10 +71,47 @@ def results(synthetic=True):
         ],
         output="ta_hsb_forms_per_child", **common,
     )
-    return concat_results([overall, types, forms])
+    characteristics = make_results(characteristics_rows(), output="characteristics", **common)
+    return concat_results([overall, types, forms, characteristics])
 
 
-FIGURES = [prevalence_figure, ta_hsb_types_figure, forms_per_child_figure]
+def characteristics_rows(empty_group=None):
+    """Two yes/no variables, one categorical (first codebook level "stable") and one age for
+    the three groups and all; `empty_group` gets denominators of 0 and no estimates."""
+    sizes = {"ta_only": 4, "dual": 10, "offline_only": 6, "all": 20}
+    shares = {
+        ("unresolved_trauma", "yes"): (1, 6, 3),
+        ("impulsivity", "yes"): (1, 5, 3),
+        ("family_stability", "some_instability"): (1, 4, 3),
+        ("family_stability", "stable"): (3, 2, 1),
+    }
+    rows = []
+    for (variable, level), counts in shares.items():
+        counts = dict(zip(("ta_only", "dual", "offline_only"), counts, strict=True))
+        counts["all"] = sum(counts.values())
+        for group, n in counts.items():
+            denominator = 0 if group == empty_group else sizes[group]
+            n = 0 if group == empty_group else n
+            low, high = (None, None) if denominator == 0 else (0.05, 0.9)
+            rows.append(share(variable, level, n, denominator, low, high,
+                              group_variable="hsb_group", group=group, finding="C5"))
+    ages = {"ta_only": (14.0, 13.0, 15.0), "dual": (11.0, 9.5, 12.5),
+            "offline_only": (10.5, 9.0, 12.0), "all": (11.5, 9.5, 13.0)}
+    for group, values in ages.items():
+        for statistic, value in zip(("median", "q1", "q3"), values, strict=True):
+            empty = group == empty_group
+            rows.append(dict(variable="age_first_hsb", group_variable="hsb_group", group=group,
+                             statistic=statistic, estimate=None if empty else value,
+                             n=0 if empty else sizes[group],
+                             denominator=0 if empty else sizes[group], unit="years",
+                             method="median and quartiles", finding="C1"))
+    rows.append(dict(variable="impulsivity", group_variable="hsb_group", statistic="chi2",
+                     estimate=2.0, p_value=0.3, n=20, method="Pearson chi-squared test"))
+    return rows
+
+
+FIGURES = [prevalence_figure, ta_hsb_types_figure, forms_per_child_figure,
+           characteristics_figure]
 
 
 def texts(figure):
@@ -221,3 +263,116 @@ def test_an_empty_prevalence_segment_is_not_drawn_but_stays_in_the_caption():
     assert len(output.figure.axes[0].patches) == 1
     assert "0.0%" not in texts(output.figure)
     assert "no HSB recorded 0/2 (0.0%, 95% CI 0.0 to 66.0)" in output.caption
+
+
+# --- backgrounds and characteristics (C1-C6) ----------------------------------------------
+
+
+def markers(ax):
+    """(marker, face colour, x, y) of every drawn marker of an axes, top to bottom."""
+    found = []
+    for artist in ax.get_lines():
+        if artist.get_marker() in (None, "None", "") or not len(artist.get_xdata()):
+            continue
+        colour = matplotlib.colors.to_hex(artist.get_markerfacecolor()).upper()
+        found.append((artist.get_marker(), colour, float(artist.get_xdata()[0]),
+                      float(artist.get_ydata()[0])))
+    return sorted(found, key=lambda m: -m[3])
+
+
+def characteristics_results(synthetic=True, empty_group=None):
+    return make_results(characteristics_rows(empty_group), cohort="ttp-2015",
+                        synthetic=synthetic, analysis="characteristics",
+                        output="characteristics")
+
+
+def test_characteristics_figure_is_registered_for_the_workflow():
+    assert figures_module.FIGURES["characteristics"] is characteristics_figure
+
+
+def test_characteristics_rows_name_the_level_drawn_and_use_the_first_codebook_level():
+    ax = characteristics_figure(characteristics_results()).figure.axes[0]
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    # Top to bottom in the order of the results; family stability shows "stable", the first
+    # level of the codebook, although "some instability" comes first in the rows.
+    by_height = [label for _, label in sorted(zip(ax.get_yticks(), labels, strict=True),
+                                              reverse=True)]
+    assert by_height == [
+        "Unresolved trauma", "Problems with impulsivity", "Stability of the family: stable",
+    ]
+    assert ax.get_xlabel() == "children (%)"
+    assert ax.get_xlim() == (0.0, 100.0)
+
+
+def test_characteristics_groups_differ_in_colour_and_marker_shape():
+    ax = characteristics_figure(characteristics_results()).figure.axes[0]
+    top_row = markers(ax)[:3]
+    expected = [(HSB_GROUP_MARKERS[g], HSB_GROUP_COLOURS[g].upper())
+                for g in ("ta_only", "dual", "offline_only")]
+    assert [(m, c) for m, c, _, _ in top_row] == expected
+    assert len({m for m, _ in expected}) == 3
+    # Unresolved trauma: 1/4, 6/10, 3/6 as percentages.
+    assert [round(x, 6) for _, _, x, _ in top_row] == [25.0, 60.0, 50.0]
+    assert len(markers(ax)) == 9
+
+
+def test_characteristics_ci_lines_span_the_limits_in_percent():
+    ax = characteristics_figure(characteristics_results()).figure.axes[0]
+    segments = [seg for collection in ax.collections for seg in collection.get_segments()]
+    assert len(segments) == 9
+    assert all(sorted([seg[0][0], seg[1][0]]) == [5.0, 90.0] for seg in segments)
+
+
+def test_characteristics_ages_panel_draws_medians_with_iqr_in_years():
+    figure = characteristics_figure(characteristics_results()).figure
+    ages = figure.axes[1]
+    assert ages.get_xlabel() == "years"
+    assert [round(x, 6) for _, _, x, _ in markers(ages)] == [14.0, 11.0, 10.5]
+    segments = [seg for c in ages.collections for seg in c.get_segments()]
+    assert sorted((s[0][0], s[1][0]) for s in segments) == [(9.0, 12.0), (9.5, 12.5),
+                                                            (13.0, 15.0)]
+
+
+def test_characteristics_figure_is_double_column_with_readable_fonts():
+    figure = characteristics_figure(characteristics_results()).figure
+    assert figure.get_figwidth() == DOUBLE_COLUMN_IN
+    sizes = [t.get_fontsize() for t in figure.findobj(Text) if t.get_text()]
+    assert min(sizes) >= FONT_SIZE_PT
+
+
+def test_characteristics_caption_and_alt_text_give_n_per_group_and_the_ci_method():
+    output = characteristics_figure(characteristics_results(synthetic=False))
+    for words in (output.caption, output.alt_text):
+        assert "TA-HSB only (N = 4), dual (N = 10), offline only (N = 6)" in words
+        assert "Wilson 95% CI" in words
+    assert "Unresolved trauma: TA-HSB only 1/4 (25.0%, 95% CI 5.0 to 90.0)" in output.alt_text
+    assert "median (IQR) in years: TA-HSB only 14.0 (13.0 to 15.0)" in output.alt_text
+    assert "C5" in output.caption and "C1" in output.caption
+
+
+def test_characteristics_figure_survives_an_empty_group_and_says_so(tmp_path):
+    output = characteristics_figure(characteristics_results(empty_group="ta_only"))
+    top, ages = output.figure.axes[:2]
+    assert HSB_GROUP_MARKERS["ta_only"] not in {m for m, _, _, _ in markers(top)}
+    assert len(markers(top)) == 6 and len(markers(ages)) == 2
+    assert "TA-HSB only (N = 0): no data" in texts(output.figure)
+    assert "No data: TA-HSB only." in output.caption
+    assert "TA-HSB only no data" in output.alt_text
+    paths = write_figure(output, tmp_path / "characteristics")
+    assert paths["png"].stat().st_size > 0
+
+
+def test_characteristics_figure_re_saved_gives_byte_identical_files(tmp_path):
+    figure = characteristics_figure(characteristics_results()).figure
+    first = save_figure(figure, tmp_path / "a", "alt")
+    second = save_figure(figure, tmp_path / "b", "alt")
+    for fmt in ("png", "svg", "pdf"):
+        assert first[fmt].read_bytes() == second[fmt].read_bytes(), fmt
+
+
+def test_characteristics_figure_without_ages_has_one_panel():
+    rows = [r for r in characteristics_rows() if r["variable"] != "age_first_hsb"]
+    frame = make_results(rows, cohort="c", synthetic=False, analysis="a",
+                         output="characteristics")
+    figure = characteristics_figure(frame).figure
+    assert len(figure.axes) == 1

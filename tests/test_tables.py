@@ -7,13 +7,17 @@ import pytest
 
 from tahsb_analysis.results import RESULT_COLUMNS, concat_results, make_results
 from tahsb_analysis.tables import (
+    STATISTIC_LABELS,
     SYNTHETIC_BANNER,
     TableError,
     ci_label,
     format_ci,
+    format_effect,
+    format_p_cell,
     format_p_value,
     format_percent,
     format_share,
+    level_label,
     render_table,
     table_to_csv,
     table_to_html,
@@ -366,3 +370,365 @@ def test_a_warning_on_every_row_of_one_group_names_the_group_once():
     assert render_table(frame, "x").footnotes[-1] == (
         "Warning: empty denominator (every row for sex other or non-binary)."
     )
+
+
+# --- the "characteristics" output: a Table 1 by HSB group -----------------------------------
+
+GROUPS = ("ta_only", "dual", "offline_only", "all")
+PAIRS = ("ta_only vs dual", "ta_only vs offline_only")
+HOLM = dict(p_adjust_method="Holm")
+BY_GROUP = dict(group_variable="hsb_group")
+
+
+def characteristic_share(variable, level, group, n, denominator, low, high, **extra):
+    estimate = None if denominator == 0 else n / denominator
+    return dict(variable=variable, level=level, group=group, statistic="proportion",
+                estimate=estimate, ci_low=low, ci_high=high, n=n, denominator=denominator,
+                unit="children", method=WILSON, **BY_GROUP, **extra)
+
+
+def age_summary(group, mean, sd, low, high, median, q1, q3, n):
+    common = dict(variable="age_first_hsb", group=group, n=n, denominator=n, unit="years",
+                  finding="C1", **BY_GROUP)
+    return [
+        dict(common, statistic="mean", estimate=mean, ci_low=low, ci_high=high,
+             method="mean with t-based 95% CI"),
+        dict(common, statistic="sd", estimate=sd, method="standard deviation (n - 1)"),
+        dict(common, statistic="median", estimate=median, method="median and quartiles"),
+        dict(common, statistic="q1", estimate=q1, method="median and quartiles"),
+        dict(common, statistic="q3", estimate=q3, method="median and quartiles"),
+    ]
+
+
+def characteristics_rows(synthetic=True):
+    """Three variables, hand-made numbers (limits illustrative): a yes/no variable (C4), a
+    categorical one (C2, two levels for brevity) and an age (C1); every p adjusted by Holm."""
+    mh = dict(finding="C4")
+    rows = [
+        characteristic_share("mental_health_difficulties", "yes", "ta_only", 3, 14, 0.076,
+                             0.476, **mh),
+        characteristic_share("mental_health_difficulties", "yes", "dual", 26, 51, 0.377,
+                             0.641, **mh),
+        characteristic_share("mental_health_difficulties", "yes", "offline_only", 11, 25,
+                             0.267, 0.629, **mh),
+        characteristic_share("mental_health_difficulties", "yes", "all", 40, 90, 0.346, 0.547,
+                             **mh),
+        dict(variable="mental_health_difficulties", level="missing: not recorded",
+             group="dual", statistic="count", estimate=1, n=1, denominator=52,
+             unit="children", method="count of children whose value is missing", **BY_GROUP,
+             **mh),
+        dict(variable="mental_health_difficulties", level="missing: not recorded",
+             group="all", statistic="count", estimate=1, n=1, denominator=91,
+             unit="children", method="count of children whose value is missing", **BY_GROUP,
+             **mh),
+        dict(variable="mental_health_difficulties", statistic="chi2", estimate=6.28,
+             p_value=0.0432, p_adjusted=0.1296, n=90, denominator=90, unit="children",
+             method="Pearson chi-squared test (2 df)", **BY_GROUP, **HOLM, **mh),
+        dict(variable="mental_health_difficulties", level="yes", group="ta_only vs dual",
+             statistic="risk_difference", estimate=0.25, ci_low=0.031, ci_high=0.442, n=65,
+             denominator=65, unit="children",
+             method="risk difference (reference minus comparison), Newcombe hybrid score "
+             "95% CI", **BY_GROUP, **mh),
+        dict(variable="mental_health_difficulties", group="ta_only vs dual", statistic="chi2",
+             estimate=5.1, p_value=0.024, p_adjusted=0.096, n=65, denominator=65,
+             unit="children", method="Pearson chi-squared test (1 df)", **BY_GROUP, **HOLM,
+             **mh),
+    ]
+    for group, n, denominator in (("ta_only", 8, 14), ("dual", 12, 52), ("all", 26, 90)):
+        for level, count in (("stable", n), ("unstable", denominator - n)):
+            rows.append(characteristic_share("family_stability", level, group, count,
+                                             denominator, 0.1, 0.6, finding="C2"))
+    rows += [
+        dict(variable="family_stability", statistic="fisher_exact", p_value=0.0004,
+             p_adjusted=0.0012, n=90, denominator=90, unit="children",
+             method="Fisher-Freeman-Halton exact test, Monte Carlo p-value (999 tables, seed 0)",
+             warning="exact test used: expected count below 5 (minimum 3.23)", finding="C2",
+             **BY_GROUP, **HOLM),
+        dict(variable="family_stability", group="ta_only vs dual", statistic="cramers_v",
+             estimate=0.2149, n=66, denominator=66, unit="children", method="Cramer's V",
+             finding="C2", **BY_GROUP),
+    ]
+    rows += age_summary("ta_only", 11.44, 2.1, 10.4, 12.4, 11.2, 9.8, 13.0, 14)
+    rows += age_summary("all", 10.4, 2.7, 9.9, 11.0, 10.3, 8.5, 12.6, 91)
+    common = dict(variable="age_first_hsb", finding="C1", **BY_GROUP)
+    rows += [
+        dict(common, statistic="kruskal_wallis", estimate=1.39, p_value=0.5, p_adjusted=1.0,
+             n=91, denominator=91, unit="children", method="Kruskal-Wallis H test (ties "
+             "corrected)", **HOLM),
+        dict(common, group="ta_only vs offline_only", statistic="hodges_lehmann", estimate=3.0,
+             n=39, denominator=39, unit="years",
+             method="Hodges-Lehmann shift (reference minus comparison)"),
+        dict(common, group="ta_only vs offline_only", statistic="rank_biserial", estimate=0.52,
+             n=39, denominator=39, unit="children", method="rank-biserial correlation"),
+        dict(common, group="ta_only vs offline_only", statistic="mann_whitney_u",
+             estimate=120.0, p_value=0.01, p_adjusted=0.03, n=39, denominator=39,
+             unit="children", method="Mann-Whitney U test (two-sided)", **HOLM),
+    ]
+    return make_results(rows, cohort="ttp-2015", synthetic=synthetic,
+                        analysis="characteristics", output="characteristics")
+
+
+@pytest.fixture
+def table_one():
+    return render_table(characteristics_rows(), "characteristics")
+
+
+def line(rendered, variable, level):
+    """The body line of `level` within the block of `variable` (labels as displayed)."""
+    current = None
+    for row in rendered.rows:
+        current = row[0] or current
+        if current == variable and row[1] == level:
+            return dict(zip(rendered.header, row, strict=True))
+    raise AssertionError(f"no line {variable!r} / {level!r} in {rendered.rows}")
+
+
+def test_table_one_has_a_column_per_group_in_study_order_then_p_and_pairwise_columns(table_one):
+    assert table_one.title == "Backgrounds and characteristics by HSB group (cohort ttp-2015)"
+    assert table_one.header == [
+        "Variable", "Level", "TA-HSB only (N = 14)", "Dual (N = 52)", "Offline only (N = 25)",
+        "All (N = 91)", "p", "p adj.", "TA-HSB only vs dual", "TA-HSB only vs dual: p adj.",
+        "TA-HSB only vs offline only", "TA-HSB only vs offline only: p adj.",
+    ]
+
+
+def test_table_one_labels_variables_by_codebook_title_and_levels_by_label(table_one):
+    assert [row[:2] for row in table_one.rows] == [
+        ["Recorded mental-health difficulties", "Yes"],
+        ["Stability of the family", "Stable"],
+        ["", "Unstable"],
+        ["Age when the child first displayed HSB (years)", "Median (IQR)"],
+        ["", "Mean (SD)"],
+    ]
+
+
+def test_shares_read_n_over_denominator_percent_and_the_ci_in_brackets(table_one):
+    cells = line(table_one, "Recorded mental-health difficulties", "Yes")
+    assert cells["TA-HSB only (N = 14)"] == "3/14 (21.4%) [7.6 to 47.6]"
+    assert cells["All (N = 91)"] == "40/90 (44.4%) [34.6 to 54.7]"
+
+
+def test_continuous_variables_read_median_iqr_and_mean_sd(table_one):
+    variable = "Age when the child first displayed HSB (years)"
+    median = line(table_one, variable, "Median (IQR)")
+    mean = line(table_one, variable, "Mean (SD)")
+    assert median["TA-HSB only (N = 14)"] == "11.2 (9.8 to 13.0)"
+    assert mean["TA-HSB only (N = 14)"] == "11.4 (2.1) [10.4 to 12.4]"
+    assert median["Dual (N = 52)"] == ""  # no age rows for dual in this hand-made table
+
+
+def test_overall_p_and_adjusted_p_sit_on_the_first_line_and_point_to_their_test(table_one):
+    footnotes = table_one.footnotes
+    yes = line(table_one, "Recorded mental-health difficulties", "Yes")
+    chi2 = footnotes.index(
+        "p: Pearson chi-squared test (2 df); recorded mental-health difficulties.") + 1
+    assert (yes["p"], yes["p adj."]) == (f"0.043 [{chi2}]", "0.130")
+    stable = line(table_one, "Stability of the family", "Stable")
+    assert stable["p"].startswith("< 0.001 [") and stable["p adj."] == "0.001"
+    unstable = line(table_one, "Stability of the family", "Unstable")
+    assert (unstable["p"], unstable["p adj."]) == ("", "")
+
+
+def test_risk_difference_is_in_percentage_points_with_its_ci(table_one):
+    yes = line(table_one, "Recorded mental-health difficulties", "Yes")
+    assert yes["TA-HSB only vs dual"] == "RD 25.0 (3.1 to 44.2)"
+    assert yes["TA-HSB only vs dual: p adj."].startswith("0.096 [")
+    assert yes["TA-HSB only vs offline only"] == ""
+
+
+def test_cramers_v_and_the_shift_of_ages_go_on_the_first_line_of_their_variable(table_one):
+    assert line(table_one, "Stability of the family", "Stable")["TA-HSB only vs dual"] == (
+        "V = 0.21"
+    )
+    median = line(table_one, "Age when the child first displayed HSB (years)", "Median (IQR)")
+    assert median["TA-HSB only vs offline only"] == "HL 3.0; r = 0.52"
+    assert median["TA-HSB only vs offline only: p adj."].startswith("0.030 [")
+
+
+def test_footnotes_name_holm_every_test_and_every_effect_size(table_one):
+    footnotes = table_one.footnotes
+    assert (
+        "p adj.: Holm adjustment across all tests in this table (3 overall and 2 pairwise "
+        "p-values)." in footnotes
+    )
+    for test in ("Pearson chi-squared test (2 df)", "Fisher-Freeman-Halton exact test",
+                 "Kruskal-Wallis H test", "Mann-Whitney U test (two-sided)",
+                 "Pearson chi-squared test (1 df)"):
+        assert any(test in note for note in footnotes), test
+    assert any(note.startswith("RD: risk difference") and "Newcombe" in note
+               and "percentage points" in note for note in footnotes)
+    assert any(note.startswith("V: Cramer's V") for note in footnotes)
+    assert any(note.startswith("HL: Hodges-Lehmann") for note in footnotes)
+    assert any(note.startswith("r: rank-biserial") for note in footnotes)
+    assert "Wilson 95% CI." in footnotes
+
+
+def test_footnotes_give_warnings_missing_counts_per_group_and_findings(table_one):
+    footnotes = table_one.footnotes
+    assert (
+        "Warning: exact test used: expected count below 5 (Stability of the family, test "
+        "across the groups: minimum 3.23)." in footnotes
+    )
+    assert (
+        "Not recorded: recorded mental-health difficulties, children by group: dual 1, all 1; "
+        "excluded from percentages and summaries." in footnotes
+    )
+    assert footnotes[-1] == (
+        "Bears on published finding(s): C4 (recorded mental-health difficulties), C2 "
+        "(stability of the family), C1 (age when the child first displayed HSB (years))."
+    )
+
+
+def test_p_value_pointers_lead_to_the_footnote_naming_the_test(table_one):
+    for row in table_one.rows:
+        for heading, cell in zip(table_one.header, row, strict=True):
+            if heading.startswith("p") or heading.endswith("p adj."):
+                if "[" in cell:
+                    number = int(cell.split("[")[1].rstrip("]"))
+                    note = table_one.footnotes[number - 1]
+                    assert "test" in note.lower(), (cell, note)
+
+
+def test_an_empty_group_renders_zero_over_zero_and_names_the_group_once():
+    frame = make_results(
+        [characteristic_share("impulsivity", "yes", "ta_only", 0, 0, None, None,
+                              warning="empty denominator: no children in this population"),
+         characteristic_share("family_stability", "stable", "ta_only", 0, 0, None, None,
+                              warning="empty denominator: no children in this population"),
+         characteristic_share("impulsivity", "yes", "dual", 2, 4, 0.15, 0.85),
+         dict(variable="impulsivity", group="ta_only vs dual", level="yes",
+              statistic="risk_difference", n=4, denominator=4, unit="children",
+              method="risk difference", warning="not estimated: no child with a known value "
+              "in ta_only", **BY_GROUP),
+         dict(variable="impulsivity", group="ta_only vs dual", statistic="not_tested", n=4,
+              denominator=4, unit="children", method="no test",
+              warning="not tested: fewer than two non-empty levels in a margin", **BY_GROUP)],
+        cohort="c", synthetic=False, analysis="characteristics", output="characteristics",
+    )
+    rendered = render_table(frame, "characteristics")
+    assert rendered.header[2:4] == ["TA-HSB only (N = 0)", "Dual (N = 4)"]
+    impulsivity = line(rendered, "Problems with impulsivity", "Yes")
+    assert impulsivity["TA-HSB only (N = 0)"] == "0/0 (n/a)"
+    assert impulsivity["TA-HSB only vs dual"] == "RD n/a"
+    assert impulsivity["TA-HSB only vs dual: p adj."].startswith("not tested [")
+    assert (
+        "Warning: empty denominator: no children in this population (every row for TA-HSB "
+        "only)." in rendered.footnotes
+    )
+    assert (
+        "Test of problems with impulsivity (TA-HSB only vs dual): not tested (fewer than two "
+        "non-empty levels in a margin)." in rendered.footnotes
+    )
+
+
+def test_children_outside_the_groups_compared_are_a_footnote_not_a_column():
+    frame = concat_results([
+        characteristics_rows(),
+        make_results([dict(variable="hsb_group", level="missing: neither (no HSB recorded)",
+                           group_variable="population", group="in_depth_sample",
+                           statistic="count", estimate=2, n=2, denominator=93,
+                           unit="children", method="count")],
+                     cohort="ttp-2015", synthetic=True, analysis="characteristics",
+                     output="characteristics"),
+    ])
+    rendered = render_table(frame, "characteristics")
+    assert not any("sample" in heading for heading in rendered.header)
+    assert all(row[0] != "HSB group" for row in rendered.rows)
+    assert (
+        "Neither (no HSB recorded): HSB group for 2 children (in-depth sample); not in any "
+        "group compared." in rendered.footnotes
+    )
+
+
+def test_table_one_refuses_two_rows_for_one_cell():
+    row = characteristic_share("impulsivity", "yes", "dual", 2, 4, 0.15, 0.85)
+    frame = make_results([row, row], cohort="c", synthetic=False, analysis="a",
+                         output="characteristics")
+    with pytest.raises(TableError, match="same cell"):
+        render_table(frame, "characteristics")
+
+
+def test_table_one_refuses_rows_of_several_cohorts():
+    frame = concat_results([
+        characteristics_rows(),
+        make_results([characteristic_share("impulsivity", "yes", "dual", 2, 4, 0.15, 0.85)],
+                     cohort="other", synthetic=False, analysis="a", output="characteristics"),
+    ])
+    with pytest.raises(TableError, match="one cohort at a time"):
+        render_table(frame, "characteristics")
+
+
+def test_table_one_writes_markdown_and_html_with_the_synthetic_banner(tmp_path):
+    paths = write_table(characteristics_rows(), "characteristics", tmp_path / "characteristics")
+    markdown = paths["md"].read_text(encoding="utf-8")
+    assert markdown.splitlines()[0] == f"**{SYNTHETIC_BANNER}**"
+    assert "| Recorded mental-health difficulties | Yes | 3/14 (21.4%) [7.6 to 47.6] |" in (
+        markdown
+    )
+    assert "RD 25.0 (3.1 to 44.2)" in paths["html"].read_text(encoding="utf-8")
+
+
+def test_table_one_does_not_modify_its_input():
+    frame = characteristics_rows()
+    before = frame.copy()
+    render_table(frame, "characteristics")
+    pd.testing.assert_frame_equal(frame, before)
+
+
+def test_effect_sizes_and_p_cells_are_formatted_in_one_place():
+    def effect(statistic, estimate, low=None, high=None, unit="children"):
+        return pd.Series(dict(statistic=statistic, estimate=estimate, ci_low=low,
+                              ci_high=high, unit=unit))
+
+    assert format_effect(effect("risk_difference", -0.296, -0.487, -0.002)) == (
+        "RD -29.6 (-48.7 to -0.2)"
+    )
+    assert format_effect(effect("cramers_v", 0.2149)) == "V = 0.21"
+    assert format_effect(effect("hodges_lehmann", 3.0, unit="years")) == "HL 3.0"
+    assert format_effect(effect("rank_biserial", pd.NA)) == "r n/a"
+    assert format_p_cell(0.0004) == "< 0.001"
+    assert format_p_cell(0.12345) == "0.123"
+    assert format_p_cell(pd.NA) == "n/a"
+
+
+def test_pairwise_comparisons_and_new_tests_have_labels():
+    assert level_label("hsb_group", "ta_only vs offline_only") == (
+        "TA-HSB only vs offline only"
+    )
+    assert STATISTIC_LABELS["kruskal_wallis"] == "Kruskal-Wallis test"
+    assert STATISTIC_LABELS["anova"] == "one-way ANOVA"
+
+
+def test_an_anova_row_in_a_generic_output_is_a_test_footnote_with_its_f():
+    rows = [dict(variable="age_first_hsb", group_variable="hsb_group", statistic="anova",
+                 estimate=4.256, p_value=0.0171, n=91, method="one-way ANOVA")]
+    frame = make_results(rows, cohort="c", synthetic=False, analysis="a", output="x")
+    assert render_table(frame, "x").footnotes[-1] == (
+        "Test of age when the child first displayed HSB (years) across HSB group: one-way "
+        "ANOVA: F = 4.26, p = 0.017."
+    )
+
+
+def test_rows_of_compare_groups_render_one_line_per_level_with_every_p_filled():
+    characteristics = pytest.importorskip("tahsb_analysis.characteristics")
+    frame = pd.DataFrame({
+        "hsb_group": ["ta_only"] * 6 + ["dual"] * 6 + ["offline_only"] * 6,
+        "impulsivity": pd.array([True, False] * 9, dtype="boolean"),
+        "family_stability": pd.Categorical(
+            ["stable", "unstable", "some_instability"] * 6,
+            categories=["stable", "some_instability", "unstable"]),
+        "age_first_hsb": [float(v) for v in range(18)],
+    })
+    rows = characteristics.compare_groups(
+        frame, "hsb_group", ["impulsivity", "family_stability", "age_first_hsb"],
+        continuous=["age_first_hsb"], exact_test_resamples=99,
+    )
+    results = make_results(rows, cohort="c", synthetic=True, analysis="characteristics",
+                           output="characteristics")
+    rendered = render_table(results, "characteristics")
+    assert [row[1] for row in rendered.rows] == [
+        "Yes", "Stable", "Some instability", "Unstable", "Median (IQR)", "Mean (SD)",
+    ]
+    firsts = [row for row in rendered.rows if row[0]]
+    p_columns = [i for i, h in enumerate(rendered.header) if h == "p" or h.endswith("p adj.")]
+    assert all(row[i] for row in firsts for i in p_columns)

@@ -12,12 +12,14 @@ from collections.abc import Callable, Mapping
 import pandas as pd
 
 from .behaviour_range import ta_hsb_range
+from .characteristics import characteristics
 from .cohort import Cohort
 from .prevalence import prevalence
 
 ANALYSES: dict[str, Callable[..., pd.DataFrame]] = {
     "prevalence": prevalence,
     "ta_hsb_range": ta_hsb_range,
+    "characteristics": characteristics,
 }
 
 
@@ -30,6 +32,14 @@ def analysis_settings(name: str, config: Mapping) -> dict:
         return {
             **common,
             "age_band_starts": tuple(config["age_band_starts"]),
+            "exact_test_seed": config["exact_test"]["seed"],
+            "exact_test_resamples": config["exact_test"]["resamples"],
+        }
+    if name == "characteristics":
+        return {
+            **common,
+            "continuous_test": config["continuous_test"],
+            "p_adjust": config["p_adjust"],
             "exact_test_seed": config["exact_test"]["seed"],
             "exact_test_resamples": config["exact_test"]["resamples"],
         }

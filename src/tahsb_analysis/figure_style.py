@@ -42,6 +42,16 @@ HSB_GROUP_COLOURS = {
     "offline_only": OKABE_ITO["orange"],
     "neither": NEUTRAL_GREY,
 }
+# A marker shape per group as well, so groups stay apart in greyscale and for readers who
+# cannot tell the colours apart.
+HSB_GROUP_MARKERS = {
+    "ta_only": "o",
+    "dual": "s",
+    "offline_only": "^",
+    "neither": "D",
+}
+MARKER_EDGE_COLOUR = OKABE_ITO["black"]
+ROW_RULE_COLOUR = "#E5E5E5"
 BAR_COLOUR = OKABE_ITO["blue"]
 ERROR_BAR_COLOUR = OKABE_ITO["black"]
 SYNTHETIC_COLOUR = OKABE_ITO["vermillion"]

@@ -8,16 +8,22 @@ text. Numbers in captions are formatted by `tables` so figures and tables always
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
 
+from tahsb_analysis.codebook import load_codebook
 from tahsb_analysis.figure_style import (
     BAR_COLOUR,
     ERROR_BAR_COLOUR,
     FONT_SIZE_PT,
     HSB_GROUP_COLOURS,
+    HSB_GROUP_MARKERS,
+    MARKER_EDGE_COLOUR,
+    ROW_RULE_COLOUR,
     mark_synthetic,
     new_figure,
     no_data,
@@ -27,15 +33,21 @@ from tahsb_analysis.figure_style import (
     wrap_label,
 )
 from tahsb_analysis.tables import (
+    CHARACTERISTICS_OUTPUT,
     MISSING_PREFIX,
     SYNTHETIC_BANNER,
     ci_label,
     format_ci,
+    format_number,
     format_percent,
     format_share,
+    group_sizes,
     level_label,
     missing_note,
     output_rows,
+    short_group_label,
+    upper_first,
+    variable_label,
 )
 
 PREVALENCE_SEGMENTS = ("ta_only", "dual", "offline_only", "neither")
@@ -371,6 +383,231 @@ def forms_per_child_figure(
     return FigureOutput(fig, alt_text, caption, synthetic, output)
 
 
+# --- backgrounds and characteristics (C1-C6) -----------------------------------------------
+
+CHARACTERISTICS_GROUPS = ("ta_only", "dual", "offline_only")
+# Vertical offsets of the three groups within a row (TA-HSB only on top).
+_GROUP_OFFSETS = {"ta_only": 0.24, "dual": 0.0, "offline_only": -0.24}
+_ROW_HEIGHT_IN = 0.3
+
+
+@lru_cache(maxsize=1)
+def _codebook_levels() -> dict[str, tuple[str, tuple[str, ...]]]:
+    """{field: ("boolean" | "categorical", levels in codebook order)} for coded fields."""
+    levels: dict[str, tuple[str, tuple[str, ...]]] = {}
+    for table in load_codebook().tables.values():
+        for fld in table.fields:
+            if fld.is_boolean:
+                levels.setdefault(fld.name, ("boolean", ("yes",)))
+            elif fld.is_categorical:
+                levels.setdefault(fld.name, ("categorical", tuple(fld.valid_codes)))
+    return levels
+
+
+def characteristic_level(variable: str, levels: list[str]) -> str | None:
+    """The level whose share is drawn: "yes" for a yes/no variable, otherwise the first
+    codebook level present (family_stability "stable"), else the first level in the results."""
+    kind, coded = _codebook_levels().get(variable, ("", ()))
+    if kind == "boolean" or levels == ["yes"]:
+        return "yes" if "yes" in levels else (levels[0] if levels else None)
+    for level in coded:
+        if level in levels:
+            return level
+    return levels[0] if levels else None
+
+
+def characteristic_label(variable: str, level: str) -> str:
+    """"Recorded mental-health difficulties" for yes/no, "Stability of the family: stable"."""
+    name = upper_first(variable_label(variable))
+    if level == "yes":
+        return name
+    return f"{name}: {level_label(variable, level)}"
+
+
+def _comparison_rows(results: pd.DataFrame, output: str):
+    """(share rows by (variable, drawn level), age rows by variable) of the compared groups.
+
+    Each value is {group: row}; variables keep their order of appearance.
+    """
+    rows = output_rows(results, output)
+    compared = rows["group"].isin(CHARACTERISTICS_GROUPS).fillna(False).to_numpy(dtype=bool)
+    rows = rows[compared]
+    shares_frame = rows[rows["statistic"].eq("proportion").fillna(False).to_numpy(dtype=bool)]
+    shares: dict[tuple[str, str], dict[str, pd.Series]] = {}
+    for variable in dict.fromkeys(shares_frame["variable"].astype(str)):
+        mine = shares_frame[shares_frame["variable"].eq(variable).to_numpy(dtype=bool)]
+        levels = list(dict.fromkeys(str(v) for v in mine["level"].dropna()))
+        level = characteristic_level(variable, levels)
+        if level is None:
+            continue
+        chosen = mine[mine["level"].eq(level).fillna(False).to_numpy(dtype=bool)]
+        shares[(variable, level)] = {str(r["group"]): r for _, r in chosen.iterrows()}
+    summary = rows["statistic"].isin(("median", "q1", "q3")).fillna(False).to_numpy(dtype=bool)
+    ages: dict[str, dict[str, dict[str, pd.Series]]] = {}
+    for _, r in rows[summary].iterrows():
+        by_group = ages.setdefault(str(r["variable"]), {}).setdefault(str(r["group"]), {})
+        by_group[str(r["statistic"])] = r
+    return shares, ages
+
+
+def _age_values(by_statistic: dict) -> tuple[float, float, float] | None:
+    """(median, q1, q3) when the median is known; quartiles fall back to the median."""
+    median = by_statistic.get("median")
+    if not _drawable(median):
+        return None
+    value = float(median["estimate"])
+    q1, q3 = (by_statistic.get(q) for q in ("q1", "q3"))
+    low = float(q1["estimate"]) if _drawable(q1) else value
+    high = float(q3["estimate"]) if _drawable(q3) else value
+    return value, low, high
+
+
+def _age_words(by_statistic: dict | None) -> str:
+    values = _age_values(by_statistic or {})
+    if values is None:
+        return "no data"
+    median, low, high = (format_number(v, 1) for v in values)
+    return f"{median} ({low} to {high})"
+
+
+def _dot(ax, y: float, value: float, low: float | None, high: float | None, group: str) -> None:
+    """One group's marker at `value` with a horizontal interval line."""
+    colour = HSB_GROUP_COLOURS[group]
+    if low is not None and high is not None:
+        ax.hlines(y, low, high, colors=colour, linewidth=1.2, zorder=2)
+    ax.plot(value, y, linestyle="none", marker=HSB_GROUP_MARKERS[group], markersize=4.5,
+            markerfacecolor=colour, markeredgecolor=MARKER_EDGE_COLOUR, markeredgewidth=0.5,
+            zorder=3)
+
+
+def _rows_axis(ax, labels: list[str]) -> list[float]:
+    """Y positions from the top, light rules between rows, labels as ticks."""
+    positions = [float(y) for y in range(len(labels))][::-1]
+    ax.set_yticks(positions, labels)
+    ax.set_ylim(-0.6, len(labels) - 0.4)
+    for y in positions[:-1]:
+        ax.axhline(y - 0.5, color=ROW_RULE_COLOUR, linewidth=0.5, zorder=1)
+    ax.tick_params(axis="y", length=0)
+    ax.spines["left"].set_visible(False)
+    return positions
+
+
+def characteristics_figure(results: pd.DataFrame) -> FigureOutput:
+    """Backgrounds and characteristics by HSB group ("characteristics") as a dot plot.
+
+    Top panel: one row per characteristic, the share of each group with it ("yes" for a
+    yes/no variable, the first codebook level of a categorical one, named in the row label),
+    a marker per group (colour and shape) with its CI as a horizontal line. Bottom panel, when
+    the output has ages: the median of each group with the interquartile range as the line, in
+    years. Groups or rows without an estimate are left out of the drawing and named in the
+    caption.
+    """
+    output = CHARACTERISTICS_OUTPUT
+    rows = output_rows(results, output)
+    synthetic = _is_synthetic(results, output)
+    shares, ages = _comparison_rows(results, output)
+    sizes = group_sizes(rows)
+    share_rows = [r for by_group in shares.values() for r in by_group.values()]
+    ci_method = _method_text(pd.DataFrame(share_rows)) if share_rows else "method not stated"
+    group_words = {
+        g: f"{short_group_label(g)} (N = {sizes[g]})" if g in sizes else short_group_label(g)
+        for g in CHARACTERISTICS_GROUPS
+    }
+    drawn_groups = {
+        g for by_group in shares.values() for g, r in by_group.items() if _drawable(r)
+    } | {g for by_group in ages.values() for g, s in by_group.items() if _age_values(s)}
+
+    share_labels = [wrap_label(characteristic_label(v, lvl), 44) for v, lvl in shares]
+    age_labels = [wrap_label(upper_first(variable_label(v)), 44) for v in ages]
+    n_share, n_age = max(len(share_labels), 1), len(age_labels)
+    with style_context():
+        height = 1.3 + _ROW_HEIGHT_IN * (n_share + n_age) + (0.5 if n_age else 0)
+        fig = new_figure("double", height=height)
+        if n_age:
+            top, bottom = fig.subplots(2, 1, height_ratios=[n_share, n_age + 0.6])
+        else:
+            top, bottom = fig.add_subplot(), None
+        positions = _rows_axis(top, share_labels)
+        for y, by_group in zip(positions, shares.values(), strict=True):
+            for group in CHARACTERISTICS_GROUPS:
+                row = by_group.get(group)
+                if not _drawable(row):
+                    continue
+                low = None if _is_na(row["ci_low"]) else float(row["ci_low"]) * 100
+                high = None if _is_na(row["ci_high"]) else float(row["ci_high"]) * 100
+                _dot(top, y + _GROUP_OFFSETS[group], float(row["estimate"]) * 100, low, high,
+                     group)
+        percent_axis(top, "x", "children (%)")
+        top.set_title("Share with each characteristic (or the level named)", loc="left")
+        if not shares:
+            top.set_yticks([])
+            no_data(top)
+        if bottom is not None:
+            positions = _rows_axis(bottom, age_labels)
+            for y, by_group in zip(positions, ages.values(), strict=True):
+                for group in CHARACTERISTICS_GROUPS:
+                    values = _age_values(by_group.get(group, {}))
+                    if values is not None:
+                        _dot(bottom, y + _GROUP_OFFSETS[group], *values, group)
+            bottom.set_xlabel("years")
+            bottom.set_title("Age: median and interquartile range", loc="left")
+        handles = [
+            Line2D([], [], linestyle="none", marker=HSB_GROUP_MARKERS[g],
+                   markerfacecolor=HSB_GROUP_COLOURS[g], markeredgecolor=MARKER_EDGE_COLOUR,
+                   markeredgewidth=0.5, markersize=5)
+            for g in CHARACTERISTICS_GROUPS
+        ]
+        labels = [group_words[g] + ("" if g in drawn_groups else ": no data")
+                  for g in CHARACTERISTICS_GROUPS]
+        fig.legend(handles, labels, loc="outside lower center", ncol=3, handlelength=1.0)
+        if synthetic:
+            mark_synthetic(fig)
+
+    share_words = [
+        f"{characteristic_label(v, lvl)}: "
+        + ", ".join(f"{short_group_label(g)} {_share_words(by_group.get(g))}"
+                    for g in CHARACTERISTICS_GROUPS)
+        for (v, lvl), by_group in shares.items()
+    ]
+    age_words = [
+        f"{upper_first(variable_label(v))}, median (IQR) in years: "
+        + ", ".join(f"{short_group_label(g)} {_age_words(by_group.get(g))}"
+                    for g in CHARACTERISTICS_GROUPS)
+        for v, by_group in ages.items()
+    ]
+    absent = [short_group_label(g) for g in CHARACTERISTICS_GROUPS if g not in drawn_groups]
+    findings = _distinct_findings(rows)
+    caption = (
+        f"Backgrounds and characteristics by HSB group{_cohort_text(results, output)}: "
+        f"{', '.join(group_words[g] for g in CHARACTERISTICS_GROUPS)}. Top: percentage of "
+        "each group with the characteristic (for a characteristic with several levels, the "
+        "level named), among children with it recorded; markers show the share, lines the "
+        f"{ci_method}."
+    )
+    if ages:
+        caption += " Bottom: age in years, median (marker) and interquartile range (line)."
+    if not shares and not ages:
+        caption += " No data."
+    if absent:
+        caption += f" No data: {', '.join(absent)}."
+    caption += " Tests, effect sizes and missing values are given in the table."
+    if findings:
+        caption += f" Bears on published finding(s): {', '.join(findings)}."
+    alt_text = (
+        "Dot plot comparing TA-HSB only, dual and offline-only HSB groups "
+        f"({', '.join(group_words[g] for g in CHARACTERISTICS_GROUPS)}) on background "
+        f"characteristics, with {ci_method}s. "
+        + (" ".join(f"{w}." for w in share_words + age_words) or "No data.")
+    )
+    caption, alt_text = _wrap_words(synthetic, caption, alt_text)
+    return FigureOutput(fig, alt_text, caption, synthetic, output)
+
+
+def _distinct_findings(rows: pd.DataFrame) -> list[str]:
+    parts = (p.strip() for value in rows["finding"].dropna() for p in str(value).split(";"))
+    return list(dict.fromkeys(p for p in parts if p))
+
+
 def write_figure(figure_output: FigureOutput, stem: Path,
                  formats: tuple[str, ...] = ("png", "svg", "pdf")) -> dict[str, Path]:
     """Save the figure (see `save_figure`) and its caption as `stem`.caption.txt."""
@@ -389,4 +626,5 @@ FIGURES = {
     "prevalence": prevalence_figure,
     "ta_hsb_types": ta_hsb_types_figure,
     "forms_per_child": forms_per_child_figure,
+    "characteristics": characteristics_figure,
 }

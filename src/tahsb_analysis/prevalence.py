@@ -21,6 +21,7 @@ from .inference import (
     ci_method_label,
     proportion_ci,
 )
+from .missing import missing_reason, missing_rows
 from .results import make_results
 
 ANALYSIS = "prevalence"
@@ -30,7 +31,6 @@ PREVALENCE_LEVELS = (ANY_TA_HSB, *HSB_GROUPS)
 FINDINGS = {ANY_TA_HSB: "P1", "ta_only": "P2"}
 BREAKDOWNS = ("sex", "age_band", "learning_disability")
 DEFAULT_AGE_BAND_STARTS = (5, 12, 15)
-MISSING_METHOD = "count of children whose value is missing"
 EMPTY_WARNING = "empty denominator: no children in this population"
 
 
@@ -94,7 +94,7 @@ def prevalence(
 
 def _overall_rows(frame, reasons, ci_method, confidence) -> list[dict]:
     rows = _group_share_rows(frame["hsb_group"], ci_method, confidence)
-    rows += _missing_rows(frame["hsb_group"].isna(), reasons["hsb_group"], "hsb_group")
+    rows += _missing_count_rows(frame["hsb_group"].isna(), reasons["hsb_group"], "hsb_group")
     return [{**row, "output": "prevalence_overall"} for row in rows]
 
 
@@ -105,8 +105,8 @@ def _breakdown_rows(frame, reasons, breakdown, ci_method, confidence, test_setti
         in_level = known & (frame[breakdown] == level)
         for row in _group_share_rows(frame["hsb_group"][in_level], ci_method, confidence):
             rows.append({**row, "group_variable": breakdown, "group": str(level)})
-    rows += _missing_rows(frame[breakdown].isna(), reasons[breakdown], breakdown)
-    rows += _missing_rows(
+    rows += _missing_count_rows(frame[breakdown].isna(), reasons[breakdown], breakdown)
+    rows += _missing_count_rows(
         frame["hsb_group"].isna() & frame[breakdown].notna(), reasons["hsb_group"], "hsb_group"
     )
     groups = frame.loc[known, "hsb_group"]
@@ -147,24 +147,9 @@ def _group_share_rows(groups: pd.Series, ci_method, confidence) -> list[dict]:
     return rows
 
 
-def _missing_rows(is_missing: pd.Series, reasons: pd.Series, variable: str) -> list[dict]:
-    """One count row per missing-value reason among `is_missing` children."""
-    rows = []
-    for reason, count in reasons[is_missing].value_counts(sort=False).items():
-        if count:
-            rows.append(
-                {
-                    "variable": variable,
-                    "level": f"missing: {reason}",
-                    "statistic": "count",
-                    "estimate": float(count),
-                    "n": int(count),
-                    "denominator": int(len(is_missing)),
-                    "unit": "children",
-                    "method": MISSING_METHOD,
-                }
-            )
-    return rows
+def _missing_count_rows(is_missing: pd.Series, reasons: pd.Series, variable: str) -> list[dict]:
+    """Count rows for the children in `is_missing`, out of the whole cohort."""
+    return missing_rows(reasons[is_missing], variable=variable, denominator=len(is_missing))
 
 
 def _test_row(variable: str, breakdown: str, table: pd.DataFrame, settings: dict) -> dict:
@@ -184,30 +169,18 @@ def _test_row(variable: str, breakdown: str, table: pd.DataFrame, settings: dict
 
 
 def _missing_reasons(cases: pd.DataFrame) -> dict[str, pd.Series]:
-    """Why each child's value is missing, as the codebook's short label ("not recorded")."""
-    table = load_codebook().table("cases")
+    """Why each child's value is missing ("not recorded", ...); <NA> where it is present."""
 
     def reason(field_name: str) -> pd.Series:
-        labels = {c.value: _short_label(c.label) for c in table.field(field_name).missing_codes}
-        codes = cases[missing_column(field_name)].astype("string")
-        return codes.map(labels).astype("string").fillna("not recorded")
+        return missing_reason(cases[field_name], cases[missing_column(field_name)])
 
-    ta, offline = reason("ta_hsb"), reason("offline_hsb")
-    group_reason = ta.where(cases["ta_hsb"].isna(), offline)
+    # A child's group is missing when either flag is; the TA-HSB flag's reason comes first.
     return {
-        "hsb_group": group_reason,
+        "hsb_group": reason("ta_hsb").fillna(reason("offline_hsb")),
         "sex": reason("sex"),
         "age_band": reason("age_at_referral"),
         "learning_disability": reason("learning_disability"),
     }
-
-
-def _short_label(label: str) -> str:
-    # "not recorded in the case file" -> "not recorded"; "not applicable to this child" -> ...
-    for short in ("not recorded", "not applicable"):
-        if label.startswith(short):
-            return short
-    return label
 
 
 def _yes_no(values: pd.Series) -> pd.Series:

@@ -35,6 +35,7 @@ TEST_STATISTICS = frozenset(
         "welch_t",
         "mann_whitney_u",
         "kruskal_wallis",
+        "anova",
         "binomial_test",
         "z",
     }
@@ -46,7 +47,33 @@ TEST_STATISTIC_NAMES = {
     "welch_t": "t",
     "mann_whitney_u": "U",
     "kruskal_wallis": "H",
+    "anova": "F",
     "z": "z",
+}
+# Every statistic of the results vocabulary in words (tests, effect sizes, summaries).
+STATISTIC_LABELS = {
+    "proportion": "proportion",
+    "count": "count",
+    "rank": "rank",
+    "mean": "mean",
+    "sd": "standard deviation",
+    "median": "median",
+    "q1": "25th percentile",
+    "q3": "75th percentile",
+    "chi2": "chi-squared test",
+    "fisher_exact": "Fisher's exact test",
+    "not_tested": "not tested",
+    "t": "t-test",
+    "welch_t": "Welch's t-test",
+    "mann_whitney_u": "Mann-Whitney U test",
+    "kruskal_wallis": "Kruskal-Wallis test",
+    "anova": "one-way ANOVA",
+    "binomial_test": "binomial test",
+    "z": "z-test",
+    "risk_difference": "risk difference",
+    "cramers_v": "Cramér's V",
+    "hodges_lehmann": "Hodges-Lehmann estimate",
+    "rank_biserial": "rank-biserial correlation",
 }
 
 OUTPUT_TITLES = {
@@ -58,6 +85,7 @@ OUTPUT_TITLES = {
     "ta_hsb_forms_per_child": "Number of forms of TA-HSB per child",
     "ta_hsb_aimed_at_other": "TA-HSB aimed at another person",
     "dual_subgroups": "Sub-groups of children with dual HSB",
+    "characteristics": "Backgrounds and characteristics by HSB group",
 }
 
 # Labels for derived variables; codebook fields fall back to their codebook title.
@@ -81,6 +109,15 @@ POPULATION_LABELS = {
     "any_online_behaviour": "children with any online behaviour coded",
 }
 UNIT_SINGULAR = {"children": "child", "behaviours": "behaviour", "years": "year"}
+# Short HSB group names for column headings and pairwise comparisons ("TA-HSB only vs dual").
+SHORT_GROUP_LABELS = {
+    "ta_only": "TA-HSB only",
+    "dual": "dual",
+    "offline_only": "offline only",
+    "neither": "no HSB recorded",
+    "all": "all",
+}
+PAIR_SEPARATOR = " vs "
 
 
 class TableError(ValueError):
@@ -206,7 +243,8 @@ def _lower_first(text: str) -> str:
     return text[:1].lower() + text[1:]
 
 
-def _upper_first(text: str) -> str:
+def upper_first(text: str) -> str:
+    """The text with its first letter in capitals, for the start of a label or sentence."""
     return text[:1].upper() + text[1:]
 
 
@@ -236,6 +274,8 @@ def level_label(variable, level) -> str:
     if level.startswith(MISSING_PREFIX):
         return level
     if variable == "hsb_group":
+        if PAIR_SEPARATOR in level:
+            return pair_label(level)
         return HSB_GROUP_LABELS.get(level, _fallback(level))
     if variable == "dual_subgroup":
         return DUAL_SUBGROUP_LABELS.get(level, _fallback(level))
@@ -245,15 +285,23 @@ def level_label(variable, level) -> str:
     return categories.get(variable, {}).get(level, _fallback(level))
 
 
+def pair_label(pair: str) -> str:
+    """A pairwise comparison's name: "ta_only vs dual" -> "TA-HSB only vs dual"."""
+    return PAIR_SEPARATOR.join(
+        SHORT_GROUP_LABELS.get(part.strip(), _fallback(part.strip()))
+        for part in str(pair).split(PAIR_SEPARATOR)
+    )
+
+
 def group_label(group_variable, group) -> str:
     """A column block's heading: the group's label, or "All" for the whole population."""
     if _is_missing(group):
         return ALL_GROUPS
-    return _upper_first(level_label(group_variable, group))
+    return upper_first(level_label(group_variable, group))
 
 
 def output_title(output: str) -> str:
-    return OUTPUT_TITLES.get(output, _upper_first(_fallback(output)))
+    return OUTPUT_TITLES.get(output, upper_first(_fallback(output)))
 
 
 def unit_word(unit, count) -> str:
@@ -299,8 +347,9 @@ def render_table(results: pd.DataFrame, output: str) -> RenderedTable:
     Body rows are the (variable, level, unit) combinations in order of appearance; each group
     (or "All" when the row has no group) gets a column block with "n/N (%)" and the CI, plus a
     rank column when the output ranks levels. Tests, methods, warnings and missing-value counts
-    become footnotes. Raises TableError when `output` has no rows and is not a known output, or
-    when two rows would fill the same cell.
+    become footnotes. The "characteristics" output is laid out as a Table 1 instead (see
+    `render_characteristics`). Raises TableError when `output` has no rows and is not a known
+    output, or when two rows would fill the same cell.
     """
     rows = output_rows(results, output)
     if rows.empty and output not in OUTPUT_TITLES:
@@ -308,6 +357,8 @@ def render_table(results: pd.DataFrame, output: str) -> RenderedTable:
         raise TableError(
             f"the results table has no rows for output {output!r}; outputs present: {present}"
         )
+    if output == CHARACTERISTICS_OUTPUT and len(rows):
+        return render_characteristics(rows, output)
     source = rows if len(rows) else results
     synthetic = bool(source["synthetic"].fillna(False).any())
     records = [row for _, row in rows.iterrows()]
@@ -323,12 +374,12 @@ def render_table(results: pd.DataFrame, output: str) -> RenderedTable:
     table_rows: list[list[str]] = []
     previous_variable = None
     for (variable, level, unit), by_block in cells.items():
-        label_variable = _upper_first(variable_label(variable))
+        label_variable = upper_first(variable_label(variable))
         if several_units and unit is not None:
             label_variable += f" ({unit})"
         shown_variable = label_variable if label_variable != previous_variable else ""
         previous_variable = label_variable
-        level_text = _upper_first(level_label(variable, level))
+        level_text = upper_first(level_label(variable, level))
         if mark_methods:
             used = _distinct(
                 r["method"]
@@ -352,7 +403,7 @@ def render_table(results: pd.DataFrame, output: str) -> RenderedTable:
                 line.append(format_rank(rank["estimate"]) if rank is not None else "")
         table_rows.append(line)
 
-    footnotes = [f"{_upper_first(m)}." for m in methods]
+    footnotes = [f"{upper_first(m)}." for m in methods]
     footnotes += [_test_line(r) for r in tests]
     footnotes += [_test_line(r) for r in body if not _is_missing(r["p_value"])]
     footnotes += _warning_lines(body, several_cohorts)
@@ -514,7 +565,7 @@ def _estimate_cells(row) -> tuple[str, str]:
 
 def _where(row) -> str:
     """Words naming a row: "HSB group: dual (...), among Male"."""
-    text = _upper_first(variable_label(row["variable"]))
+    text = upper_first(variable_label(row["variable"]))
     if not _is_missing(row["level"]):
         text += f": {level_label(row['variable'], row['level'])}"
     if not _is_missing(row["group"]):
@@ -592,7 +643,7 @@ def _warning_lines(body: list, several_cohorts: bool) -> list[str]:
 
 def missing_note(row) -> str:
     """"Not recorded: sex for 2 children; excluded from percentages." """
-    reason = _upper_first(str(row["level"]).removeprefix(MISSING_PREFIX))
+    reason = upper_first(str(row["level"]).removeprefix(MISSING_PREFIX))
     count = row["n"] if not _is_missing(row["n"]) else row["estimate"]
     count_text = NOT_AVAILABLE if _is_missing(count) else str(int(count))
     unit = unit_word(row["unit"], count) or "cases"
@@ -603,6 +654,637 @@ def missing_note(row) -> str:
             f"{level_label(row['group_variable'], row['group'])})"
         )
     return text + "; excluded from percentages."
+
+
+# --- Table 1: backgrounds and characteristics by HSB group ---------------------------------
+
+CHARACTERISTICS_OUTPUT = "characteristics"
+COMPARED_GROUPS = ("ta_only", "dual", "offline_only")
+ALL_GROUP_CODE = "all"
+EFFECT_STATISTICS = ("risk_difference", "cramers_v", "hodges_lehmann", "rank_biserial")
+SUMMARY_STATISTICS = ("median", "q1", "q3", "mean", "sd")
+EFFECT_ABBREVIATIONS = {
+    "risk_difference": "RD",
+    "cramers_v": "V",
+    "hodges_lehmann": "HL",
+    "rank_biserial": "r",
+}
+# How to read each effect size, in its footnote.
+EFFECT_DEFINITIONS = {
+    "risk_difference": "in percentage points",
+    "cramers_v": "0 = no association, 1 = complete association",
+    "hodges_lehmann": "in the variable's unit",
+    "rank_biserial": "from -1 to 1, positive when the first group tends to have larger values",
+}
+MEDIAN_IQR = "median (IQR)"
+MEAN_SD = "mean (SD)"
+P_HEADER = "p"
+P_ADJUSTED_HEADER = "p adj."
+
+
+def is_all_group(group) -> bool:
+    """True for the whole-population column: group <NA> or "all"."""
+    return _is_missing(group) or str(group) == ALL_GROUP_CODE
+
+
+def is_pair(group) -> bool:
+    """True for a pairwise comparison's group ("ta_only vs dual")."""
+    return not _is_missing(group) and PAIR_SEPARATOR in str(group)
+
+
+def format_p_cell(p) -> str:
+    """A p-value for a table column: "0.043", "< 0.001"; "n/a" when missing."""
+    if _is_missing(p):
+        return NOT_AVAILABLE
+    return format_p_value(p).removeprefix("p = ").removeprefix("p ")
+
+
+def format_effect(row) -> str:
+    """A pairwise effect size in words: "RD 25.0 (3.1 to 44.2)", "V = 0.21", "HL 3.0", "r = 0.52".
+
+    Risk differences are in percentage points; a Hodges-Lehmann shift is in the row's unit
+    (one decimal for years). Limits follow in brackets when the row has them.
+    """
+    statistic = row["statistic"]
+    abbreviation = EFFECT_ABBREVIATIONS.get(statistic, _fallback(statistic))
+    if statistic == "risk_difference":
+        value = (
+            NOT_AVAILABLE if _is_missing(row["estimate"])
+            else format_number(float(row["estimate"]) * 100, 1)
+        )
+        limits = format_ci(row["ci_low"], row["ci_high"])
+        return f"{abbreviation} {value}" + ("" if limits == NOT_AVAILABLE else f" ({limits})")
+    if statistic == "hodges_lehmann":
+        digits = 1 if row["unit"] == "years" else 2
+        text = f"{abbreviation} {format_number(row['estimate'], digits)}"
+        limits = format_ci(row["ci_low"], row["ci_high"], percent=False, digits=digits)
+        return text + ("" if limits == NOT_AVAILABLE else f" ({limits})")
+    if _is_missing(row["estimate"]):
+        return f"{abbreviation} {NOT_AVAILABLE}"
+    text = f"{abbreviation} = {format_number(row['estimate'], 2)}"
+    limits = format_ci(row["ci_low"], row["ci_high"], percent=False, digits=2)
+    return text + ("" if limits == NOT_AVAILABLE else f" ({limits})")
+
+
+def _summary_digits(row) -> int:
+    return 1 if row is not None and row["unit"] == "years" else 2
+
+
+def _median_iqr_cell(by_statistic: dict) -> str:
+    """"11.2 (9.8 to 13.0)": median and quartiles."""
+    median = by_statistic.get("median")
+    if median is None or _is_missing(median["estimate"]):
+        return NOT_AVAILABLE
+    digits = _summary_digits(median)
+    quartiles = [by_statistic.get(q) for q in ("q1", "q3")]
+    if any(q is None or _is_missing(q["estimate"]) for q in quartiles):
+        return format_number(median["estimate"], digits)
+    q1, q3 = (format_number(q["estimate"], digits) for q in quartiles)
+    return f"{format_number(median['estimate'], digits)} ({q1} to {q3})"
+
+
+def _mean_sd_cell(by_statistic: dict) -> str:
+    """"11.4 (2.1) [10.4 to 12.4]": mean, SD and the CI of the mean when given."""
+    mean = by_statistic.get("mean")
+    if mean is None or _is_missing(mean["estimate"]):
+        return NOT_AVAILABLE
+    digits = _summary_digits(mean)
+    text = format_number(mean["estimate"], digits)
+    sd = by_statistic.get("sd")
+    if sd is not None and not _is_missing(sd["estimate"]):
+        text += f" ({format_number(sd['estimate'], digits)})"
+    if not _is_missing(mean["ci_low"]) and not _is_missing(mean["ci_high"]):
+        text += f" [{format_ci(mean['ci_low'], mean['ci_high'], percent=False, digits=digits)}]"
+    return text
+
+
+def _share_cell(row) -> str:
+    """"5/19 (26.3%) [11.8 to 48.8]": n/N (%) and the CI in brackets when given."""
+    text = format_share(row["n"], row["denominator"], row["estimate"])
+    limits = format_ci(row["ci_low"], row["ci_high"])
+    return text if limits == NOT_AVAILABLE else f"{text} [{limits}]"
+
+
+def _row_kind(row) -> str:
+    """What a row of a group comparison is: a share, a summary, a test, an effect, ..."""
+    statistic = row["statistic"]
+    if _is_missing_row(row):
+        return "missing"
+    if statistic in EFFECT_STATISTICS:
+        return "effect"
+    if statistic in TEST_STATISTICS:
+        return "pair_test" if is_pair(row["group"]) else "test"
+    if statistic in SUMMARY_STATISTICS:
+        return "summary"
+    if statistic == "proportion":
+        return "share"
+    return "other"
+
+
+def _group_key(group) -> str:
+    return ALL_GROUP_CODE if is_all_group(group) else str(group)
+
+
+def _line_key(row) -> tuple:
+    """The table line a share, summary or other estimate row belongs to (tagged by kind)."""
+    level = None if _is_missing(row["level"]) else str(row["level"])
+    if row["kind"] == "share":
+        return ("level", level)
+    if row["kind"] == "summary":
+        return ("summary", "median" if row["statistic"] in ("median", "q1", "q3") else "mean")
+    return ("other", str(row["statistic"]), level)
+
+
+def _group_column_order(records: list) -> list[str]:
+    """Compared groups in study order, then any other group, then all."""
+    seen = _distinct(
+        _group_key(r["group"])
+        for r in records
+        if r["kind"] in ("share", "summary", "other", "missing")
+    )
+    ordered = [g for g in COMPARED_GROUPS if g in seen]
+    ordered += [g for g in seen if g not in ordered and g != ALL_GROUP_CODE]
+    if ALL_GROUP_CODE in seen:
+        ordered.append(ALL_GROUP_CODE)
+    return ordered
+
+
+def group_sizes(rows: pd.DataFrame) -> dict[str, int]:
+    """Children per group of a group comparison: recorded plus missing, per variable.
+
+    For each variable and group, the children with a value recorded (the denominator of its
+    shares or summaries) plus those counted as missing; the largest over variables is the
+    group's size (any variable without missing values gives it exactly). Groups without a
+    usable count are left out. Keys are group codes, "all" for the whole population.
+    """
+    recorded: dict[tuple[str, str], int] = {}
+    missing: dict[tuple[str, str], int] = {}
+    for _, r in rows.iterrows():
+        if is_pair(r["group"]) or r["statistic"] in TEST_STATISTICS:
+            continue
+        key = (str(r["variable"]), _group_key(r["group"]))
+        if _is_missing_row(r):
+            count = r["n"] if not _is_missing(r["n"]) else r["estimate"]
+            if not _is_missing(count):
+                missing[key] = missing.get(key, 0) + int(count)
+        elif r["statistic"] in ("proportion", *SUMMARY_STATISTICS):
+            count = r["denominator"] if not _is_missing(r["denominator"]) else r["n"]
+            if not _is_missing(count):
+                recorded[key] = max(recorded.get(key, 0), int(count))
+    sizes: dict[str, int] = {}
+    for key in list(recorded) + list(missing):
+        total = recorded.get(key, 0) + missing.get(key, 0)
+        sizes[key[1]] = max(sizes.get(key[1], 0), total)
+    return sizes
+
+
+def short_group_label(group: str) -> str:
+    """A group's short name: "ta_only" -> "TA-HSB only", "all" -> "all"."""
+    if is_pair(group):
+        return pair_label(group)
+    return SHORT_GROUP_LABELS.get(str(group), level_label("hsb_group", group))
+
+
+def characteristics_group_heading(group: str, sizes: dict[str, int]) -> str:
+    """A group's column heading with its size: "TA-HSB only (N = 19)"."""
+    label = upper_first(short_group_label(group))
+    return f"{label} (N = {sizes[group]})" if group in sizes else label
+
+
+def render_characteristics(
+    rows: pd.DataFrame, output: str = CHARACTERISTICS_OUTPUT
+) -> RenderedTable:
+    """Lay out a group comparison (the "characteristics" output) as a Table 1.
+
+    One block of lines per variable, in order of appearance: a line per level for shares
+    ("n/N (%) [CI]"), the two lines "Median (IQR)" and "Mean (SD)" for a continuous variable.
+    Columns: one per group (TA-HSB only, dual, offline only, then all) headed with its size,
+    the overall test's "p" and "p adj." on the variable's first line, and for each pairwise
+    comparison its effect sizes and adjusted p. Every p cell points ("[k]") to the footnote
+    naming its test. Methods, the multiplicity adjustment, warnings, missing counts per
+    variable and group and the findings served become footnotes.
+
+    Raises TableError for rows of several cohorts or two rows that would fill the same cell.
+    """
+    if rows["cohort"].nunique() > 1:
+        cohorts = sorted(rows["cohort"].dropna().astype(str).unique())
+        raise TableError(
+            f"output {output!r} holds rows of several cohorts ({', '.join(cohorts)}); "
+            "render one cohort at a time"
+        )
+    compared_by = _comparison_variable(rows)
+    records = []
+    for _, row in rows.iterrows():
+        row = row.copy()
+        row["kind"] = _row_kind(row)
+        if row["kind"] == "missing" and row["group_variable"] != compared_by:
+            row["kind"] = "not_compared"  # children outside the groups compared
+        records.append(row)
+    groups = _group_column_order(records)
+    pairs = _distinct(str(r["group"]) for r in records if r["kind"] in ("effect", "pair_test"))
+    lines = _characteristics_lines(records)
+    slots = _characteristics_slots(records, lines, output)
+
+    footnotes: list[str] = []
+
+    def note(text: str) -> int:
+        if text not in footnotes:
+            footnotes.append(text)
+        return footnotes.index(text) + 1
+
+    note(_layout_note(records))
+    for method in _distinct(
+        str(r["method"])
+        for r in records
+        if r["kind"] in ("share", "summary", "other") and not _is_missing(r["method"])
+    ):
+        note(f"{upper_first(method)}.")
+    pointers = _test_notes(records, "test", note)
+    _adjustment_notes(records, note)
+    for statistic in EFFECT_STATISTICS:
+        effects = [r for r in records if r["kind"] == "effect" and r["statistic"] == statistic]
+        methods = _distinct(str(r["method"]) for r in effects if not _is_missing(r["method"]))
+        if effects:
+            described = "; ".join(methods) or STATISTIC_LABELS[statistic]
+            note(f"{EFFECT_ABBREVIATIONS[statistic]}: {described}; "
+                 f"{EFFECT_DEFINITIONS[statistic]}.")
+    pointers.update(_test_notes(records, "pair_test", note))
+    for text in _characteristics_warning_notes(records):
+        note(text)
+    for text in _characteristics_missing_notes(records, groups):
+        note(text)
+    for text in _not_compared_notes(records):
+        note(text)
+    findings = _findings_note(records)
+    if findings:
+        note(findings)
+
+    header = ["Variable", "Level"]
+    sizes = group_sizes(rows)
+    header += [characteristics_group_heading(g, sizes) for g in groups]
+    header += [P_HEADER, P_ADJUSTED_HEADER]
+    for pair in pairs:
+        header += [upper_first(pair_label(pair)), f"{upper_first(pair_label(pair))}: p adj."]
+
+    table_rows = []
+    for variable, variable_lines in lines.items():
+        for index, (line_key, level_text) in enumerate(variable_lines):
+            first = index == 0
+            line = [upper_first(variable_label(variable)) if first else "", level_text]
+            estimates = slots["estimate"].get((variable, line_key), {})
+            line += [_estimate_text(line_key, estimates.get(g)) for g in groups]
+            test = slots["test"].get(variable) if first else None
+            line += _overall_p_cells(test, pointers.get(("test", variable)))
+            for pair in pairs:
+                effects = slots["effect"].get((variable, line_key, pair), {})
+                line.append("; ".join(format_effect(effects[s]) for s in EFFECT_STATISTICS
+                                      if s in effects))
+                test = slots["pair_test"].get((variable, line_key, pair))
+                line.append(_pair_p_cell(test, pointers.get((pair, variable))))
+            table_rows.append(line)
+
+    cohorts = _distinct(str(c) for c in rows["cohort"].dropna())
+    title = output_title(output)
+    if cohorts:
+        title += f" (cohort {', '.join(cohorts)})"
+    return RenderedTable(
+        title=title,
+        header=header,
+        rows=table_rows,
+        footnotes=footnotes,
+        synthetic=bool(rows["synthetic"].fillna(False).any()),
+        output=output,
+    )
+
+
+def _comparison_variable(rows: pd.DataFrame):
+    """The variable whose levels are the groups compared (the group_variable of the tests)."""
+    for statistics in (TEST_STATISTICS, {"proportion", *SUMMARY_STATISTICS}):
+        chosen = rows["group_variable"][rows["statistic"].isin(statistics).fillna(False)]
+        chosen = chosen.dropna()
+        if len(chosen):
+            return chosen.iloc[0]
+    return "hsb_group"
+
+
+def _characteristics_lines(records: list) -> dict[str, list[tuple]]:
+    """{variable: [(line key, level text), ...]}, variables and lines in order of appearance.
+
+    A continuous variable's "Median (IQR)" line comes before its "Mean (SD)" line; a variable
+    with only tests or missing counts still gets one empty line so its p-value has a place.
+    """
+    lines: dict[str, list[tuple]] = {}
+    for r in records:
+        if r["kind"] == "not_compared":
+            continue
+        variable = str(r["variable"])
+        variable_lines = lines.setdefault(variable, [])
+        if r["kind"] not in ("share", "summary", "other"):
+            continue
+        key = _line_key(r)
+        if key in [k for k, _ in variable_lines]:
+            continue
+        if key[0] == "level":
+            text = upper_first(level_label(variable, key[1]))
+        elif key[0] == "summary":
+            text = upper_first(MEDIAN_IQR if key[1] == "median" else MEAN_SD)
+        else:
+            text = upper_first(STATISTIC_LABELS.get(key[1], _fallback(key[1])))
+            if key[2] is not None:
+                text += f": {level_label(variable, key[2])}"
+        variable_lines.append((key, text))
+    for variable_lines in lines.values():
+        variable_lines.sort(key=lambda item: item[0] == ("summary", "mean"))
+        if not variable_lines:
+            variable_lines.append((("empty",), ""))
+    return lines
+
+
+def _characteristics_slots(records: list, lines: dict, output: str) -> dict[str, dict]:
+    """Every row in its place: estimates by (variable, line)[group][statistic], the overall
+    test by variable, pairwise tests and effects by (variable, line, pair).
+
+    Pairwise rows sit on the line of their level, or on the variable's first line when they
+    have no level (Cramér's V, a Hodges-Lehmann shift).
+    """
+    slots: dict[str, dict] = {"estimate": {}, "test": {}, "pair_test": {}, "effect": {}}
+
+    def clash(row, other) -> TableError:
+        return TableError(
+            f"output {output!r}: two rows fill the same cell ({_where(row)}; statistics "
+            f"{other['statistic']!r} and {row['statistic']!r}); an analysis wrote a "
+            "duplicate row"
+        )
+
+    for r in records:
+        variable = str(r["variable"])
+        if variable not in lines:
+            continue  # only children outside the groups compared: a footnote
+        known = [k for k, _ in lines[variable]]
+        if r["kind"] in ("share", "summary", "other"):
+            by_group = slots["estimate"].setdefault((variable, _line_key(r)), {})
+            by_statistic = by_group.setdefault(_group_key(r["group"]), {})
+            if r["statistic"] in by_statistic:
+                raise clash(r, by_statistic[r["statistic"]])
+            by_statistic[r["statistic"]] = r
+        elif r["kind"] == "test":
+            if variable in slots["test"]:
+                raise clash(r, slots["test"][variable])
+            slots["test"][variable] = r
+        elif r["kind"] in ("pair_test", "effect"):
+            level = ("level", None if _is_missing(r["level"]) else str(r["level"]))
+            line = level if level in known else known[0]
+            key = (variable, line, str(r["group"]))
+            if r["kind"] == "pair_test":
+                if key in slots["pair_test"]:
+                    raise clash(r, slots["pair_test"][key])
+                slots["pair_test"][key] = r
+            else:
+                by_statistic = slots["effect"].setdefault(key, {})
+                if r["statistic"] in by_statistic:
+                    raise clash(r, by_statistic[r["statistic"]])
+                by_statistic[r["statistic"]] = r
+    return slots
+
+
+def _estimate_text(line_key: tuple, by_statistic: dict | None) -> str:
+    """One group's cell on one line."""
+    if not by_statistic:
+        return ""
+    if line_key[0] == "summary":
+        return (_median_iqr_cell if line_key[1] == "median" else _mean_sd_cell)(by_statistic)
+    (row,) = by_statistic.values()
+    if line_key[0] == "level":
+        return _share_cell(row)
+    return _estimate_cells(row)[0]
+
+
+def _overall_p_cells(test, pointer) -> list[str]:
+    """The "p" and "p adj." cells of the overall test; p points to its test's footnote."""
+    if test is None:
+        return ["", ""]
+    mark = f" [{pointer}]" if pointer is not None else ""
+    if test["statistic"] == "not_tested":
+        return [f"not tested{mark}", ""]
+    return [format_p_cell(test["p_value"]) + mark, format_p_cell(test["p_adjusted"])]
+
+
+def _pair_p_cell(test, pointer) -> str:
+    """A pairwise comparison's adjusted p, pointing to its test's footnote."""
+    if test is None:
+        return ""
+    mark = f" [{pointer}]" if pointer is not None else ""
+    if test["statistic"] == "not_tested":
+        return f"not tested{mark}"
+    return format_p_cell(test["p_adjusted"]) + mark
+
+
+def _test_notes(records: list, kind: str, note) -> dict:
+    """A footnote per test method (naming the variables it tested) and each untested
+    comparison with its reason; returns the footnote number of each test:
+    {("test", variable): k} for overall tests, {(pair, variable): k} for pairwise ones.
+    """
+    tests = [r for r in records if r["kind"] == kind]
+    pointers: dict = {}
+    for method in _distinct(str(r["method"]) for r in tests if r["statistic"] != "not_tested"):
+        used = [r for r in tests if str(r["method"]) == method and r["statistic"] != "not_tested"]
+        variables = ", ".join(_distinct(variable_label(r["variable"]) for r in used))
+        if kind == "test":
+            prefix = "p"
+        else:
+            prefix = f"Pairwise p ({', '.join(_distinct(pair_label(r['group']) for r in used))})"
+        number = note(f"{prefix}: {method}; {variables}.")
+        for r in used:
+            pointers[_pointer_key(r)] = number
+    for r in tests:
+        if r["statistic"] == "not_tested":
+            text = _test_line(r)
+            if kind == "pair_test":
+                text = text.replace(" across HSB group:", f" ({pair_label(r['group'])}):", 1)
+            pointers[_pointer_key(r)] = note(text)
+    return pointers
+
+
+def _pointer_key(row) -> tuple:
+    variable = str(row["variable"])
+    return ("test", variable) if row["kind"] == "test" else (str(row["group"]), variable)
+
+
+def _adjustment_notes(records: list, note) -> None:
+    """"p adj.: Holm adjustment across all tests in this table (...)." per method."""
+    tested = [r for r in records if not _is_missing(r["p_value"])]
+    adjusted = [r for r in records if not _is_missing(r["p_adjusted"])]
+    for method in _distinct(str(r["p_adjust_method"]) for r in adjusted):
+        family = [r for r in adjusted if str(r["p_adjust_method"]) == method]
+        if len(family) == len(tested):
+            scope = "all tests in this table"
+        else:
+            scope = f"{len(family)} of the {len(tested)} tests in this table"
+        overall = sum(r["kind"] == "test" for r in family)
+        pairwise = sum(r["kind"] == "pair_test" for r in family)
+        note(
+            f"{P_ADJUSTED_HEADER}: {method} adjustment across {scope} ({overall} overall and "
+            f"{pairwise} pairwise p-values)."
+        )
+    if tested and not adjusted:
+        note(f"{P_ADJUSTED_HEADER}: no multiplicity adjustment was applied.")
+
+
+def _layout_note(records: list) -> str:
+    """How to read the cells, with the intervals named from the rows' methods."""
+    shares = [r for r in records if r["kind"] == "share"]
+    summaries = [r for r in records if r["kind"] == "summary"]
+    means = [r for r in summaries if r["statistic"] == "mean" and not _is_missing(r["ci_low"])]
+    parts = []
+    if shares:
+        parts.append(
+            f"n/N (%) [{ci_label(shares[0]['method'])}], N = children with the "
+            "characteristic recorded"
+        )
+    if summaries:
+        units = _distinct(str(r["unit"]) for r in summaries if not _is_missing(r["unit"]))
+        text = "median (IQR: 25th to 75th percentile) and mean (SD)"
+        if means:
+            text += f" [{ci_label(means[0]['method'])} of the mean]"
+        parts.append(text + (f" in {', '.join(units)}" if units else ""))
+    parts.append("p: test across the groups")
+    references = _distinct(
+        pair_label(str(r["group"]).split(PAIR_SEPARATOR)[0])
+        for r in records
+        if r["kind"] in ("effect", "pair_test")
+    )
+    if references:
+        parts.append(
+            f"pairwise columns compare {' and '.join(references)} (first) with each other group "
+            "(second): effect size (CI) and the comparison's adjusted p"
+        )
+    return "Cells: " + "; ".join(parts) + "."
+
+
+_DETAIL = re.compile(r"^(?P<base>.*\S)\s*\((?P<detail>[^()]*)\)$")
+
+
+def _characteristics_warning_notes(records: list) -> list[str]:
+    """Each kind of warning once, with the rows it concerns.
+
+    A trailing detail in brackets ("expected count below 5 (minimum 4.05)") moves to the row it
+    belongs to, so one footnote lists every exact test; a whole group is named once when every
+    row of it has the warning. Untested comparisons are left out: their footnote gives the
+    reason.
+    """
+    flagged: dict[str, list[tuple]] = {}
+    for r in records:
+        if _is_missing(r["warning"]) or r["statistic"] == "not_tested":
+            continue
+        match = _DETAIL.match(str(r["warning"]))
+        base, detail = (match["base"], match["detail"]) if match else (str(r["warning"]), "")
+        flagged.setdefault(base, []).append((r, detail))
+    notes = []
+    for warning, flagged_rows in flagged.items():
+        whole = set()
+        for group in _distinct(_group_key(r["group"]) for r, _ in flagged_rows):
+            mine = [(r, d) for r, d in flagged_rows if _group_key(r["group"]) == group]
+            group_rows = [r for r in records if _group_key(r["group"]) == group
+                          and r["kind"] != "missing"]
+            if (len(mine) > 1 and len(mine) == len(group_rows) and group != ALL_GROUP_CODE
+                    and len({d for _, d in mine}) == 1):
+                whole.add(group)
+        where: list[str] = []
+        for r, detail in flagged_rows:
+            group = _group_key(r["group"])
+            if group in whole:
+                where.append(f"every row for {short_group_label(group)}")
+                continue
+            text = _characteristics_where(r)
+            where.append(f"{text}: {detail}" if detail else text)
+        notes.append(f"Warning: {_lower_first(warning)} ({'; '.join(_distinct(where))}).")
+    return notes
+
+
+def _characteristics_where(row) -> str:
+    """"Stability of the family: stable, dual"; a test is named by its comparison."""
+    text = upper_first(variable_label(row["variable"]))
+    if not _is_missing(row["level"]) and row["kind"] not in ("effect", "pair_test"):
+        text += f": {level_label(row['variable'], row['level'])}"
+    if row["kind"] == "test":
+        return text + ", test across the groups"
+    if row["kind"] == "pair_test":
+        return text + f", {pair_label(row['group'])}"
+    if row["kind"] == "effect":
+        name = STATISTIC_LABELS.get(row["statistic"], _fallback(row["statistic"]))
+        return text + f", {pair_label(row['group'])} ({name})"
+    if row["kind"] == "summary":
+        name = STATISTIC_LABELS.get(row["statistic"], _fallback(row["statistic"]))
+        return text + f", {name}, {short_group_label(_group_key(row['group']))}"
+    return text + f", {short_group_label(_group_key(row['group']))}"
+
+
+def _characteristics_missing_notes(records: list, groups: list[str]) -> list[str]:
+    """"Not recorded: stability of the family for TA-HSB only 1, dual 3, all 4 children; ..."
+
+    One note per variable and reason; groups with none missing are not listed.
+    """
+    counts: dict[tuple[str, str], dict[str, int]] = {}
+    units: dict[tuple[str, str], str] = {}
+    for r in records:
+        if r["kind"] != "missing":
+            continue
+        count = r["n"] if not _is_missing(r["n"]) else r["estimate"]
+        if _is_missing(count) or int(count) == 0:
+            continue
+        key = (str(r["variable"]), str(r["level"]).removeprefix(MISSING_PREFIX))
+        by_group = counts.setdefault(key, {})
+        group = _group_key(r["group"])
+        by_group[group] = by_group.get(group, 0) + int(count)
+        units.setdefault(key, "" if _is_missing(r["unit"]) else str(r["unit"]))
+    notes = []
+    for (variable, reason), by_group in counts.items():
+        order = [g for g in groups if g in by_group] + [g for g in by_group if g not in groups]
+        parts = ", ".join(f"{short_group_label(g)} {by_group[g]}" for g in order)
+        unit = units[(variable, reason)] or "cases"
+        notes.append(
+            f"{upper_first(reason)}: {variable_label(variable)}, {unit} by group: {parts}; "
+            "excluded from percentages and summaries."
+        )
+    return notes
+
+
+def _not_compared_notes(records: list) -> list[str]:
+    """"Not recorded: HSB group for 2 children (in-depth sample); not compared." """
+    notes = []
+    for r in records:
+        if r["kind"] != "not_compared":
+            continue
+        count = r["n"] if not _is_missing(r["n"]) else r["estimate"]
+        count_text = NOT_AVAILABLE if _is_missing(count) else str(int(count))
+        reason = upper_first(str(r["level"]).removeprefix(MISSING_PREFIX))
+        where = (
+            "" if _is_missing(r["group"])
+            else f" ({level_label(r['group_variable'], r['group'])})"
+        )
+        notes.append(
+            f"{reason}: {variable_label(r['variable'])} for {count_text} "
+            f"{unit_word(r['unit'], count) or 'cases'}{where}; not in any group compared."
+        )
+    return notes
+
+
+def _findings_note(records: list) -> str:
+    """"Bears on published finding(s): C1 (age ...), C2 (stability of the family)." """
+    served: dict[str, list[str]] = {}
+    for r in records:
+        if _is_missing(r["finding"]):
+            continue
+        for part in str(r["finding"]).split(";"):
+            if part.strip():
+                labels = served.setdefault(part.strip(), [])
+                label = variable_label(r["variable"])
+                if label not in labels:
+                    labels.append(label)
+    if not served:
+        return ""
+    parts = [f"{finding} ({'; '.join(labels)})" for finding, labels in served.items()]
+    return "Bears on published finding(s): " + ", ".join(parts) + "."
 
 
 # --- Markdown, HTML, CSV -------------------------------------------------------------------

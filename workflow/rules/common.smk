@@ -4,7 +4,7 @@ TABLES = ["cases", "case_file", "behaviours"]
 COHORTS = sorted(config["cohorts"])
 # Must list the keys of tahsb_analysis.analyses.ANALYSES (tests/test_workflow_lists.py checks);
 # kept literal so that planning the workflow does not import the scientific stack.
-ANALYSES = ["prevalence", "ta_hsb_range"]
+ANALYSES = ["prevalence", "ta_hsb_range", "characteristics"]
 # Must list the outputs in the results table that get a rendered table, and the keys of
 # tahsb_analysis.figures.FIGURES (tests/test_workflow_lists.py checks both).
 TABLE_OUTPUTS = [
@@ -16,8 +16,9 @@ TABLE_OUTPUTS = [
     "ta_hsb_forms_per_child",
     "ta_hsb_aimed_at_other",
     "dual_subgroups",
+    "characteristics",
 ]
-FIGURES = ["prevalence", "ta_hsb_types", "forms_per_child"]
+FIGURES = ["prevalence", "ta_hsb_types", "forms_per_child", "characteristics"]
 # Config sections the analyses read; passed as params so that changing them reruns the analyses.
 ANALYSIS_CONFIG_KEYS = [
     "ci_method",
