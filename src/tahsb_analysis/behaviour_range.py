@@ -17,6 +17,7 @@ from .codebook import Field, load_codebook
 from .cohort import Cohort, missing_column
 from .groups import DUAL_SUBGROUPS, dual_subgroup, hsb_group, online_behaviours
 from .inference import ci_method_label, proportion_ci
+from .missing import MISSING_METHOD, missing_rows, short_label
 from .results import make_results
 
 ANALYSIS = "ta_hsb_range"
@@ -28,10 +29,6 @@ ANY_TA_HSB = "any_ta_hsb"
 ANY_ONLINE = "any_online_behaviour"
 MORE_THAN_ONE = "more than one"
 RANK_METHOD = "rank by number of children (ties share the lower rank)"
-MISSING_METHOD = {
-    "children": "count of children whose value is missing",
-    "behaviours": "count of behaviours whose value is missing",
-}
 EMPTY_WARNING = {
     "children": "empty denominator: no children in this population",
     "behaviours": "empty denominator: no behaviours in this population",
@@ -179,7 +176,7 @@ def _child_aimed_at_other(online: pd.DataFrame, fld: Field) -> pd.DataFrame:
     is_missing = (~child["yes"] & child["missing"]).to_numpy(dtype=bool)
     value = pd.array(child["yes"].to_numpy(dtype=bool), dtype="boolean")
     value[is_missing] = pd.NA
-    labels = np.array([_short_label(fld.missing_label(c)) for c in codes] + [None], dtype=object)
+    labels = np.array([short_label(fld.missing_label(c)) for c in codes] + [None], dtype=object)
     reason = labels[child["code"].to_numpy(dtype=np.int64)]
     reason[~is_missing] = None
     return pd.DataFrame(
@@ -408,22 +405,8 @@ def _missing_rows(reasons: pd.Series, variable: str, labels: dict,
                   unit: str = "children") -> pd.DataFrame:
     """One count row per missing-value reason that occurs; `reasons` has one entry per member
     of the population (<NA> where the value is present), so its length is the denominator."""
-    counts = reasons.dropna().value_counts(sort=False)
-    counts = counts[counts > 0]
-    return pd.DataFrame(
-        {
-            "variable": variable,
-            "level": ["missing: " + str(reason) for reason in counts.index],
-            **labels,
-            "statistic": "count",
-            "estimate": counts.to_numpy(dtype=float),
-            "n": counts.to_numpy(dtype=np.int64),
-            "denominator": len(reasons),
-            "unit": unit,
-            "method": MISSING_METHOD[unit],
-        },
-        index=pd.RangeIndex(len(counts)),
-    )
+    rows = missing_rows(reasons, variable=variable, denominator=len(reasons), unit=unit, **labels)
+    return pd.DataFrame(rows, index=pd.RangeIndex(len(rows)))
 
 
 def _missing_rows_by_group(reasons: pd.Series, groups: pd.Series, variable: str,
@@ -471,17 +454,9 @@ def _empty_warning(excluded: int, unit: str) -> str:
 
 def _missing_reason(codes: pd.Series, fld: Field) -> pd.Series:
     """The short reason ("not recorded", "not applicable") of each missing code, else <NA>."""
-    labels = {code.value: _short_label(code.label) for code in fld.missing_codes}
+    labels = {code.value: short_label(code.label) for code in fld.missing_codes}
     text = pd.Series(codes, copy=False).astype("string").reset_index(drop=True)
     return text.map(labels).astype("string")
-
-
-def _short_label(label: str) -> str:
-    # The codebook's "not recorded in the case file" -> "not recorded" (as prevalence.py does).
-    for short in ("not recorded", "not applicable"):
-        if label.startswith(short):
-            return short
-    return label
 
 
 def _check_columns(cohort: Cohort) -> None:
