@@ -2,7 +2,9 @@
 
 import matplotlib
 import matplotlib.colors
+import pandas as pd
 import pytest
+from matplotlib.patches import PathPatch, Rectangle
 from matplotlib.text import Text
 
 from tahsb_analysis import figures as figures_module
@@ -11,6 +13,7 @@ from tahsb_analysis.figure_style import (
     FONT_SIZE_PT,
     HSB_GROUP_COLOURS,
     HSB_GROUP_MARKERS,
+    INTERNAL_USE_LABEL,
     OKABE_ITO,
     SINGLE_COLUMN_IN,
     SYNTHETIC_LABEL,
@@ -20,10 +23,14 @@ from tahsb_analysis.figure_style import (
     style_context,
 )
 from tahsb_analysis.figures import (
+    TIMELINE_FIGURE,
     characteristics_figure,
     forms_per_child_figure,
+    onset_gap_figure,
     prevalence_figure,
     ta_hsb_types_figure,
+    timeline_figure,
+    trajectory_figure,
     write_figure,
 )
 from tahsb_analysis.results import concat_results, empty_results, make_results
@@ -72,7 +79,10 @@ def results(synthetic=True):
         output="ta_hsb_forms_per_child", **common,
     )
     characteristics = make_results(characteristics_rows(), output="characteristics", **common)
-    return concat_results([overall, types, forms, characteristics])
+    gap = make_results(gap_rows(), output="onset_gap", finding="L2", **common)
+    trajectories = make_results(trajectory_rows(), output="trajectories", finding="L2;L3",
+                                **common)
+    return concat_results([overall, types, forms, characteristics, gap, trajectories])
 
 
 def characteristics_rows(empty_group=None):
@@ -110,8 +120,51 @@ def characteristics_rows(empty_group=None):
     return rows
 
 
+DUAL = dict(group_variable="dual_subgroup")
+BOOTSTRAP = "mean with bootstrap percentile 95% CI (9999 resamples, seed 7)"
+
+
+def gap_rows(overrides=None):
+    """The onset gap of 9 children with other TA-HSB: mean 3.04 [2.21, 3.95], median 3.0,
+    IQR 2.0-4.0; `overrides` changes rows by statistic."""
+    common = dict(variable="onset_gap", group="other_ta_hsb", unit="years", n=9,
+                  denominator=9, **DUAL)
+    rows = [
+        dict(common, statistic="mean", estimate=3.04, ci_low=2.21, ci_high=3.95,
+             method=BOOTSTRAP),
+        dict(common, statistic="sd", estimate=1.36, method="standard deviation"),
+        dict(common, statistic="median", estimate=3.0, method="median and quartiles"),
+        dict(common, statistic="q1", estimate=2.0, method="median and quartiles"),
+        dict(common, statistic="q3", estimate=4.0, method="median and quartiles"),
+        dict(common, statistic="wilcoxon", estimate=3.0, p_value=0.0039,
+             method="Wilcoxon signed-rank test, two-sided"),
+    ]
+    for row in rows:
+        row.update((overrides or {}).get(row["statistic"], {}))
+    return rows
+
+
+# 20 dual children: 11 offline first (8 then other TA-HSB, 3 then pornography), 5 pornography
+# first, 2 other TA-HSB first, 2 offline and pornography in the same year with nothing later.
+TRAJECTORIES = {
+    "offline -> other_ta": 8,
+    "pornography -> offline": 5,
+    "offline -> pornography": 3,
+    "other_ta -> offline": 2,
+    "offline + pornography (same year)": 2,
+}
+
+
+def trajectory_rows(counts=None, denominator=20):
+    rows = [share("trajectory", level, n, denominator, group="all_dual", **DUAL)
+            for level, n in (counts or TRAJECTORIES).items()]
+    # A sub-group row: in the table, not in the figure.
+    rows.append(share("trajectory", "offline -> other_ta", 8, 12, group="other_ta_hsb", **DUAL))
+    return rows
+
+
 FIGURES = [prevalence_figure, ta_hsb_types_figure, forms_per_child_figure,
-           characteristics_figure]
+           characteristics_figure, onset_gap_figure, trajectory_figure]
 
 
 def texts(figure):
@@ -376,3 +429,298 @@ def test_characteristics_figure_without_ages_has_one_panel():
                          output="characteristics")
     figure = characteristics_figure(frame).figure
     assert len(figure.axes) == 1
+
+
+# --- links between TA-HSB and offline HSB (L1-L3) -----------------------------------------
+
+
+def links_results(gap=None, trajectories=None, synthetic=False):
+    common = dict(cohort="ttp-2015", synthetic=synthetic, analysis="links")
+    parts = []
+    if gap is not None:
+        parts.append(make_results(gap, output="onset_gap", finding="L2", **common))
+    if trajectories is not None:
+        parts.append(make_results(trajectories, output="trajectories", **common))
+    return concat_results(parts)
+
+
+def test_links_figures_are_registered_for_the_workflow_but_the_timeline_is_not():
+    assert figures_module.FIGURES["onset_gap"] is onset_gap_figure
+    assert figures_module.FIGURES["trajectories"] is trajectory_figure
+    assert timeline_figure not in figures_module.FIGURES.values()
+    assert TIMELINE_FIGURE == "dual_timelines"
+
+
+def test_onset_gap_draws_the_iqr_box_the_median_and_the_mean_with_its_ci():
+    ax = onset_gap_figure(links_results(gap_rows())).figure.axes[0]
+    (box,) = [p for p in ax.patches if isinstance(p, Rectangle)]
+    assert (round(box.get_x(), 6), round(box.get_width(), 6)) == (2.0, 2.0)
+    segments = [seg for c in ax.collections for seg in c.get_segments()]
+    vertical = [s for s in segments if s[0][0] == s[1][0]]
+    horizontal = [s for s in segments if s[0][1] == s[1][1]]
+    assert [round(s[0][0], 6) for s in vertical] == [3.0]  # the median
+    assert [(round(s[0][0], 6), round(s[1][0], 6)) for s in horizontal] == [(2.21, 3.95)]
+    (mean,) = [line for line in ax.get_lines() if line.get_marker() == "o"]
+    assert float(mean.get_xdata()[0]) == 3.04
+    assert ax.get_xlabel().replace("\n", " ") == (
+        "years from first offline HSB to first other TA-HSB"
+    )
+
+
+def test_onset_gap_caption_gives_n_the_summaries_the_ci_method_and_the_test():
+    output = onset_gap_figure(links_results(gap_rows()))
+    assert (
+        "Other TA-HSB (N = 9): median 3.0 (IQR 2.0 to 4.0), mean 3.0 (95% CI 2.2 to 4.0), "
+        "SD 1.4" in output.caption
+    )
+    assert BOOTSTRAP in output.caption
+    assert "median paired difference = 3.0 years, p = 0.004" in output.caption
+    assert "Bears on published finding(s): L2." in output.caption
+    assert "Other TA-HSB (N = 9): median 3.0 (IQR 2.0 to 4.0)" in output.alt_text
+    assert "mean and its 95% CI" in texts(output.figure)
+
+
+def test_onset_gap_with_t_based_ci_names_that_method():
+    rows = gap_rows({"mean": {"method": "mean with t-based 95% CI"}})
+    output = onset_gap_figure(links_results(rows))
+    assert "mean with t-based 95% CI" in output.caption
+
+
+def test_onset_gap_with_insufficient_data_draws_no_data_and_says_why():
+    warning = "insufficient data: fewer than 2 children"
+    na = {"estimate": None, "ci_low": None, "ci_high": None, "p_value": None,
+          "warning": warning, "n": 1, "denominator": 1}
+    rows = gap_rows({s: na for s in ("mean", "sd", "median", "q1", "q3", "wilcoxon")})
+    output = onset_gap_figure(links_results(rows))
+    assert "no data" in texts(output.figure)
+    assert "Other TA-HSB (N = 1): no data." in output.caption
+    assert f"p not computed; {warning}." in output.caption
+    assert not output.figure.axes[0].patches
+
+
+def test_onset_gap_without_quartiles_still_draws_the_mean():
+    rows = [r for r in gap_rows() if r["statistic"] not in ("median", "q1", "q3")]
+    ax = onset_gap_figure(links_results(rows)).figure.axes[0]
+    assert not ax.patches
+    (mean,) = [line for line in ax.get_lines() if line.get_marker() == "o"]
+    assert float(mean.get_xdata()[0]) == 3.04
+
+
+def band_heights(ax):
+    """Height of each band where it leaves its first-kind node, top to bottom."""
+    bands = [p for p in ax.patches if isinstance(p, PathPatch)]
+    vertices = [band.get_path().vertices for band in bands]
+    return [round(v[0][1] - v[-2][1], 9) for v in vertices]
+
+
+def test_trajectory_bands_are_proportional_to_the_children_of_all_dual_only():
+    output = trajectory_figure(links_results(trajectories=trajectory_rows()))
+    ax = output.figure.axes[0]
+    heights = band_heights(ax)
+    assert len(heights) == 5  # the sub-group row is not drawn
+    # Drawn in node order: offline (-> pornography 3, -> other TA-HSB 8), pornography (5),
+    # other TA-HSB (2), the same-year tie (2).
+    counts = [3, 8, 5, 2, 2]
+    ratios = {round(h / n, 9) for h, n in zip(heights, counts, strict=True)}
+    assert len(ratios) == 1
+    labels = texts(output.figure)
+    for text in ("3/20", "8/20", "5/20", "2/20", "first", "later"):
+        assert text in labels
+
+
+def test_trajectory_nodes_are_first_and_later_kinds_with_the_same_year_tie_its_own_node():
+    figure = trajectory_figure(links_results(trajectories=trajectory_rows())).figure
+    nodes = [t.replace("\n", " ") for t in texts(figure) if "(n = " in t]
+    # A same-year tie names the first two kinds without an order between them.
+    assert nodes == [
+        "offline HSB (n = 11)", "pornography use (n = 5)", "other TA-HSB (n = 2)",
+        "offline HSB + pornography use (same year) (n = 2)",
+        "offline HSB (n = 7)", "pornography use (n = 3)", "other TA-HSB (n = 8)",
+        "same year (no order) (n = 2)",
+    ]
+    nodes = [p for p in figure.axes[0].patches if isinstance(p, Rectangle)]
+    palette = {matplotlib.colors.to_rgba(c) for c in OKABE_ITO.values()}
+    assert all(node.get_facecolor() in palette or node.get_facecolor()[:3] == (
+        matplotlib.colors.to_rgba("#BBBBBB")[:3]) for node in nodes)
+
+
+def test_trajectory_caption_and_alt_text_give_n_and_each_flow():
+    output = trajectory_figure(links_results(trajectories=trajectory_rows()))
+    for words in (output.caption, output.alt_text):
+        assert "N = 20" in words
+        assert "other TA-HSB, then offline HSB 2/20 (10.0%)" in words
+    assert ". Offline HSB, then other TA-HSB 8/20 (40.0%);" in output.caption
+    assert ": offline HSB, then other TA-HSB 8/20 (40.0%);" in output.alt_text
+    assert "same year form a node of their own" in output.caption
+    assert "Band widths are proportional to the number of children" in output.caption
+
+
+def test_a_trajectory_with_no_children_is_named_but_not_drawn():
+    counts = {"offline -> other_ta": 4, "pornography -> offline": 0}
+    rows = trajectory_rows(counts, denominator=4)
+    output = trajectory_figure(links_results(trajectories=rows))
+    assert len(band_heights(output.figure.axes[0])) == 1
+    assert "Not drawn (no children): inappropriate pornography use, then offline HSB." in (
+        output.caption
+    )
+
+
+def test_trajectory_with_empty_denominators_draws_no_data():
+    rows = [share("trajectory", "offline -> other_ta", 0, 0, group="all_dual",
+                  warning="insufficient data: fewer than 2 children", **DUAL)]
+    output = trajectory_figure(links_results(trajectories=rows))
+    assert "no data" in texts(output.figure)
+    assert "Warning: insufficient data: fewer than 2 children." in output.caption
+
+
+@pytest.mark.parametrize("draw", [onset_gap_figure, trajectory_figure])
+def test_links_figures_re_saved_give_byte_identical_files(draw, tmp_path):
+    figure = draw(results()).figure
+    first = save_figure(figure, tmp_path / "a", "alt")
+    second = save_figure(figure, tmp_path / "b", "alt")
+    for fmt in ("png", "svg", "pdf"):
+        assert first[fmt].read_bytes() == second[fmt].read_bytes(), fmt
+
+
+# --- the swimmer plot of individual dual children (internal use only) ---------------------
+
+
+def timelines():
+    """Five dual children sorted by first onset; child 5 has no onset age recorded."""
+    return pd.DataFrame({
+        "child": pd.array([1, 2, 3, 4, 5], dtype="Int64"),
+        "dual_subgroup": pd.array(
+            ["other_ta_hsb", "pornography_only", "other_ta_hsb", None, "other_ta_hsb"],
+            dtype="string"),
+        "first_offline": pd.array([8.0, 9.5, 10.0, None, None], dtype="Float64"),
+        "first_pornography": pd.array([None, 9.0, 13.0, 10.5, None], dtype="Float64"),
+        "first_other_ta": pd.array([11.0, None, 12.5, 13.0, None], dtype="Float64"),
+    })
+
+
+def test_timeline_draws_one_line_per_child_from_first_to_last_onset_in_the_order_given():
+    ax = timeline_figure(timelines(), synthetic=False, cohort="c").figure.axes[0]
+    segments = [seg for c in ax.collections for seg in c.get_segments()]
+    spans = [(float(s[0][0]), float(s[1][0])) for s in sorted(segments,
+                                                              key=lambda s: -s[0][1])]
+    assert spans == [(8.0, 11.0), (9.0, 9.5), (10.0, 13.0), (10.5, 13.0)]
+    assert ax.get_xlabel() == "age (years)"
+
+
+def test_timeline_marks_each_first_onset_with_its_own_shape_and_okabe_ito_colour():
+    ax = timeline_figure(timelines(), synthetic=False, cohort="c").figure.axes[0]
+    drawn = {(line.get_marker(), matplotlib.colors.to_hex(line.get_markerfacecolor()).upper()):
+             len(line.get_xdata()) for line in ax.get_lines()}
+    assert drawn == {
+        ("^", OKABE_ITO["orange"]): 3,
+        ("D", OKABE_ITO["reddish_purple"]): 3,
+        ("o", OKABE_ITO["blue"]): 3,
+    }
+
+
+def test_timeline_legend_names_the_markers_and_the_sub_groups():
+    labels = texts(timeline_figure(timelines(), synthetic=False, cohort="c").figure)
+    for label in ("first offline HSB", "first inappropriate pornography use",
+                  "first other TA-HSB", "other TA-HSB", "sub-group not known",
+                  "TA-HSB solely inappropriate pornography use"):
+        assert label in labels
+
+
+def test_timeline_says_internal_use_only_on_the_figure_caption_and_alt_text():
+    output = timeline_figure(timelines(), synthetic=False, cohort="c")
+    assert INTERNAL_USE_LABEL in texts(output.figure)
+    assert output.caption.startswith(
+        "INTERNAL USE ONLY, never for release: this figure shows individual children."
+    )
+    assert "internal use only, never for release" in output.alt_text
+    assert "individual" in output.alt_text
+    assert output.output == TIMELINE_FIGURE
+
+
+def test_timeline_caption_gives_n_and_the_order_and_the_alt_text_no_ages():
+    output = timeline_figure(timelines(), synthetic=False, cohort="ttp-2015")
+    assert "for each of the 5 dual children (cohort ttp-2015)" in output.caption
+    assert "first offline HSB (3 of 5 children)" in output.caption
+    assert "ordered by age at first onset, earliest at the top" in output.caption
+    assert "No onset age recorded for 1 of 5 children (no line)." in output.caption
+    assert ("Dual sub-group by line style: TA-HSB solely inappropriate pornography use 1 "
+            "(dotted), other TA-HSB 3 (solid), sub-group not known 1 (dashed).") in output.caption
+    for age in ("8.0", "9.5", "10.5", "12.5", "13.0"):
+        assert age not in output.alt_text
+
+
+def test_timeline_in_another_order_does_not_claim_to_be_sorted():
+    frame = timelines().iloc[[2, 0, 1, 3, 4]].reset_index(drop=True)
+    output = timeline_figure(frame, synthetic=False, cohort="c")
+    assert "in the order supplied" in output.caption
+
+
+def test_timeline_marks_synthetic_data_only_when_synthetic():
+    synthetic = timeline_figure(timelines(), synthetic=True, cohort="c")
+    assert SYNTHETIC_LABEL in texts(synthetic.figure)
+    assert synthetic.caption.startswith("SYNTHETIC")
+    real = timeline_figure(timelines(), synthetic=False, cohort="c")
+    assert not any("SYNTHETIC" in t for t in texts(real.figure))
+
+
+def test_timeline_of_no_children_draws_no_data():
+    empty = timelines().iloc[0:0]
+    output = timeline_figure(empty, synthetic=False, cohort="c")
+    assert "no data" in texts(output.figure)
+    assert "no data" in output.caption and "INTERNAL USE ONLY" in output.caption
+
+
+def test_timeline_without_any_onset_age_draws_no_data():
+    frame = timelines().iloc[[4]]
+    output = timeline_figure(frame, synthetic=False, cohort="c")
+    assert "no data" in texts(output.figure)
+    assert "No onset age recorded for 1 of 1 children" in output.caption
+
+
+def test_timeline_missing_a_column_is_an_error_naming_it():
+    with pytest.raises(ValueError, match="first_other_ta"):
+        timeline_figure(timelines().drop(columns="first_other_ta"), synthetic=False,
+                        cohort="c")
+
+
+def test_timeline_with_a_non_numeric_age_does_not_echo_the_value():
+    frame = timelines().astype({"first_offline": "object"})
+    frame.loc[0, "first_offline"] = "C001 aged ten"
+    with pytest.raises(ValueError, match="first_offline") as error:
+        timeline_figure(frame, synthetic=False, cohort="c")
+    assert "C001" not in str(error.value)
+
+
+def test_timeline_does_not_modify_its_input():
+    frame = timelines()
+    before = frame.copy()
+    timeline_figure(frame, synthetic=False, cohort="c")
+    pd.testing.assert_frame_equal(frame, before)
+
+
+def test_timeline_saves_byte_identical_files(tmp_path):
+    first = write_figure(timeline_figure(timelines(), synthetic=True, cohort="c"),
+                         tmp_path / "one" / TIMELINE_FIGURE)
+    second = write_figure(timeline_figure(timelines(), synthetic=True, cohort="c"),
+                          tmp_path / "two" / TIMELINE_FIGURE)
+    for fmt in ("png", "svg", "pdf"):
+        assert first[fmt].read_bytes() == second[fmt].read_bytes(), fmt
+    assert "INTERNAL USE ONLY" in first["caption"].read_text(encoding="utf-8")
+    figure = timeline_figure(timelines(), synthetic=True, cohort="c").figure
+    again = [save_figure(figure, tmp_path / name, "alt") for name in ("a", "b")]
+    for fmt in ("png", "svg", "pdf"):
+        assert again[0][fmt].read_bytes() == again[1][fmt].read_bytes(), fmt
+
+
+def test_a_single_kind_trajectory_leads_to_nothing_later():
+    rows = trajectory_rows({"offline": 3, "offline -> other_ta": 1}, denominator=4)
+    figure = trajectory_figure(links_results(trajectories=rows)).figure
+    nodes = [t.replace("\n", " ") for t in texts(figure) if "(n = " in t]
+    assert nodes[-1] == "nothing later (n = 3)"
+
+
+def test_onset_gap_summarised_for_offline_first_children_says_so():
+    rows = gap_rows({s: {"level": "offline_first"} for s in ("mean", "sd", "median", "q1",
+                                                              "q3")})
+    output = onset_gap_figure(links_results(rows))
+    assert "Summaries among children with offline HSB first." in output.caption

@@ -7,6 +7,7 @@ import pytest
 
 from tahsb_analysis.results import RESULT_COLUMNS, concat_results, make_results
 from tahsb_analysis.tables import (
+    OUTPUT_TITLES,
     STATISTIC_LABELS,
     SYNTHETIC_BANNER,
     TableError,
@@ -22,6 +23,8 @@ from tahsb_analysis.tables import (
     table_to_csv,
     table_to_html,
     table_to_markdown,
+    trajectory_label,
+    trajectory_steps,
     write_table,
 )
 
@@ -732,3 +735,284 @@ def test_rows_of_compare_groups_render_one_line_per_level_with_every_p_filled():
     firsts = [row for row in rendered.rows if row[0]]
     p_columns = [i for i, h in enumerate(rendered.header) if h == "p" or h.endswith("p adj.")]
     assert all(row[i] for row in firsts for i in p_columns)
+
+
+# --- links between TA-HSB and offline HSB (L1-L3) -----------------------------------------
+
+DUAL = dict(group_variable="dual_subgroup")
+LINKS = dict(cohort="ttp-2015", synthetic=False, analysis="links")
+BOOTSTRAP = "mean with bootstrap percentile 95% CI (9999 resamples, seed 7)"
+QUARTILES = "median and quartiles"
+
+
+def dual_share(variable, level, group, n, denominator, low=None, high=None, **extra):
+    estimate = None if denominator == 0 else n / denominator
+    return dict(variable=variable, level=level, group=group, statistic="proportion",
+                estimate=estimate, ci_low=low, ci_high=high, n=n, denominator=denominator,
+                unit="children", method=WILSON, **DUAL, **extra)
+
+
+def onset_order_results():
+    """Dual children 8 + 12 = 20; which kind came first (limits are illustrative)."""
+    rows = [
+        dual_share("onset_order", "offline_first", "pornography_only", 3, 8, 0.14, 0.69),
+        dual_share("onset_order", "online_first", "pornography_only", 5, 8, 0.31, 0.86),
+        dual_share("onset_order", "offline_first", "other_ta_hsb", 9, 12, 0.47, 0.91),
+        dual_share("onset_order", "same_year", "other_ta_hsb", 3, 12, 0.09, 0.53),
+        dual_share("onset_order", "offline_first", "all_dual", 12, 20, 0.39, 0.78),
+        dual_share("onset_order", "online_first", "all_dual", 5, 20, 0.11, 0.47),
+        dual_share("onset_order", "same_year", "all_dual", 3, 20, 0.05, 0.36),
+        dict(variable="onset_order", level="missing: onset age not recorded", group="all_dual",
+             statistic="count", n=2, unit="children", method="count of children", **DUAL),
+    ]
+    return make_results(rows, output="onset_order", finding="L2", **LINKS)
+
+
+def gap_rows(overrides=None):
+    """The onset gap of 9 children with other TA-HSB; `overrides` changes rows by statistic."""
+    common = dict(variable="onset_gap", group="other_ta_hsb", unit="years", n=9,
+                  denominator=9, **DUAL)
+    rows = [
+        dict(common, statistic="mean", estimate=3.04, ci_low=2.21, ci_high=3.95,
+             method=BOOTSTRAP),
+        dict(common, statistic="sd", estimate=1.36, method="standard deviation"),
+        dict(common, statistic="median", estimate=3.0, method=QUARTILES),
+        dict(common, statistic="q1", estimate=2.0, method=QUARTILES),
+        dict(common, statistic="q3", estimate=4.0, method=QUARTILES),
+        dict(common, statistic="wilcoxon", estimate=3.0, p_value=0.0039,
+             method="Wilcoxon signed-rank test, two-sided"),
+    ]
+    for row in rows:
+        row.update((overrides or {}).get(row["statistic"], {}))
+    return rows
+
+
+def test_dual_groups_levels_and_new_tests_have_labels():
+    assert level_label("dual_subgroup", "all_dual") == "all dual children"
+    assert level_label("dual_subgroup", "pornography_only") == (
+        "TA-HSB solely inappropriate pornography use"
+    )
+    assert level_label("onset_order", "online_first") == "TA-HSB first"
+    assert level_label("onset_order", "same_year") == "both in the same year"
+    assert STATISTIC_LABELS["wilcoxon"] == "Wilcoxon signed-rank test"
+    assert STATISTIC_LABELS["sign_test"] == "sign test"
+    assert STATISTIC_LABELS["binomial_test"] == "binomial test"
+
+
+def test_trajectory_levels_read_as_first_then_later_behaviour():
+    assert trajectory_label("offline -> other_ta") == "offline HSB, then other TA-HSB"
+    assert trajectory_label("pornography -> offline") == (
+        "inappropriate pornography use, then offline HSB"
+    )
+    assert trajectory_label("offline + pornography (same year)") == (
+        "offline HSB and inappropriate pornography use (same year)"
+    )
+    assert trajectory_label("offline + pornography (same year) -> other_ta") == (
+        "offline HSB and inappropriate pornography use (same year), then other TA-HSB"
+    )
+    assert trajectory_steps("offline -> other_ta") == [(("offline",), False),
+                                                       (("other_ta",), False)]
+
+
+def test_links_outputs_have_their_titles():
+    titles = {
+        "onset_order": "Which came first: offline HSB or TA-HSB (dual children)",
+        "porn_trigger": "Pornography identified as a trigger for offline HSB (dual children)",
+        "onset_gap": "Years from first offline HSB to other TA-HSB",
+        "first_hsb_age_by_group": "Age at first HSB by group",
+        "trajectories": "First and later behaviour (dual children)",
+    }
+    for output, title in titles.items():
+        assert OUTPUT_TITLES[output] == title
+
+
+def test_onset_order_has_a_column_block_per_dual_group_with_all_dual_children():
+    rendered = render_table(onset_order_results(), "onset_order")
+    assert rendered.title == (
+        "Which came first: offline HSB or TA-HSB (dual children) (cohort ttp-2015)"
+    )
+    assert rendered.header == [
+        "Variable", "Level",
+        "TA-HSB solely inappropriate pornography use: n/N (%)",
+        "TA-HSB solely inappropriate pornography use: 95% CI",
+        "Other TA-HSB: n/N (%)", "Other TA-HSB: 95% CI",
+        "All dual children: n/N (%)", "All dual children: 95% CI",
+    ]
+    assert rendered.rows[0] == [
+        "Which came first", "Offline HSB first", "3/8 (37.5%)", "14.0 to 69.0",
+        "9/12 (75.0%)", "47.0 to 91.0", "12/20 (60.0%)", "39.0 to 78.0",
+    ]
+    assert rendered.rows[1][:3] == ["", "TA-HSB first", "5/8 (62.5%)"]
+    assert rendered.rows[1][4] == ""  # no row: an empty cell, not a zero
+    assert rendered.rows[2][1] == "Both in the same year"
+    assert (
+        "Onset age not recorded: which came first for 2 children (dual sub-group: all dual "
+        "children); excluded from percentages." in rendered.footnotes
+    )
+
+
+def test_binomial_test_footnote_names_the_group_the_share_and_the_one_sided_test():
+    rows = [
+        dual_share("porn_trigger_offline", "yes", "all_dual", 13, 20, 0.43, 0.82),
+        dict(variable="porn_trigger_offline", level="yes", group="all_dual",
+             statistic="binomial_test", estimate=0.65, n=13, denominator=20, p_value=0.1316,
+             unit="children", method="exact binomial test, one-sided (H1: share > 0.5)",
+             **DUAL),
+    ]
+    frame = make_results(rows, output="porn_trigger", finding="L1", **LINKS)
+    rendered = render_table(frame, "porn_trigger")
+    assert rendered.rows == [[
+        "Pornography identified by practitioners as a trigger for offline HSB", "Yes",
+        "13/20 (65.0%)", "43.0 to 82.0",
+    ]]
+    assert (
+        "Test of pornography identified by practitioners as a trigger for offline HSB (yes) "
+        "(dual sub-group: all dual children): exact binomial test, one-sided (H1: share > "
+        "0.5): share = 13/20 (65.0%), p = 0.132." in rendered.footnotes
+    )
+
+
+def test_onset_gap_renders_mean_with_ci_sd_and_median_iqr_lines_with_n():
+    frame = make_results(gap_rows(), output="onset_gap", finding="L2", **LINKS)
+    rendered = render_table(frame, "onset_gap")
+    assert rendered.header == [
+        "Variable", "Level", "Other TA-HSB: estimate", "Other TA-HSB: 95% CI",
+    ]
+    assert rendered.rows == [
+        ["Years from first offline HSB to first other TA-HSB", "Mean (95% CI) [1]",
+         "3.0 (N = 9)", "2.2 to 4.0"],
+        ["", "SD [2]", "1.4", ""],
+        ["", "Median (IQR) [3]", "3.0 (2.0 to 4.0)", ""],
+    ]
+    assert rendered.footnotes[:3] == [
+        "Mean with bootstrap percentile 95% CI (9999 resamples, seed 7).",
+        "Standard deviation.",
+        "Median and quartiles.",
+    ]
+    assert (
+        "Test of years from first offline HSB to first other TA-HSB (dual sub-group: other "
+        "TA-HSB): Wilcoxon signed-rank test, two-sided: median paired difference = 3.0 years, "
+        "p = 0.004." in rendered.footnotes
+    )
+
+
+def test_summary_lines_keep_their_order_whatever_the_row_order():
+    rows = gap_rows()
+    shuffled = [rows[2], rows[4], rows[1], rows[3], rows[0], rows[5]]
+    frame = make_results(shuffled, output="onset_gap", **LINKS)
+    labels = [row[1].split(" [")[0] for row in render_table(frame, "onset_gap").rows]
+    assert labels == ["Mean (95% CI)", "SD", "Median (IQR)"]
+
+
+def test_a_median_on_fewer_children_than_the_mean_gives_its_own_n():
+    rows = gap_rows({"median": {"n": 7, "denominator": 7}})
+    frame = make_results(rows, output="onset_gap", **LINKS)
+    rendered = render_table(frame, "onset_gap")
+    assert rendered.rows[0][2] == "3.0 (N = 9)"
+    assert rendered.rows[2][2] == "3.0 (2.0 to 4.0) (N = 7)"
+
+
+def test_a_sign_test_reports_the_median_paired_difference():
+    rows = gap_rows({"wilcoxon": {"statistic": "sign_test", "method": "exact sign test",
+                                  "estimate": 2.5, "p_value": 0.0195}})
+    frame = make_results(rows, output="onset_gap", **LINKS)
+    assert render_table(frame, "onset_gap").footnotes[-1] == (
+        "Test of years from first offline HSB to first other TA-HSB (dual sub-group: other "
+        "TA-HSB): exact sign test: median paired difference = 2.5 years, p = 0.020."
+    )
+
+
+def test_insufficient_data_renders_not_available_and_says_why():
+    warning = "insufficient data: fewer than 2 children"
+    statistics = ("mean", "sd", "median", "q1", "q3")
+    rows = [dict(variable="onset_gap", group="other_ta_hsb", statistic=s, unit="years", n=1,
+                 denominator=1, method="mean and quartiles", warning=warning, **DUAL)
+            for s in statistics]
+    rows.append(dict(variable="onset_gap", group="other_ta_hsb", statistic="wilcoxon",
+                     unit="years", n=1, method="Wilcoxon signed-rank test", warning=warning,
+                     **DUAL))
+    rendered = render_table(make_results(rows, output="onset_gap", **LINKS), "onset_gap")
+    assert [row[1:] for row in rendered.rows] == [
+        ["Mean", "n/a (N = 1)"], ["SD", "n/a"], ["Median (IQR)", "n/a"],
+    ]
+    assert (
+        "Test of years from first offline HSB to first other TA-HSB (dual sub-group: other "
+        "TA-HSB): Wilcoxon signed-rank test: p not computed; insufficient data: fewer than 2 "
+        "children." in rendered.footnotes
+    )
+    assert (
+        "Warning: insufficient data: fewer than 2 children (every row for dual sub-group "
+        "other TA-HSB)." in rendered.footnotes
+    )
+
+
+def test_trajectories_read_as_first_then_later_behaviour_with_n_over_n():
+    rows = [
+        dual_share("trajectory", "offline -> other_ta", "all_dual", 8, 20),
+        dual_share("trajectory", "offline + pornography (same year)", "all_dual", 2, 20),
+        dual_share("trajectory", "offline -> other_ta", "other_ta_hsb", 8, 12),
+    ]
+    frame = make_results(rows, output="trajectories", **LINKS)
+    rendered = render_table(frame, "trajectories")
+    assert column(rendered, "Level") == [
+        "Offline HSB, then other TA-HSB",
+        "Offline HSB and inappropriate pornography use (same year)",
+    ]
+    assert column(rendered, "All dual children: n/N (%)") == ["8/20 (40.0%)", "2/20 (10.0%)"]
+    assert column(rendered, "Other TA-HSB: n/N (%)") == ["8/12 (66.7%)", ""]
+
+
+def first_hsb_age_rows():
+    rows = []
+    for group, (median, n) in {"ta_only": (14.0, 4), "dual": (11.0, 10),
+                               "offline_only": (10.5, 6)}.items():
+        common = dict(variable="age_first_hsb", group_variable="hsb_group", group=group,
+                      unit="years", n=n, denominator=n)
+        rows += [
+            dict(common, statistic="mean", estimate=median + 0.2, ci_low=median - 1,
+                 ci_high=median + 1.4, method="mean with t-based 95% CI"),
+            dict(common, statistic="sd", estimate=1.5, method="standard deviation"),
+            dict(common, statistic="median", estimate=median, method=QUARTILES),
+            dict(common, statistic="q1", estimate=median - 1, method=QUARTILES),
+            dict(common, statistic="q3", estimate=median + 1, method=QUARTILES),
+        ]
+    rows.append(dict(variable="age_first_hsb", group_variable="hsb_group",
+                     statistic="kruskal_wallis", estimate=6.1, p_value=0.047, n=20,
+                     method="Kruskal-Wallis test"))
+    return rows
+
+
+def test_first_hsb_age_by_group_is_laid_out_as_table_one():
+    frame = make_results(first_hsb_age_rows(), output="first_hsb_age_by_group", finding="C1",
+                         **LINKS)
+    rendered = render_table(frame, "first_hsb_age_by_group")
+    assert rendered.title == "Age at first HSB by group (cohort ttp-2015)"
+    assert rendered.header == [
+        "Variable", "Level", "TA-HSB only (N = 4)", "Dual (N = 10)", "Offline only (N = 6)",
+        "p", "p adj.",
+    ]
+    assert rendered.rows[0][1:4] == ["Median (IQR)", "14.0 (13.0 to 15.0)", "11.0 (10.0 to 12.0)"]
+    assert rendered.rows[0][5].startswith("0.047 [")
+    assert rendered.rows[1][1:3] == ["Mean (SD)", "14.2 (1.5) [13.0 to 15.4]"]
+
+
+def test_first_hsb_age_by_dual_subgroup_puts_all_dual_children_last():
+    names = {"ta_only": "all_dual", "dual": "other_ta_hsb", "offline_only": "pornography_only"}
+    rows = [dict(r, group_variable="dual_subgroup", group=names.get(r.get("group")))
+            for r in first_hsb_age_rows()]
+    frame = make_results(rows, output="first_hsb_age_by_group", **LINKS)
+    header = render_table(frame, "first_hsb_age_by_group").header
+    assert header[2:5] == [
+        "Other TA-HSB (N = 10)", "TA-HSB solely inappropriate pornography use (N = 6)",
+        "All dual children (N = 4)",
+    ]
+
+
+def test_onset_gap_summaries_for_one_onset_order_name_it_on_each_line():
+    levels = {s: {"level": "offline_first"} for s in ("mean", "sd", "median", "q1", "q3")}
+    frame = make_results(gap_rows(levels), output="onset_gap", **LINKS)
+    labels = [row[1].split(" [")[0] for row in render_table(frame, "onset_gap").rows]
+    assert labels == [
+        "Offline HSB first: mean (95% CI)", "Offline HSB first: SD",
+        "Offline HSB first: median (IQR)",
+    ]

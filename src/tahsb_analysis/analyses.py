@@ -14,12 +14,14 @@ import pandas as pd
 from .behaviour_range import ta_hsb_range
 from .characteristics import characteristics
 from .cohort import Cohort
+from .links import links
 from .prevalence import prevalence
 
 ANALYSES: dict[str, Callable[..., pd.DataFrame]] = {
     "prevalence": prevalence,
     "ta_hsb_range": ta_hsb_range,
     "characteristics": characteristics,
+    "links": links,
 }
 
 
@@ -35,14 +37,16 @@ def analysis_settings(name: str, config: Mapping) -> dict:
             "exact_test_seed": config["exact_test"]["seed"],
             "exact_test_resamples": config["exact_test"]["resamples"],
         }
+    comparison = {
+        "continuous_test": config["continuous_test"],
+        "p_adjust": config["p_adjust"],
+        "exact_test_seed": config["exact_test"]["seed"],
+        "exact_test_resamples": config["exact_test"]["resamples"],
+    }
     if name == "characteristics":
-        return {
-            **common,
-            "continuous_test": config["continuous_test"],
-            "p_adjust": config["p_adjust"],
-            "exact_test_seed": config["exact_test"]["seed"],
-            "exact_test_resamples": config["exact_test"]["resamples"],
-        }
+        return {**common, **comparison}
+    if name == "links":
+        return {**common, **comparison, **config["links"]}
     return common
 
 

@@ -50,6 +50,20 @@ HSB_GROUP_MARKERS = {
     "offline_only": "^",
     "neither": "D",
 }
+# Kinds of behaviour in the links figures (L1-L3): offline HSB in orange as in the HSB groups,
+# pornography use and other TA-HSB in two further Okabe-Ito colours, each with its own shape;
+# behaviours that began in the same year in bluish green.
+BEHAVIOUR_KIND_COLOURS = {
+    "offline": OKABE_ITO["orange"],
+    "pornography": OKABE_ITO["reddish_purple"],
+    "other_ta": OKABE_ITO["blue"],
+    "same_year": OKABE_ITO["bluish_green"],
+}
+BEHAVIOUR_KIND_MARKERS = {"offline": "^", "pornography": "D", "other_ta": "o"}
+# Line style of a child's line in the swimmer plot, by dual sub-group (R5).
+DUAL_SUBGROUP_LINESTYLES = {"pornography_only": ":", "other_ta_hsb": "-"}
+UNKNOWN_SUBGROUP_LINESTYLE = "--"
+TIMELINE_LINE_COLOUR = "#555555"
 MARKER_EDGE_COLOUR = OKABE_ITO["black"]
 ROW_RULE_COLOUR = "#E5E5E5"
 BAR_COLOUR = OKABE_ITO["blue"]
@@ -57,6 +71,8 @@ ERROR_BAR_COLOUR = OKABE_ITO["black"]
 SYNTHETIC_COLOUR = OKABE_ITO["vermillion"]
 SYNTHETIC_LABEL = "SYNTHETIC DATA"
 SYNTHETIC_GID = "synthetic-data-label"
+INTERNAL_USE_LABEL = "INTERNAL USE ONLY: individual children, never for release"
+INTERNAL_USE_GID = "internal-use-label"
 
 STYLE = {
     "font.family": "DejaVu Sans",  # shipped with matplotlib: same glyphs on every machine
@@ -136,6 +152,19 @@ def mark_synthetic(fig: Figure) -> None:
     fig.text(
         0.995, 0.995, SYNTHETIC_LABEL, ha="right", va="top", color=SYNTHETIC_COLOUR,
         fontweight="bold", fontsize=FONT_SIZE_PT, gid=SYNTHETIC_GID,
+    )
+
+
+def mark_internal_use(fig: Figure) -> None:
+    """Put a visible "INTERNAL USE ONLY" title on a figure of individual children (once).
+
+    A suptitle, so that constrained layout keeps room for it above the axes.
+    """
+    if fig.get_suptitle() == INTERNAL_USE_LABEL:
+        return
+    fig.suptitle(
+        INTERNAL_USE_LABEL, x=0.005, ha="left", color=SYNTHETIC_COLOUR, fontweight="bold",
+        fontsize=FONT_SIZE_PT, gid=INTERNAL_USE_GID,
     )
 
 

@@ -14,16 +14,26 @@ from pathlib import Path
 import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
+from matplotlib.patches import PathPatch, Rectangle
+from matplotlib.path import Path as MplPath
 
 from tahsb_analysis.codebook import load_codebook
 from tahsb_analysis.figure_style import (
     BAR_COLOUR,
+    BEHAVIOUR_KIND_COLOURS,
+    BEHAVIOUR_KIND_MARKERS,
+    DUAL_SUBGROUP_LINESTYLES,
     ERROR_BAR_COLOUR,
     FONT_SIZE_PT,
     HSB_GROUP_COLOURS,
     HSB_GROUP_MARKERS,
     MARKER_EDGE_COLOUR,
+    NEUTRAL_GREY,
+    OKABE_ITO,
     ROW_RULE_COLOUR,
+    TIMELINE_LINE_COLOUR,
+    UNKNOWN_SUBGROUP_LINESTYLE,
+    mark_internal_use,
     mark_synthetic,
     new_figure,
     no_data,
@@ -33,19 +43,26 @@ from tahsb_analysis.figure_style import (
     wrap_label,
 )
 from tahsb_analysis.tables import (
+    BEHAVIOUR_KINDS,
     CHARACTERISTICS_OUTPUT,
     MISSING_PREFIX,
+    SUMMARY_STATISTICS,
     SYNTHETIC_BANNER,
+    TEST_STATISTICS,
+    behaviour_kind_label,
     ci_label,
     format_ci,
     format_number,
     format_percent,
     format_share,
+    format_test,
     group_sizes,
     level_label,
     missing_note,
     output_rows,
     short_group_label,
+    trajectory_label,
+    trajectory_steps,
     upper_first,
     variable_label,
 )
@@ -608,6 +625,580 @@ def _distinct_findings(rows: pd.DataFrame) -> list[str]:
     return list(dict.fromkeys(p for p in parts if p))
 
 
+# --- links between TA-HSB and offline HSB (L1-L3) --------------------------------------------
+
+ONSET_GAP_OUTPUT = "onset_gap"
+TRAJECTORY_OUTPUT = "trajectories"
+TRAJECTORY_GROUP = "all_dual"
+# The swimmer plot is drawn from individual-level data, not the results table, so it is not
+# in FIGURES: the workflow draws it separately, for internal use only, under this file stem.
+TIMELINE_FIGURE = "dual_timelines"
+TIMELINE_AGES = {
+    "first_offline": "offline",
+    "first_pornography": "pornography",
+    "first_other_ta": "other_ta",
+}
+TIMELINE_COLUMNS = ("child", "dual_subgroup", *TIMELINE_AGES)
+GAP_LABEL = "years from first offline HSB to first other TA-HSB"
+UNKNOWN_SUBGROUP = "unknown"
+NOTHING_LATER = "nothing later"
+# A trajectory that is a same-year tie names the first two kinds but no order between them.
+NO_ORDER = "same year (no order)"
+# Short node names in the flow diagram (the table gives the long ones).
+_KIND_SHORT = {"offline": "offline HSB", "pornography": "pornography use",
+               "other_ta": "other TA-HSB"}
+_TIMELINE_KIND_WORDS = {
+    "offline": "first offline HSB",
+    "pornography": "first inappropriate pornography use",
+    "other_ta": "first other TA-HSB",
+}
+
+
+def _ages(timelines: pd.DataFrame) -> pd.DataFrame:
+    """The three onset-age columns as Float64; a readable error for anything else."""
+    missing = [c for c in TIMELINE_COLUMNS if c not in timelines.columns]
+    if missing:
+        raise ValueError(
+            f"the timelines frame lacks column(s) {missing}; expected {list(TIMELINE_COLUMNS)} "
+            "(see links.dual_timelines)"
+        )
+    ages = {}
+    for column in TIMELINE_AGES:
+        try:
+            ages[column] = timelines[column].astype("Float64")
+        except (TypeError, ValueError):
+            # The value itself is not echoed: it belongs to a child.
+            raise ValueError(
+                f"timelines column {column!r} must hold ages in years (numbers or <NA>)"
+            ) from None
+    return pd.DataFrame(ages, index=timelines.index)
+
+
+def timeline_figure(timelines: pd.DataFrame, *, synthetic: bool, cohort: str) -> FigureOutput:
+    """A swimmer plot of the dual children: one line per child, for internal use only.
+
+    `timelines` is `links.dual_timelines(cohort)`: columns child, dual_subgroup, first_offline,
+    first_pornography, first_other_ta (ages in years, <NA> when none). Each child gets one
+    horizontal line from the first to the last onset, top to bottom in the order given, with
+    a marker (shape and colour) for each first onset; the line style shows the dual sub-group.
+    The figure shows individual children: its title, caption and alt text say it is for
+    internal use only and never for release, and the alt text gives counts only, no ages.
+    """
+    ages = _ages(timelines)
+    n = len(ages)
+    subgroups = timelines["dual_subgroup"].astype("string")
+    first = ages.min(axis=1, skipna=True)
+    last = ages.max(axis=1, skipna=True)
+    has_onset = first.notna().to_numpy(dtype=bool)
+    counts = {kind: int(ages[column].notna().sum()) for column, kind in TIMELINE_AGES.items()}
+    styles = DUAL_SUBGROUP_LINESTYLES
+    subgroup_keys = subgroups.fillna(UNKNOWN_SUBGROUP)
+    # Sub-groups in a fixed order (R5 order, then unknown) for the legend and the caption.
+    subgroup_order = [k for k in (*styles, UNKNOWN_SUBGROUP) if k in set(subgroup_keys)]
+    subgroup_order += sorted(set(subgroup_keys) - set(subgroup_order))
+
+    with style_context():
+        height = min(max(2.4, 1.2 + 0.12 * n), 9.0)
+        fig = new_figure("double", height=height)
+        ax = fig.add_subplot()
+        positions = [float(y) for y in range(n)][::-1]  # the first child on top
+        drawn_subgroups = set()
+        for y, low, high, key, recorded in zip(
+            positions, first, last, subgroup_keys, has_onset, strict=True
+        ):
+            if not recorded:
+                continue
+            drawn_subgroups.add(key)
+            ax.hlines(y, float(low), float(high), colors=TIMELINE_LINE_COLOUR,
+                      linestyles=styles.get(key, UNKNOWN_SUBGROUP_LINESTYLE), linewidth=0.9,
+                      zorder=2)
+        for column, kind in TIMELINE_AGES.items():
+            recorded = ages[column].notna().to_numpy(dtype=bool)
+            xs = [float(v) for v, r in zip(ages[column], recorded, strict=True) if r]
+            ys = [y for y, r in zip(positions, recorded, strict=True) if r]
+            ax.plot(xs, ys, linestyle="none", marker=BEHAVIOUR_KIND_MARKERS[kind],
+                    markersize=4.5, markerfacecolor=BEHAVIOUR_KIND_COLOURS[kind],
+                    markeredgecolor=MARKER_EDGE_COLOUR, markeredgewidth=0.5, zorder=3)
+        ax.set_yticks([])
+        ax.spines["left"].set_visible(False)
+        ax.set_ylim(-0.8, max(n, 1) - 0.2)
+        ax.set_xlabel("age (years)")
+        ax.set_ylabel("dual children (one line each)")
+        ax.set_title(f"Dual children: first onset of each kind of behaviour (n = {n})",
+                     loc="left")
+        if not has_onset.any():
+            ax.set_xticks([])
+            no_data(ax)
+        else:
+            handles = [
+                Line2D([], [], linestyle="none", marker=BEHAVIOUR_KIND_MARKERS[kind],
+                       markerfacecolor=BEHAVIOUR_KIND_COLOURS[kind], markersize=5,
+                       markeredgecolor=MARKER_EDGE_COLOUR, markeredgewidth=0.5)
+                for kind in TIMELINE_AGES.values()
+            ]
+            labels = [_TIMELINE_KIND_WORDS[kind] for kind in TIMELINE_AGES.values()]
+            for key in (k for k in subgroup_order if k in drawn_subgroups):
+                handles.append(Line2D([], [], color=TIMELINE_LINE_COLOUR,
+                                      linestyle=styles.get(key, UNKNOWN_SUBGROUP_LINESTYLE)))
+                labels.append(_subgroup_words(key))
+            fig.legend(handles, labels, loc="outside lower center", ncol=3, handlelength=2.0)
+        mark_internal_use(fig)
+        if synthetic:
+            mark_synthetic(fig)
+
+    order = _timeline_order_words(first)
+    subgroup_words = ", ".join(
+        f"{_subgroup_words(key)} {int(subgroup_keys.eq(key).sum())} "
+        f"({_linestyle_words(styles, key)})"
+        for key in subgroup_order
+    )
+    marker_words = ", ".join(
+        f"{_TIMELINE_KIND_WORDS[kind]} ({counts[kind]} of {n} children)"
+        for kind in TIMELINE_AGES.values()
+    )
+    no_onset = int((~has_onset).sum())
+    internal = "INTERNAL USE ONLY, never for release: this figure shows individual children."
+    if n == 0:
+        caption = f"{internal} Dual children (cohort {cohort}): none, no data."
+        alt_text = (
+            "Swimmer plot for internal use only, never for release, of individual dual "
+            "children: no data."
+        )
+    else:
+        caption = (
+            f"{internal} Age in years at {marker_words}, for each of the {n} dual children "
+            f"(cohort {cohort}), one line per child from the first to the last onset, {order}; "
+            f"markers at the same age overlap. Dual sub-group by line style: {subgroup_words}."
+        )
+        if no_onset:
+            caption += f" No onset age recorded for {no_onset} of {n} children (no line)."
+        alt_text = (
+            f"Swimmer plot for internal use only, never for release, showing {n} individual "
+            "dual children, one horizontal line each along an age axis in years, with markers "
+            f"for {marker_words}." + (" No data." if not has_onset.any() else "")
+        )
+    caption, alt_text = _wrap_words(synthetic, caption, alt_text)
+    return FigureOutput(fig, alt_text, caption, synthetic, TIMELINE_FIGURE)
+
+
+def _subgroup_words(key: str) -> str:
+    if key == UNKNOWN_SUBGROUP:
+        return "sub-group not known"
+    return short_group_label(key)
+
+
+def _linestyle_words(styles: dict, key: str) -> str:
+    style = styles.get(key, UNKNOWN_SUBGROUP_LINESTYLE)
+    return {"-": "solid", ":": "dotted", "--": "dashed"}.get(style, style)
+
+
+def _timeline_order_words(first: pd.Series) -> str:
+    """Say how the children are ordered, checked rather than assumed."""
+    known = first.dropna()
+    sorted_known = known.is_monotonic_increasing
+    missing_last = first.isna().to_numpy(dtype=bool)
+    missing_last = not missing_last.any() or bool(
+        missing_last[int(missing_last.argmax()):].all()
+    )
+    if len(known) and sorted_known and missing_last:
+        return "ordered by age at first onset, earliest at the top"
+    return "in the order supplied"
+
+
+def _summaries_by_group(rows: pd.DataFrame) -> dict[str, dict[str, pd.Series]]:
+    """{group: {statistic: row}} for the summary rows (mean, sd, median, q1, q3)."""
+    summary = rows["statistic"].isin(SUMMARY_STATISTICS).fillna(False).to_numpy(dtype=bool)
+    by_group: dict[str, dict[str, pd.Series]] = {}
+    for _, r in rows[summary].iterrows():
+        group = "all" if _is_na(r["group"]) else str(r["group"])
+        by_group.setdefault(group, {})[str(r["statistic"])] = r
+    return by_group
+
+
+def _gap_size(by_statistic: dict) -> int | None:
+    for statistic in ("mean", "median", "sd", "q1", "q3"):
+        row = by_statistic.get(statistic)
+        if row is None:
+            continue
+        for column in ("denominator", "n"):
+            if not _is_na(row[column]):
+                return int(row[column])
+    return None
+
+
+def _gap_words(by_statistic: dict) -> str:
+    """"median 3.0 (IQR 2.0 to 4.0), mean 3.0 (95% CI 2.2 to 4.0), SD 1.4"."""
+    parts = []
+    median = _age_values(by_statistic)
+    if median is not None:
+        value, low, high = (format_number(v, 1) for v in median)
+        quartiles = all(_drawable(by_statistic.get(q)) for q in ("q1", "q3"))
+        parts.append(f"median {value}" + (f" (IQR {low} to {high})" if quartiles else ""))
+    mean = by_statistic.get("mean")
+    if _drawable(mean):
+        text = f"mean {format_number(mean['estimate'], 1)}"
+        if not _is_na(mean["ci_low"]) and not _is_na(mean["ci_high"]):
+            limits = format_ci(mean["ci_low"], mean["ci_high"], percent=False, digits=1)
+            text += f" ({ci_label(mean['method'])} {limits})"
+        parts.append(text)
+    sd = by_statistic.get("sd")
+    if _drawable(sd):
+        parts.append(f"SD {format_number(sd['estimate'], 1)}")
+    return ", ".join(parts) or "no data"
+
+
+def onset_gap_figure(results: pd.DataFrame) -> FigureOutput:
+    """Years from first offline HSB to first other TA-HSB ("onset_gap", finding L2).
+
+    The results table holds summaries only, so each group (usually the dual children with
+    other TA-HSB) gets a box from the 25th to the 75th percentile with the median as a line,
+    and below it the mean as a point with its CI as an error bar; a dashed line marks no gap.
+    No histogram: individual gaps never reach the results table.
+    """
+    output = ONSET_GAP_OUTPUT
+    rows = output_rows(results, output)
+    synthetic = _is_synthetic(results, output)
+    by_group = _summaries_by_group(rows)
+    groups = list(by_group)
+    tests = rows[rows["statistic"].isin(TEST_STATISTICS).fillna(False).to_numpy(dtype=bool)]
+    missing = rows[rows["level"].str.startswith(MISSING_PREFIX).fillna(False)
+                   .to_numpy(dtype=bool)]
+
+    def heading(group: str) -> str:
+        size = _gap_size(by_group[group])
+        label = upper_first(short_group_label(group))
+        return f"{label} (N = {size})" if size is not None else label
+
+    drawn = []
+    with style_context():
+        fig = new_figure("single", height=1.9 + 0.55 * max(len(groups), 1))
+        ax = fig.add_subplot()
+        positions = _rows_axis(ax, [wrap_label(heading(g), 22) for g in groups])
+        for y, group in zip(positions, groups, strict=True):
+            by_statistic = by_group[group]
+            box = _age_values(by_statistic)
+            if box is not None:
+                median, q1, q3 = box
+                ax.add_patch(Rectangle((q1, y + 0.02), q3 - q1, 0.3,
+                                       facecolor=OKABE_ITO["sky_blue"],
+                                       edgecolor=MARKER_EDGE_COLOUR, linewidth=0.6, zorder=2))
+                ax.vlines(median, y + 0.02, y + 0.32, colors=MARKER_EDGE_COLOUR, linewidth=1.4,
+                          zorder=3)
+                drawn += [q1, q3]
+            mean = by_statistic.get("mean")
+            if _drawable(mean):
+                value = float(mean["estimate"])
+                has_ci = not _is_na(mean["ci_low"]) and not _is_na(mean["ci_high"])
+                if has_ci:
+                    low, high = float(mean["ci_low"]), float(mean["ci_high"])
+                    ax.errorbar(value, y - 0.2, xerr=[[max(value - low, 0)], [max(high - value,
+                                0)]], fmt="none", ecolor=ERROR_BAR_COLOUR, elinewidth=0.8,
+                                capsize=2, zorder=3)
+                    drawn += [low, high]
+                ax.plot(value, y - 0.2, linestyle="none", marker="o", markersize=4.5,
+                        markerfacecolor=BAR_COLOUR, markeredgecolor=MARKER_EDGE_COLOUR,
+                        markeredgewidth=0.5, zorder=4)
+                drawn.append(value)
+        ax.set_xlabel(wrap_label(GAP_LABEL, 36))  # one line would not fit a single column
+        if drawn:
+            ax.axvline(0, color=NEUTRAL_GREY, linestyle="--", linewidth=0.7, zorder=1)
+            low, high = min([0.0, *drawn]), max([0.0, *drawn])
+            margin = max((high - low) * 0.08, 0.5)
+            ax.set_xlim(low - margin, high + margin)
+            handles = [
+                Rectangle((0, 0), 1, 1, facecolor=OKABE_ITO["sky_blue"],
+                          edgecolor=MARKER_EDGE_COLOUR, linewidth=0.6),
+                Line2D([], [], color=ERROR_BAR_COLOUR, marker="o", markersize=4.5,
+                       markerfacecolor=BAR_COLOUR, markeredgecolor=MARKER_EDGE_COLOUR,
+                       markeredgewidth=0.5, linewidth=0.8),
+            ]
+            mean_ci = next((ci_label(by_group[g]["mean"]["method"]) for g in groups
+                            if _drawable(by_group[g].get("mean"))), "CI")
+            fig.legend(handles, ["median and interquartile range", f"mean and its {mean_ci}"],
+                       loc="outside lower center", ncol=1, handlelength=1.5)
+        else:
+            ax.set_yticks([])
+            no_data(ax)
+        if synthetic:
+            mark_synthetic(fig)
+
+    means = [by_group[g]["mean"] for g in groups if _drawable(by_group[g].get("mean"))]
+    summary_levels = list(dict.fromkeys(
+        level_label(r["variable"], r["level"])
+        for by_statistic in by_group.values() for r in by_statistic.values()
+        if not _is_na(r["level"])
+    ))
+    ci_method = _method_text(pd.DataFrame(means)) if means else "method not stated"
+    group_words = "; ".join(f"{heading(g)}: {_gap_words(by_group[g])}" for g in groups)
+    caption = (
+        f"Years from first offline HSB to first other TA-HSB{_cohort_text(results, output)}; "
+        f"positive when other TA-HSB came later. {group_words or 'No data'}."
+    )
+    if summary_levels:
+        caption += f" Summaries among children with {' or '.join(summary_levels)}."
+    if drawn:
+        caption += (
+            " Box: median and interquartile range (25th to 75th percentile); point and error "
+            f"bar: mean and its CI ({ci_method}). The dashed line marks no gap."
+        )
+    caption += "".join(f" {format_test(r)}" for _, r in tests.iterrows())
+    summaries = rows["statistic"].isin(SUMMARY_STATISTICS).fillna(False).to_numpy(dtype=bool)
+    caption += "".join(f" Warning: {w}." for w in _warnings(rows[summaries]))  # tests: above
+    if len(missing):
+        caption += " " + _missing_words(missing)
+    findings = _distinct_findings(rows)
+    if findings:
+        caption += f" Bears on published finding(s): {', '.join(findings)}."
+    alt_text = (
+        f"Box-and-point summary of the {GAP_LABEL}: {group_words or 'no data'}."
+    )
+    caption, alt_text = _wrap_words(synthetic, caption, alt_text)
+    return FigureOutput(fig, alt_text, caption, synthetic, output)
+
+
+def _warnings(rows: pd.DataFrame) -> list[str]:
+    return list(dict.fromkeys(str(w) for w in rows["warning"].dropna()))
+
+
+def _trajectory_nodes(level: str) -> tuple[str, str]:
+    """(first node, later node) of a trajectory level; a same-year tie is a node of its own."""
+    steps = trajectory_steps(level)
+    first = _step_key(*steps[0])
+    later = " -> ".join(_step_key(*step) for step in steps[1:])
+    if not later:
+        later = NO_ORDER if steps[0][1] else NOTHING_LATER
+    return first, later
+
+
+def _step_key(kinds: tuple[str, ...], same_year: bool) -> str:
+    return " + ".join(kinds) + (" (same year)" if same_year else "")
+
+
+def _node_words(node: str) -> str:
+    """A node's short name: "offline HSB", "offline HSB + pornography use (same year)"."""
+    if node in (NOTHING_LATER, NO_ORDER):
+        return node
+    return ", then ".join(
+        " + ".join(_KIND_SHORT.get(k, behaviour_kind_label(k)) for k in kinds)
+        + (" (same year)" if tie else "")
+        for kinds, tie in trajectory_steps(node)
+    )
+
+
+def _node_colour(node: str) -> str:
+    if node == NOTHING_LATER:
+        return NEUTRAL_GREY
+    if node == NO_ORDER:
+        return BEHAVIOUR_KIND_COLOURS["same_year"]
+    kinds, tie = trajectory_steps(node)[0]
+    if tie:
+        return BEHAVIOUR_KIND_COLOURS["same_year"]
+    return BEHAVIOUR_KIND_COLOURS.get(kinds[0], NEUTRAL_GREY)
+
+
+def _node_order(nodes) -> list[str]:
+    """Single kinds in study order (offline, pornography, other TA-HSB), then ties and any
+    other node in order of appearance, "same year (no order)" and "nothing later" last."""
+    nodes = list(dict.fromkeys(nodes))
+    last = [n for n in (NO_ORDER, NOTHING_LATER) if n in nodes]
+    ordered = [k for k in BEHAVIOUR_KINDS if k in nodes]
+    ordered += [n for n in nodes if n not in ordered and n not in last]
+    return ordered + last
+
+
+def _band(x0: float, x1: float, left: tuple[float, float], right: tuple[float, float],
+          colour: str) -> PathPatch:
+    """A band from a left segment (top, bottom) to a right one, with S-shaped edges."""
+    middle = (x0 + x1) / 2
+    (left_top, left_bottom), (right_top, right_bottom) = left, right
+    vertices = [
+        (x0, left_top), (middle, left_top), (middle, right_top), (x1, right_top),
+        (x1, right_bottom), (middle, right_bottom), (middle, left_bottom), (x0, left_bottom),
+        (x0, left_top),
+    ]
+    codes = [MplPath.MOVETO, MplPath.CURVE4, MplPath.CURVE4, MplPath.CURVE4,
+             MplPath.LINETO, MplPath.CURVE4, MplPath.CURVE4, MplPath.CURVE4, MplPath.CLOSEPOLY]
+    return PathPatch(MplPath(vertices, codes), facecolor=colour, edgecolor="none", alpha=0.5,
+                     zorder=2)
+
+
+def _stack(nodes: list[str], totals: dict[str, int], scale: float, gap: float):
+    """{node: (top, bottom)} stacked from the top of the unit column."""
+    spans, top = {}, 1.0
+    for node in nodes:
+        bottom = top - totals[node] * scale
+        spans[node] = (top, bottom)
+        top = bottom - gap
+    return spans
+
+
+# Flow diagram geometry: the data range of its y axis, one line of text and the figure's
+# margins around the axes (title, padding) in inches.
+_Y_RANGE = 1.12
+_LINE_IN = FONT_SIZE_PT * 1.25 / 72
+_AXES_MARGIN_IN = 0.45
+
+
+def _spread(centres: list[float], heights: list[float], low: float = -0.02,
+            high: float = 1.02) -> list[float]:
+    """Label centres (top to bottom) moved apart just enough that labels of the given heights
+    do not overlap, kept within [low, high] when they fit."""
+    ys = list(centres)
+    for i in range(len(ys)):
+        ceiling = high - heights[i] / 2 if i == 0 else ys[i - 1] - (heights[i - 1] + heights[i]) / 2
+        ys[i] = min(ys[i], ceiling)
+    if ys and ys[-1] - heights[-1] / 2 < low:
+        ys[-1] = low + heights[-1] / 2
+        for i in range(len(ys) - 2, -1, -1):
+            ys[i] = max(ys[i], ys[i + 1] + (heights[i] + heights[i + 1]) / 2)
+    return ys
+
+
+def trajectory_figure(results: pd.DataFrame) -> FigureOutput:
+    """First kind of behaviour -> later kind, for all dual children ("trajectories").
+
+    A flow diagram drawn with plain patches: on the left the kind that came first (offline
+    HSB, pornography use, other TA-HSB, or kinds that began in the same year as a node of
+    their own), on the right the kind that followed ("nothing later" when nothing did), and
+    between them one band per trajectory whose width is proportional to its number of
+    children, labelled n/N. Trajectories with no children are named in the caption only.
+    """
+    output = TRAJECTORY_OUTPUT
+    proportions, missing = _select(results, output, "trajectory", TRAJECTORY_GROUP)
+    in_group = missing["group"].eq(TRAJECTORY_GROUP).fillna(False).to_numpy(dtype=bool)
+    missing = missing[in_group | missing["group"].isna().to_numpy(dtype=bool)]
+    synthetic = _is_synthetic(results, output)
+    rows = output_rows(results, output)
+    group_rows = rows[rows["group"].eq(TRAJECTORY_GROUP).fillna(False).to_numpy(dtype=bool)]
+    n_text = _denominator_text(proportions)
+
+    flows = []  # (first node, later node, row)
+    for _, row in proportions.iterrows():
+        if _is_na(row["level"]) or _is_na(row["n"]) or int(row["n"]) == 0:
+            continue
+        flows.append((*_trajectory_nodes(str(row["level"])), row))
+    lefts = _node_order(f for f, _, _ in flows)
+    rights = _node_order(later for _, later, _ in flows)
+    # Bands leave a node in the order of the nodes they reach (and arrive likewise), which
+    # keeps crossings few.
+    flows.sort(key=lambda f: (lefts.index(f[0]), rights.index(f[1])))
+    left_totals = {node: sum(int(r["n"]) for f, _, r in flows if f == node) for node in lefts}
+    right_totals = {node: sum(int(r["n"]) for _, t, r in flows if t == node) for node in rights}
+    total = sum(left_totals.values())
+
+    labels = {
+        side: {node: f"{wrap_label(_node_words(node), 34)} (n = {totals[node]})"
+               for node in nodes}
+        for side, nodes, totals in (("left", lefts, left_totals), ("right", rights, right_totals))
+    }
+    slots = max(len(lefts), len(rights), 1)
+    lines = max(sum(t.count("\n") + 1 for t in texts.values()) for texts in labels.values())
+    # Tall enough for the node labels to sit one under another (see _spread).
+    axes_height = max(1.75 + 0.35 * slots, _Y_RANGE * (lines * _LINE_IN + 0.06 * slots))
+    per_inch = _Y_RANGE / axes_height
+
+    with style_context():
+        fig = new_figure("double", height=axes_height + _AXES_MARGIN_IN)
+        ax = fig.add_subplot()
+        ax.set_xlim(-0.55, 1.55)
+        ax.set_ylim(1.1 - _Y_RANGE, 1.1)
+        ax.set_axis_off()
+        if flows:
+            gap = 0.04
+            scale = (1.0 - gap * (slots - 1)) / total
+            left_spans = _stack(lefts, left_totals, scale, gap)
+            right_spans = _stack(rights, right_totals, scale, gap)
+            left_used = {node: span[0] for node, span in left_spans.items()}
+            right_used = {node: span[0] for node, span in right_spans.items()}
+            arriving = sorted(range(len(flows)),
+                              key=lambda i: (rights.index(flows[i][1]), lefts.index(flows[i][0])))
+            right_segments = {}
+            for index in arriving:
+                _, later, row = flows[index]
+                height = int(row["n"]) * scale
+                top = right_used[later]
+                right_segments[index] = (top, top - height)
+                right_used[later] = top - height
+            node_width = 0.05
+            flow_centres = []
+            for index, (first, _, row) in enumerate(flows):
+                height = int(row["n"]) * scale
+                top = left_used[first]
+                left_used[first] = top - height
+                right = right_segments[index]
+                ax.add_patch(_band(node_width, 1 - node_width, (top, top - height), right,
+                                   _node_colour(first)))
+                flow_centres.append(top - height / 2)
+            # Labelled where the band leaves its node (bands never overlap there), moved apart
+            # only as far as needed for thin neighbouring bands.
+            line = _LINE_IN * per_inch
+            for (_, _, row), y in zip(flows, _spread(flow_centres, [line] * len(flows)),
+                                      strict=True):
+                ax.text(node_width + 0.015, y,
+                        f"{_count(row['n'])}/{_count(row['denominator'])}",
+                        ha="left", va="center", zorder=4,
+                        bbox=dict(facecolor="white", edgecolor="none", pad=0.6, alpha=0.85))
+            for spans, side, x in ((left_spans, "left", 0.0), (right_spans, "right",
+                                                                1 - node_width)):
+                texts = [labels[side][node] for node in spans]
+                centres = [(top + bottom) / 2 for top, bottom in spans.values()]
+                heights = [(t.count("\n") + 1) * line + 0.01 for t in texts]
+                for (node, (top, bottom)), text, centre, y in zip(
+                    spans.items(), texts, centres, _spread(centres, heights), strict=True
+                ):
+                    ax.add_patch(Rectangle((x, bottom), node_width, top - bottom,
+                                           facecolor=_node_colour(node),
+                                           edgecolor=MARKER_EDGE_COLOUR, linewidth=0.5,
+                                           zorder=3))
+                    edge, label_x = (-0.005, -0.06) if side == "left" else (1.005, 1.06)
+                    if abs(y - centre) > 0.005:  # a moved label points to its node
+                        ax.plot([edge, label_x + (0.01 if side == "left" else -0.01)],
+                                [centre, y], color=MARKER_EDGE_COLOUR, linewidth=0.5)
+                    ax.text(label_x, y, text, ha="right" if side == "left" else "left",
+                            va="center")
+            ax.text(node_width / 2, 1.04, "first", ha="center", va="bottom", fontweight="bold")
+            ax.text(1 - node_width / 2, 1.04, "later", ha="center", va="bottom",
+                    fontweight="bold")
+        else:
+            no_data(ax)
+        ax.set_title(f"All dual children ({n_text})", loc="left")
+        if synthetic:
+            mark_synthetic(fig)
+
+    listing = "; ".join(
+        f"{trajectory_label(r['level'])} {_share_words(r)}"
+        for _, r in proportions.iterrows() if not _is_na(r["level"])
+    )
+    empty = [
+        trajectory_label(r["level"]) for _, r in proportions.iterrows()
+        if not _is_na(r["level"]) and (_is_na(r["n"]) or int(r["n"]) == 0)
+    ]
+    caption = (
+        f"First and later behaviour among all dual children{_cohort_text(results, output)}, "
+        f"{n_text}. Left: the kind of behaviour that came first; right: the kind that "
+        "followed; kinds that began in the same year form a node of their own on the left "
+        f"and lead to \"{NO_ORDER}\" on the right. Band widths "
+        "are proportional to the number of children; labels give n/N. "
+        f"{upper_first(listing) or 'No trajectory has data'}."
+    )
+    if empty:
+        caption += f" Not drawn (no children): {'; '.join(empty)}."
+    caption += "".join(f" Warning: {w}." for w in _warnings(group_rows))
+    if len(missing):
+        caption += " " + _missing_words(missing)
+    caption += " Sub-groups are given in the table."
+    findings = _distinct_findings(group_rows)
+    if findings:
+        caption += f" Bears on published finding(s): {', '.join(findings)}."
+    alt_text = (
+        "Flow diagram from the kind of behaviour that came first to the kind that followed, "
+        f"among all dual children ({n_text}), band widths proportional to the number of "
+        f"children: {listing or 'no data'}."
+    )
+    caption, alt_text = _wrap_words(synthetic, caption, alt_text)
+    return FigureOutput(fig, alt_text, caption, synthetic, output)
+
+
 def write_figure(figure_output: FigureOutput, stem: Path,
                  formats: tuple[str, ...] = ("png", "svg", "pdf")) -> dict[str, Path]:
     """Save the figure (see `save_figure`) and its caption as `stem`.caption.txt."""
@@ -627,4 +1218,6 @@ FIGURES = {
     "ta_hsb_types": ta_hsb_types_figure,
     "forms_per_child": forms_per_child_figure,
     "characteristics": characteristics_figure,
+    "onset_gap": onset_gap_figure,
+    "trajectories": trajectory_figure,
 }

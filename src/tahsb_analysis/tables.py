@@ -37,9 +37,14 @@ TEST_STATISTICS = frozenset(
         "kruskal_wallis",
         "anova",
         "binomial_test",
+        "wilcoxon",
+        "sign_test",
         "z",
     }
 )
+# Tests of one group against a fixed value (a share against 0.5, a paired difference against
+# 0): their footnote names the group tested instead of "across" a grouping variable.
+ONE_SAMPLE_TESTS = frozenset({"binomial_test", "wilcoxon", "sign_test"})
 # What a test's `estimate` is, in words, for the test line.
 TEST_STATISTIC_NAMES = {
     "chi2": "chi-squared",
@@ -69,6 +74,8 @@ STATISTIC_LABELS = {
     "kruskal_wallis": "Kruskal-Wallis test",
     "anova": "one-way ANOVA",
     "binomial_test": "binomial test",
+    "wilcoxon": "Wilcoxon signed-rank test",
+    "sign_test": "sign test",
     "z": "z-test",
     "risk_difference": "risk difference",
     "cramers_v": "Cramér's V",
@@ -86,6 +93,11 @@ OUTPUT_TITLES = {
     "ta_hsb_aimed_at_other": "TA-HSB aimed at another person",
     "dual_subgroups": "Sub-groups of children with dual HSB",
     "characteristics": "Backgrounds and characteristics by HSB group",
+    "onset_order": "Which came first: offline HSB or TA-HSB (dual children)",
+    "porn_trigger": "Pornography identified as a trigger for offline HSB (dual children)",
+    "onset_gap": "Years from first offline HSB to other TA-HSB",
+    "first_hsb_age_by_group": "Age at first HSB by group",
+    "trajectories": "First and later behaviour (dual children)",
 }
 
 # Labels for derived variables; codebook fields fall back to their codebook title.
@@ -97,6 +109,9 @@ VARIABLE_LABELS = {
     "n_ta_hsb_types": "number of forms of TA-HSB",
     "aimed_at_other": "aimed at another person",
     "dual_subgroup": "dual sub-group",
+    "onset_order": "which came first",
+    "trajectory": "first and later behaviour",
+    "onset_gap": "years from first offline HSB to first other TA-HSB",
     "sex": "sex",
     "age_band": "age band",
     "learning_disability": "learning disability recorded",
@@ -108,6 +123,24 @@ POPULATION_LABELS = {
     "in_depth_sample": "in-depth sample",
     "any_online_behaviour": "children with any online behaviour coded",
 }
+# Groups of the links analyses (L1-L3): the R5 sub-groups and all dual children together.
+DUAL_GROUP_LABELS = {**DUAL_SUBGROUP_LABELS, "all_dual": "all dual children"}
+ONSET_ORDER_LABELS = {
+    "offline_first": "offline HSB first",
+    "online_first": "TA-HSB first",
+    "same_year": "both in the same year",
+}
+# The kinds of behaviour a trajectory level is made of ("offline -> other_ta").
+BEHAVIOUR_KINDS = ("offline", "pornography", "other_ta")
+BEHAVIOUR_KIND_LABELS = {
+    "offline": "offline HSB",
+    "pornography": "inappropriate pornography use",
+    "other_ta": "other TA-HSB",
+    "online": "TA-HSB",
+}
+TRAJECTORY_STEP = " -> "
+TRAJECTORY_TIE = " + "
+SAME_YEAR = "(same year)"
 UNIT_SINGULAR = {"children": "child", "behaviours": "behaviour", "years": "year"}
 # Short HSB group names for column headings and pairwise comparisons ("TA-HSB only vs dual").
 SHORT_GROUP_LABELS = {
@@ -278,11 +311,49 @@ def level_label(variable, level) -> str:
             return pair_label(level)
         return HSB_GROUP_LABELS.get(level, _fallback(level))
     if variable == "dual_subgroup":
-        return DUAL_SUBGROUP_LABELS.get(level, _fallback(level))
+        return DUAL_GROUP_LABELS.get(level, _fallback(level))
+    if variable in ("onset_order", "onset_gap"):  # the gap is summarised for one order
+        return ONSET_ORDER_LABELS.get(level, _fallback(level))
+    if variable == "trajectory":
+        return trajectory_label(level)
     if variable == "population":
         return POPULATION_LABELS.get(level, _fallback(level))
     _, categories = _codebook_labels()
     return categories.get(variable, {}).get(level, _fallback(level))
+
+
+def trajectory_steps(level: str) -> list[tuple[tuple[str, ...], bool]]:
+    """A trajectory level as its steps in time: [(kinds, same year?), ...].
+
+    "offline -> other_ta" -> [(("offline",), False), (("other_ta",), False)];
+    "offline + pornography (same year)" -> [(("offline", "pornography"), True)].
+    """
+    steps = []
+    for step in str(level).split(TRAJECTORY_STEP):
+        step = step.strip()
+        tie = step.endswith(SAME_YEAR)
+        step = step.removesuffix(SAME_YEAR).strip()
+        kinds = tuple(k.strip() for k in step.split(TRAJECTORY_TIE.strip()) if k.strip())
+        steps.append((kinds, tie or len(kinds) > 1))
+    return steps
+
+
+def behaviour_kind_label(kind: str) -> str:
+    """"other_ta" -> "other TA-HSB"; unknown kinds read with spaces for underscores."""
+    return BEHAVIOUR_KIND_LABELS.get(str(kind), _fallback(kind))
+
+
+def trajectory_step_label(kinds: tuple[str, ...], same_year: bool) -> str:
+    """One step: "offline HSB", or "offline HSB and inappropriate pornography use (same year)"."""
+    text = " and ".join(behaviour_kind_label(k) for k in kinds)
+    return f"{text} {SAME_YEAR}" if same_year else text
+
+
+def trajectory_label(level) -> str:
+    """A trajectory in words: "offline -> other_ta" -> "offline HSB, then other TA-HSB"."""
+    if _is_missing(level):
+        return ""
+    return ", then ".join(trajectory_step_label(k, t) for k, t in trajectory_steps(level))
 
 
 def pair_label(pair: str) -> str:
@@ -347,9 +418,11 @@ def render_table(results: pd.DataFrame, output: str) -> RenderedTable:
     Body rows are the (variable, level, unit) combinations in order of appearance; each group
     (or "All" when the row has no group) gets a column block with "n/N (%)" and the CI, plus a
     rank column when the output ranks levels. Tests, methods, warnings and missing-value counts
-    become footnotes. The "characteristics" output is laid out as a Table 1 instead (see
-    `render_characteristics`). Raises TableError when `output` has no rows and is not a known
-    output, or when two rows would fill the same cell.
+    become footnotes. Summary rows of a continuous variable (mean, sd, median, q1, q3) become
+    the lines "Mean (95% CI)", "SD" and "Median (IQR)", with the number of children on the
+    first of them. The group comparisons ("characteristics", "first_hsb_age_by_group") are
+    laid out as a Table 1 instead (see `render_characteristics`). Raises TableError when
+    `output` has no rows and is not a known output, or when two rows would fill the same cell.
     """
     rows = output_rows(results, output)
     if rows.empty and output not in OUTPUT_TITLES:
@@ -357,7 +430,7 @@ def render_table(results: pd.DataFrame, output: str) -> RenderedTable:
         raise TableError(
             f"the results table has no rows for output {output!r}; outputs present: {present}"
         )
-    if output == CHARACTERISTICS_OUTPUT and len(rows):
+    if output in GROUP_COMPARISON_OUTPUTS and len(rows):
         return render_characteristics(rows, output)
     source = rows if len(rows) else results
     synthetic = bool(source["synthetic"].fillna(False).any())
@@ -373,13 +446,16 @@ def render_table(results: pd.DataFrame, output: str) -> RenderedTable:
 
     table_rows: list[list[str]] = []
     previous_variable = None
-    for (variable, level, unit), by_block in cells.items():
+    for (variable, level, unit, summary_line), by_block in cells.items():
         label_variable = upper_first(variable_label(variable))
         if several_units and unit is not None:
             label_variable += f" ({unit})"
         shown_variable = label_variable if label_variable != previous_variable else ""
         previous_variable = label_variable
         level_text = upper_first(level_label(variable, level))
+        if summary_line is not None:
+            words = _summary_line_text(summary_line, by_block)
+            level_text = f"{level_text}: {words}" if level_text else upper_first(words)
         if mark_methods:
             used = _distinct(
                 r["method"]
@@ -394,7 +470,11 @@ def render_table(results: pd.DataFrame, output: str) -> RenderedTable:
             by_statistic = by_block.get(key, {})
             if block["main"]:
                 estimate = by_statistic.get("estimate")
-                main, ci = _estimate_cells(estimate) if estimate is not None else ("", "")
+                if summary_line is not None:
+                    shown_n = _summary_n(cells, (variable, level, unit), summary_line, key)
+                    main, ci = _summary_cells(summary_line, by_statistic, shown_n)
+                else:
+                    main, ci = _estimate_cells(estimate) if estimate is not None else ("", "")
                 line.append(main)
                 if block["ci"]:
                     line.append(ci)
@@ -404,8 +484,8 @@ def render_table(results: pd.DataFrame, output: str) -> RenderedTable:
         table_rows.append(line)
 
     footnotes = [f"{upper_first(m)}." for m in methods]
-    footnotes += [_test_line(r) for r in tests]
-    footnotes += [_test_line(r) for r in body if not _is_missing(r["p_value"])]
+    footnotes += [format_test(r) for r in tests]
+    footnotes += [format_test(r) for r in body if not _is_missing(r["p_value"])]
     footnotes += _warning_lines(body, several_cohorts)
     footnotes += [missing_note(r) for r in body if _is_missing_row(r)]
     findings = _distinct(
@@ -486,7 +566,12 @@ def _cells(body: list, blocks: dict, several_cohorts: bool, output: str) -> dict
         key = _block_key(r, several_cohorts)
         if key not in blocks:
             continue  # a missing-value count outside every block: footnoted instead
-        kind = "rank" if r["statistic"] == "rank" else "estimate"
+        if r["statistic"] == "rank":
+            kind = "rank"
+        elif r["statistic"] in SUMMARY_LINES:
+            kind = str(r["statistic"])  # a summary line shows several statistics
+        else:
+            kind = "estimate"
         by_statistic = cells.setdefault(_row_key(r), {}).setdefault(key, {})
         if kind in by_statistic:
             raise TableError(
@@ -495,7 +580,17 @@ def _cells(body: list, blocks: dict, several_cohorts: bool, output: str) -> dict
                 "wrote a duplicate row"
             )
         by_statistic[kind] = r
-    return cells
+    # Summary lines of one variable stay together in a fixed order: mean, SD, median (IQR).
+    first_seen = {key[:3]: index for index, key in reversed(list(enumerate(cells)))}
+    order = sorted(
+        enumerate(cells),
+        key=lambda item: (
+            first_seen[item[1][:3]],
+            -1 if item[1][3] is None else SUMMARY_LINE_ORDER.index(item[1][3]),
+            item[0],
+        ),
+    )
+    return {key: cells[key] for _, key in order}
 
 
 def _methods(body: list, cells: dict) -> tuple[list[str], bool]:
@@ -527,10 +622,69 @@ def _methods(body: list, cells: dict) -> tuple[list[str], bool]:
 
 
 def _row_key(row) -> tuple:
-    """A body row: (variable, level, unit), with None for a missing level or unit."""
+    """A body row: (variable, level, unit, summary line), with None for a missing level or
+    unit and for rows that are not summaries; q1 and q3 share the median's line."""
     level = None if _is_missing(row["level"]) else row["level"]
     unit = None if _is_missing(row["unit"]) else row["unit"]
-    return (row["variable"], level, unit)
+    return (row["variable"], level, unit, SUMMARY_LINES.get(str(row["statistic"])))
+
+
+# Summary statistics of a continuous variable in a generic table: the line each belongs to.
+SUMMARY_LINES = {"mean": "mean", "sd": "sd", "median": "median", "q1": "median",
+                 "q3": "median"}
+SUMMARY_LINE_ORDER = ("mean", "sd", "median")
+
+
+def _summary_line_text(summary_line: str, by_block: dict) -> str:
+    """"mean (95% CI)", "SD", "median (IQR)": the interval named from the rows' methods."""
+    rows = [r for by_statistic in by_block.values() for r in by_statistic.values()]
+    if summary_line == "mean":
+        with_ci = [r for r in rows if not _is_missing(r["ci_low"])]
+        return f"mean ({ci_label(with_ci[0]['method'])})" if with_ci else "mean"
+    if summary_line == "sd":
+        return "SD"
+    has_quartiles = any(r["statistic"] in ("q1", "q3") for r in rows)
+    return MEDIAN_IQR if has_quartiles else "median"
+
+
+def _summary_size(row) -> int | None:
+    """The children a summary describes: its denominator, else its n."""
+    for column in ("denominator", "n"):
+        if row is not None and not _is_missing(row[column]):
+            return int(row[column])
+    return None
+
+
+def _summary_n(cells: dict, variable_key: tuple, summary_line: str, block) -> int | None:
+    """The N to print on this summary line of `block`: on the first line that has one, and
+    again on a later line only when it differs (a median on fewer children than the mean)."""
+    shown = None
+    for line in SUMMARY_LINE_ORDER:
+        by_statistic = cells.get((*variable_key, line), {}).get(block, {})
+        size = _summary_size(by_statistic.get(line))
+        if line == summary_line:
+            return None if size is None or size == shown else size
+        if size is not None and shown is None:
+            shown = size
+    return None
+
+
+def _summary_cells(summary_line: str, by_statistic: dict, shown_n: int | None) -> tuple[str, str]:
+    """The main cell and the CI cell of a summary line: "3.1 (N = 12)" and "2.2 to 4.0"."""
+    if not by_statistic:
+        return "", ""
+    row = by_statistic.get(summary_line)
+    digits = _summary_digits(next(iter(by_statistic.values())))
+    if summary_line == "median":
+        main = _median_iqr_cell(by_statistic) if row is not None else NOT_AVAILABLE
+    else:
+        main = NOT_AVAILABLE if row is None else format_number(row["estimate"], digits)
+    if shown_n is not None:
+        main += f" (N = {shown_n})"
+    ci = ""
+    if summary_line == "mean" and row is not None and not _is_missing(row["ci_low"]):
+        ci = format_ci(row["ci_low"], row["ci_high"], percent=False, digits=digits)
+    return main, ci
 
 
 def _distinct(values) -> list:
@@ -574,8 +728,9 @@ def _where(row) -> str:
     return text
 
 
-def _test_line(row) -> str:
-    """One test (or a p-value on an estimate row) in words."""
+def format_test(row) -> str:
+    """One test (or a p-value on an estimate row) in words, as a sentence: "Test of ... across
+    HSB group: Pearson chi-squared test: chi-squared = 12.35, p < 0.001." """
     subject = variable_label(row["variable"])
     if not _is_missing(row["level"]):
         subject += f" ({level_label(row['variable'], row['level'])})"
@@ -584,6 +739,12 @@ def _test_line(row) -> str:
         if not _is_missing(row["group_variable"])
         else ""
     )
+    if row["statistic"] in ONE_SAMPLE_TESTS and not _is_missing(row["group"]):
+        # One group tested against a fixed value: name the group, not a comparison.
+        across = (
+            f" ({variable_label(row['group_variable'])}: "
+            f"{level_label(row['group_variable'], row['group'])})"
+        )
     method = "" if _is_missing(row["method"]) else str(row["method"])
     if row["statistic"] == "not_tested":
         text = f"Test of {subject}{across}: not tested"
@@ -592,7 +753,9 @@ def _test_line(row) -> str:
             reason = reason.removeprefix("not tested: ")
             text += f" ({reason})"
         return text + "."
-    if row["statistic"] in TEST_STATISTICS:
+    if row["statistic"] in ONE_SAMPLE_TESTS:
+        parts = [] if _is_missing(row["estimate"]) else [_one_sample_estimate(row)]
+    elif row["statistic"] in TEST_STATISTICS:
         name = TEST_STATISTIC_NAMES.get(row["statistic"], "statistic")
         if row["statistic"] == "fisher_exact" and method.startswith("Fisher's exact test"):
             name = "odds ratio"
@@ -610,6 +773,21 @@ def _test_line(row) -> str:
     if not _is_missing(row["warning"]):
         text += f"; {row['warning']}"
     return text + "."
+
+
+def _one_sample_estimate(row) -> str:
+    """What a one-sample test estimated: "share = 12/20 (60.0%)" for a binomial test (its
+    estimate is the share), "median paired difference = 3.0 years" for a signed-rank or sign
+    test (its estimate is the median difference)."""
+    if row["statistic"] == "binomial_test":
+        if _is_missing(row["n"]) or _is_missing(row["denominator"]):
+            return f"share = {format_percent(row['estimate'])}"
+        return f"share = {format_share(row['n'], row['denominator'], row['estimate'])}"
+    digits = 1 if row["unit"] == "years" else 2
+    text = f"median paired difference = {format_number(row['estimate'], digits)}"
+    if not _is_missing(row["unit"]):
+        text += f" {row['unit']}"  # "1.0 years": decimals read as plural
+    return text
 
 
 def _warning_lines(body: list, several_cohorts: bool) -> list[str]:
@@ -659,8 +837,12 @@ def missing_note(row) -> str:
 # --- Table 1: backgrounds and characteristics by HSB group ---------------------------------
 
 CHARACTERISTICS_OUTPUT = "characteristics"
+FIRST_HSB_AGE_OUTPUT = "first_hsb_age_by_group"
+# Outputs laid out as a Table 1 (one column per group compared).
+GROUP_COMPARISON_OUTPUTS = (CHARACTERISTICS_OUTPUT, FIRST_HSB_AGE_OUTPUT)
 COMPARED_GROUPS = ("ta_only", "dual", "offline_only")
 ALL_GROUP_CODE = "all"
+ALL_DUAL_GROUP_CODE = "all_dual"
 EFFECT_STATISTICS = ("risk_difference", "cramers_v", "hodges_lehmann", "rank_biserial")
 SUMMARY_STATISTICS = ("median", "q1", "q3", "mean", "sd")
 EFFECT_ABBREVIATIONS = {
@@ -796,16 +978,16 @@ def _line_key(row) -> tuple:
 
 
 def _group_column_order(records: list) -> list[str]:
-    """Compared groups in study order, then any other group, then all."""
+    """Compared groups in study order, then any other group, then all dual children and all."""
     seen = _distinct(
         _group_key(r["group"])
         for r in records
         if r["kind"] in ("share", "summary", "other", "missing")
     )
+    totals = (ALL_DUAL_GROUP_CODE, ALL_GROUP_CODE)  # whole populations go last
     ordered = [g for g in COMPARED_GROUPS if g in seen]
-    ordered += [g for g in seen if g not in ordered and g != ALL_GROUP_CODE]
-    if ALL_GROUP_CODE in seen:
-        ordered.append(ALL_GROUP_CODE)
+    ordered += [g for g in seen if g not in ordered and g not in totals]
+    ordered += [g for g in totals if g in seen]
     return ordered
 
 
@@ -842,6 +1024,8 @@ def short_group_label(group: str) -> str:
     """A group's short name: "ta_only" -> "TA-HSB only", "all" -> "all"."""
     if is_pair(group):
         return pair_label(group)
+    if str(group) in DUAL_GROUP_LABELS:
+        return DUAL_GROUP_LABELS[str(group)]
     return SHORT_GROUP_LABELS.get(str(group), level_label("hsb_group", group))
 
 
@@ -1098,7 +1282,7 @@ def _test_notes(records: list, kind: str, note) -> dict:
             pointers[_pointer_key(r)] = number
     for r in tests:
         if r["statistic"] == "not_tested":
-            text = _test_line(r)
+            text = format_test(r)
             if kind == "pair_test":
                 text = text.replace(" across HSB group:", f" ({pair_label(r['group'])}):", 1)
             pointers[_pointer_key(r)] = note(text)

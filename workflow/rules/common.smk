@@ -4,7 +4,7 @@ TABLES = ["cases", "case_file", "behaviours"]
 COHORTS = sorted(config["cohorts"])
 # Must list the keys of tahsb_analysis.analyses.ANALYSES (tests/test_workflow_lists.py checks);
 # kept literal so that planning the workflow does not import the scientific stack.
-ANALYSES = ["prevalence", "ta_hsb_range", "characteristics"]
+ANALYSES = ["prevalence", "ta_hsb_range", "characteristics", "links"]
 # Must list the outputs in the results table that get a rendered table, and the keys of
 # tahsb_analysis.figures.FIGURES (tests/test_workflow_lists.py checks both).
 TABLE_OUTPUTS = [
@@ -17,8 +17,20 @@ TABLE_OUTPUTS = [
     "ta_hsb_aimed_at_other",
     "dual_subgroups",
     "characteristics",
+    "onset_order",
+    "porn_trigger",
+    "onset_gap",
+    "first_hsb_age_by_group",
+    "trajectories",
 ]
-FIGURES = ["prevalence", "ta_hsb_types", "forms_per_child", "characteristics"]
+FIGURES = [
+    "prevalence",
+    "ta_hsb_types",
+    "forms_per_child",
+    "characteristics",
+    "onset_gap",
+    "trajectories",
+]
 # Config sections the analyses read; passed as params so that changing them reruns the analyses.
 ANALYSIS_CONFIG_KEYS = [
     "ci_method",
@@ -27,6 +39,7 @@ ANALYSIS_CONFIG_KEYS = [
     "exact_test",
     "p_adjust",
     "continuous_test",
+    "links",
 ]
 
 
@@ -54,4 +67,5 @@ def all_outputs():
         targets += expand(rules.results_table.output.csv, cohort=cohort)
         targets += expand(rules.render_tables.output.html, cohort=cohort)
         targets += expand(rules.render_figures.output.png, cohort=cohort)
+        targets += expand(rules.render_timelines.output.png, cohort=cohort)
     return targets

@@ -48,3 +48,28 @@ rule render_figures:
         figures=FIGURES,
     script:
         "../scripts/render_figures.py"
+
+
+# The swimmer plot shows individual children (no case ids), so it is drawn from the validated
+# cohort rather than the results table, and is for the analyst only: never for release.
+rule render_timelines:
+    input:
+        cases=rules.validate_cohort.output.cases,
+        case_file=rules.validate_cohort.output.case_file,
+        behaviours=rules.validate_cohort.output.behaviours,
+        metadata=rules.validate_cohort.output.metadata,
+    output:
+        png=report(
+            "results/{cohort}/figures/dual_timelines.png",
+            caption="../report/figure_dual_timelines.rst",
+            category="{cohort}",
+            subcategory="Internal only (individual-level)",
+        ),
+        svg="results/{cohort}/figures/dual_timelines.svg",
+        pdf="results/{cohort}/figures/dual_timelines.pdf",
+        alt_text="results/{cohort}/figures/dual_timelines.alt.txt",
+        caption="results/{cohort}/figures/dual_timelines.caption.txt",
+    log:
+        "logs/{cohort}/render_timelines.log",
+    script:
+        "../scripts/render_timelines.py"

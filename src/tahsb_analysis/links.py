@@ -1,0 +1,810 @@
+"""Links between TA-HSB and offline HSB among dual children (findings L1-L3, and C1's ages).
+
+Which came first for each dual child of the in-depth sample (offline HSB, pornography use or
+other TA-HSB), how far apart the first offline and the first other TA-HSB were (L2), how often
+practitioners named pornography as a trigger for offline HSB (L1), and the flows from the first
+kind of HSB to the next (L3). Returns rows of the results table; `onset_ages` and
+`dual_timelines` give the per-child ages behind them, for internal use only.
+
+Onsets are reduced to one row per child and kind with one groupby, and every statistic is an
+array operation over children (the bootstrap is a matrix of resample indices), so the same code
+runs on the study's 91 case files and on a cohort of a million.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+from statsmodels.stats.descriptivestats import sign_test
+
+from .characteristics import CONTINUOUS_TESTS, P_ADJUST_METHODS, adjust_p_values, compare_groups
+from .cohort import Cohort, missing_column
+from .groups import DUAL_SUBGROUPS, PORNOGRAPHY_TYPE, dual_subgroup, hsb_group
+from .inference import DEFAULT_MONTE_CARLO_RESAMPLES, ci_method_label, proportion_ci
+from .missing import DEFAULT_REASON, missing_reason, missing_rows
+from .results import RESULT_COLUMNS, concat_results, make_results
+
+ANALYSIS = "links"
+GROUP_VARIABLE = "dual_subgroup"
+# All dual children together; reported before the two R5 sub-groups.
+ALL_DUAL = "all_dual"
+
+# The three kinds of HSB whose first onset is compared, in the order used to break exact ties
+# and to spell "same year" levels.
+KINDS = ("offline", "pornography", "other_ta")
+OFFLINE, PORNOGRAPHY, OTHER_TA = range(len(KINDS))
+ORDER_LEVELS = ("offline_first", "online_first", "same_year")
+# A dual child whose onset age is missing for any behaviour of a kind has no known first onset
+# of that kind: the known minimum could be later than the true one.
+ONSET_MISSING_REASON = "onset age not recorded"
+# Cannot happen in a validated cohort (a dual child has an offline and an online behaviour);
+# guards the trajectory of any other input.
+ONE_KIND_REASON = "fewer than two kinds of HSB coded"
+
+GAP_CI_METHODS = ("bootstrap", "t")
+# The paired test covers every other-TA-HSB dual child with both onset ages, whichever came
+# first, while the gap summary covers only those whose offline HSB came first; the method text
+# says so, because a rendered table shows the two side by side.
+_PAIRED_POPULATION = (
+    "onset of other TA-HSB vs offline HSB, over all other-TA-HSB dual children with both "
+    "ages (not only those whose offline HSB came first)"
+)
+PAIRED_TESTS = {
+    "wilcoxon": ("wilcoxon", f"Wilcoxon signed-rank test (two-sided), {_PAIRED_POPULATION}"),
+    "sign": ("sign_test", f"sign test (two-sided), {_PAIRED_POPULATION}"),
+}
+BINOMIAL_METHOD = "exact binomial test, one-sided (H1: share > 0.5)"
+SD_METHOD = "standard deviation (n - 1)"
+QUARTILE_METHOD = "median and quartiles (linear interpolation)"
+GAP_UNIT = "years"
+# Bound on the resample-index matrix held at once (resamples x children), so that a bootstrap
+# over a very large group is computed in blocks of resamples; the random stream, and so the
+# interval, is the same as with one matrix.
+BOOTSTRAP_BLOCK_CELLS = 10_000_000
+
+EMPTY_WARNING = "empty denominator: no children in this population"
+INSUFFICIENT_WARNING = "insufficient data: fewer than 2 children"
+NO_CHILD_WARNING = "insufficient data: no children with a known value"
+ALL_ZERO_WARNING = "not tested: every paired difference is zero"
+
+# The results columns the row builders fill; make_results adds cohort, synthetic and analysis.
+OWN_COLUMNS = [c for c in RESULT_COLUMNS if c not in ("cohort", "synthetic", "analysis")]
+
+_REQUIRED_COLUMNS = {
+    "cases": ("case_id", "in_depth_sample", "ta_hsb", "offline_hsb"),
+    "case_file": ("case_id", "porn_trigger_offline", "age_first_hsb"),
+    "behaviours": ("case_id", "behaviour_type", "setting", "age_at_onset"),
+}
+
+
+def links(
+    cohort: Cohort,
+    *,
+    ci_method: str = "wilson",
+    confidence: float = 0.95,
+    gap_ci: str = "bootstrap",
+    bootstrap_resamples: int = 9_999,
+    bootstrap_seed: int = 0,
+    paired_test: str = "wilcoxon",
+    continuous_test: str = "kruskal-wallis",
+    p_adjust: str = "holm",
+    exact_test_seed: int = 0,
+    exact_test_resamples: int = DEFAULT_MONTE_CARLO_RESAMPLES,
+) -> pd.DataFrame:
+    """All L1-L3 rows for one cohort, and the age at first HSB by HSB group (C1).
+
+    The population is the dual children (TA-HSB and offline HSB) of the in-depth sample, in
+    the two R5 sub-groups of `groups.dual_subgroup` and together ("all_dual"). A child's first
+    onset of a kind (offline HSB; inappropriate pornography use; other TA-HSB) is the lowest
+    age_at_onset of their behaviours of that kind. A child with any missing onset age among
+    the behaviours of a kind has no known first onset of that kind: left out of every ordering,
+    gap and trajectory that needs it and counted in a row of level "missing: onset age not
+    recorded". Two onsets in the same whole year of age (floor(a) == floor(b)) are "same year",
+    a category of its own.
+
+    Parameters
+    ----------
+    cohort : Cohort
+        A validated cohort; its tables are never modified.
+    ci_method : {"wilson", "clopper-pearson"}
+        Confidence interval of each proportion (`inference.proportion_ci`).
+    confidence : float
+        Coverage of every interval, strictly between 0 and 1.
+    gap_ci : {"bootstrap", "t"}
+        Interval of the mean onset gap: bootstrap percentile interval or t-based interval.
+    bootstrap_resamples, bootstrap_seed : int
+        Number of bootstrap resamples and the seed of `numpy.random.default_rng`.
+    paired_test : {"wilcoxon", "sign"}
+        Paired test of first other TA-HSB onset against first offline onset.
+    continuous_test, p_adjust, exact_test_seed, exact_test_resamples
+        Settings of `characteristics.compare_groups` for the age at first HSB by HSB group.
+        `p_adjust` also adjusts this analysis's own two tests (L1 binomial test, L2 paired
+        test) as one family; the age comparison keeps its own family, as in compare_groups.
+
+    Returns
+    -------
+    pandas.DataFrame
+        A results table (`results.RESULT_COLUMNS`), analysis "links", with outputs:
+
+        * "onset_order" (L2;L3): variable "onset_order", levels "offline_first",
+          "online_first", "same_year"; online is the first pornography onset for
+          pornography_only children, the first other TA-HSB onset for other_ta_hsb children
+          and the first TA-HSB of any kind for "all_dual". Shares of children with both ages
+          known, and missing rows.
+        * "porn_trigger" (L1): share with porn_trigger_offline "yes" per group, missing rows,
+          and for "all_dual" an exact one-sided binomial test of share > 0.5 (statistic
+          "binomial_test", estimate the share, n the children with "yes", denominator those
+          with a known value).
+        * "onset_gap" (L2): among other_ta_hsb children with offline_first, first other
+          TA-HSB minus first offline onset in years: "mean" (with CI), "sd", "median", "q1",
+          "q3" (level "offline_first"); and a paired test (Wilcoxon signed-rank or sign test)
+          over every other_ta_hsb child with both ages known, estimate the median paired
+          difference (level <NA>).
+        * "first_hsb_age_by_group" (C1): `compare_groups` of age_first_hsb across the
+          ta_only, dual and offline_only children of the in-depth sample.
+        * "trajectories" (L3): variable "trajectory", level "<first> -> <second>" for the
+          first two kinds by onset, or "<a> + <b> (same year)" when they began in the same
+          whole year (a third kind in that year too: "<a> + <b> + <c> (same year)"); shares
+          of children with every onset known, and missing rows.
+
+    Notes
+    -----
+    Fewer than 2 children in the gap or paired analysis give rows with estimate <NA> and the
+    warning "insufficient data: fewer than 2 children"; an empty population gives proportion
+    rows with denominator 0 and an "empty denominator" warning. Nothing raises.
+
+    References
+    ----------
+    Hollis, V. and Belton, E. (2017). Children and young people who engage in
+    technology-assisted harmful sexual behaviour. London: NSPCC.
+    Exact binomial test: scipy.stats.binomtest(k, n, p=0.5, alternative="greater").
+    Wilcoxon, F. (1945). Individual comparisons by ranking methods.
+    Biometrics Bulletin 1, 80-83 (scipy.stats.wilcoxon). Dixon, W. J. and Mood, A. M. (1946).
+    The statistical sign test. JASA 41, 557-566 (statsmodels.stats.descriptivestats.sign_test).
+    Efron, B. and Tibshirani, R. J. (1993). An Introduction to the Bootstrap, ch. 13
+    (percentile interval).
+    """
+    settings = _settings(
+        ci_method,
+        confidence,
+        gap_ci,
+        bootstrap_resamples,
+        bootstrap_seed,
+        paired_test,
+        continuous_test,
+        p_adjust,
+    )
+    _check_cohort(cohort, "links")
+    children = _dual_children(cohort)
+    onsets = _onsets(children, cohort.behaviours)
+
+    own = pd.concat(
+        [
+            _onset_order_rows(children, onsets, settings),
+            _porn_trigger_rows(children, cohort.case_file, settings),
+            _onset_gap_rows(children, onsets, settings),
+            _trajectory_rows(children, onsets, settings),
+        ],
+        ignore_index=True,
+    ).reindex(columns=OWN_COLUMNS)  # every column, also p_value when no test could run
+    own["p_adjusted"] = adjust_p_values(own["p_value"], p_adjust)
+    own["p_adjust_method"] = pd.array(
+        np.where(own["p_adjusted"].notna().to_numpy(dtype=bool), P_ADJUST_METHODS[p_adjust], None),
+        dtype="string",
+    )
+    own_results = make_results(
+        own, cohort=cohort.label, synthetic=cohort.synthetic, analysis=ANALYSIS
+    )
+    ages = compare_groups(
+        _in_depth_ages(cohort),
+        "hsb_group",
+        ["age_first_hsb"],
+        continuous=["age_first_hsb"],
+        ci_method=ci_method,
+        confidence=confidence,
+        continuous_test=continuous_test,
+        p_adjust=p_adjust,
+        exact_test_seed=exact_test_seed,
+        exact_test_resamples=exact_test_resamples,
+        findings={"age_first_hsb": "C1"},
+    )
+    age_results = make_results(
+        ages,
+        cohort=cohort.label,
+        synthetic=cohort.synthetic,
+        analysis=ANALYSIS,
+        output="first_hsb_age_by_group",
+    )
+    return concat_results([own_results, age_results])
+
+
+def onset_ages(cohort: Cohort) -> pd.DataFrame:
+    """First onset of each kind of HSB for every dual child of the in-depth sample.
+
+    INDIVIDUAL-LEVEL DATA: one row per child, for internal use (checks, the swimmer plot's
+    data); never publish it. Children are numbered 1..n in the order of the cases table; no
+    case id is carried.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``child`` (Int64, 1..n), ``dual_subgroup`` (string), ``first_offline``,
+        ``first_pornography``, ``first_other_ta`` (Float64 ages in years; <NA> when the child
+        has no behaviour of that kind or the onset of any of them is not recorded),
+        ``order_online`` (string: "offline_first", "online_first" or "same_year" for the
+        child's sub-group comparison, as in output "onset_order"; <NA> when an age is not
+        known), ``first_behaviour`` and ``later_behaviour`` (string: the kinds "offline",
+        "pornography", "other_ta" with the earliest and the second earliest onset, exact ties
+        broken in that order; <NA> unless every onset of the child is known).
+    """
+    _check_cohort(cohort, "onset_ages")
+    children = _dual_children(cohort)
+    onsets = _onsets(children, cohort.behaviours)
+    first, second, _ = _trajectory_parts(onsets)
+    kinds = np.array([*KINDS, None], dtype=object)
+    ages = np.where(onsets["known"], onsets["age"], np.nan)
+    return pd.DataFrame(
+        {
+            "child": pd.array(np.arange(1, len(children) + 1), dtype="Int64"),
+            "dual_subgroup": children["dual_subgroup"].astype("string").array,
+            "first_offline": _float_array(ages[:, OFFLINE]),
+            "first_pornography": _float_array(ages[:, PORNOGRAPHY]),
+            "first_other_ta": _float_array(ages[:, OTHER_TA]),
+            "order_online": pd.array(
+                _order_labels(_subgroup_order(children, onsets)), dtype="string"
+            ),
+            "first_behaviour": pd.array(kinds[first], dtype="string"),
+            "later_behaviour": pd.array(kinds[second], dtype="string"),
+        },
+        index=pd.RangeIndex(len(children)),
+    )
+
+
+def dual_timelines(cohort: Cohort) -> pd.DataFrame:
+    """`onset_ages` sorted by each child's first onset of any kind, children renumbered 1..n.
+
+    INDIVIDUAL-LEVEL DATA (no case ids): the data of the swimmer plot, for internal use only;
+    never publish it. Children with no known onset at all come last.
+    """
+    ages = onset_ages(cohort)
+    columns = ["first_offline", "first_pornography", "first_other_ta"]
+    earliest = ages[columns].to_numpy(dtype=float, na_value=np.nan)
+    first = np.full(len(ages), np.inf)
+    if len(ages):
+        first = np.fmin.reduce(earliest, axis=1)
+    first = np.where(np.isnan(first), np.inf, first)
+    ordered = ages.iloc[np.argsort(first, kind="stable")].reset_index(drop=True)
+    ordered["child"] = pd.array(np.arange(1, len(ordered) + 1), dtype="Int64")
+    return ordered
+
+
+def bootstrap_mean_ci(
+    values, *, confidence: float = 0.95, resamples: int = 9_999, seed: int = 0
+) -> tuple[float, float]:
+    """Percentile bootstrap confidence interval of the mean of `values`.
+
+    The resamples are rows of a matrix of resample indices drawn by
+    ``numpy.random.default_rng(seed).integers(0, n, size=(resamples, n))`` (computed in blocks
+    of rows for a very large sample; the random stream, and so the interval, is the same), and
+    the limits are the (1 - confidence) / 2 and (1 + confidence) / 2 quantiles of the resample
+    means (linear interpolation).
+
+    References
+    ----------
+    Efron, B. and Tibshirani, R. J. (1993). An Introduction to the Bootstrap. Chapman & Hall,
+    ch. 13 (the percentile interval).
+    """
+    values = np.asarray(values, dtype=float)
+    n = len(values)
+    if n < 1 or np.isnan(values).any():
+        raise ValueError("the bootstrap needs at least one value and no missing values")
+    rng = np.random.default_rng(seed)
+    block = max(1, BOOTSTRAP_BLOCK_CELLS // n)
+    means = np.empty(resamples)
+    for start in range(0, resamples, block):  # one block unless the sample is very large
+        stop = min(start + block, resamples)
+        means[start:stop] = values[rng.integers(0, n, size=(stop - start, n))].mean(axis=1)
+    alpha = 1 - confidence
+    low, high = np.quantile(means, [alpha / 2, 1 - alpha / 2])
+    return float(low), float(high)
+
+
+# ---------------------------------------------------------------------------------------------
+# Population and onsets
+
+
+def _dual_children(cohort: Cohort) -> pd.DataFrame:
+    """One row per dual child of the in-depth sample: case_id and dual_subgroup, cases order."""
+    cases = cohort.cases
+    in_depth = cases["in_depth_sample"].astype("boolean").fillna(False).to_numpy(dtype=bool)
+    chosen = cases.loc[in_depth]
+    dual = hsb_group(chosen).eq("dual").fillna(False).to_numpy(dtype=bool)
+    chosen = chosen.loc[dual]
+    subgroup = dual_subgroup(chosen, cohort.behaviours)
+    return pd.DataFrame(
+        {
+            "case_id": chosen["case_id"].astype("string").array,
+            "dual_subgroup": subgroup.array,
+        },
+        index=pd.RangeIndex(len(chosen)),
+    )
+
+
+def _onsets(children: pd.DataFrame, behaviours: pd.DataFrame) -> dict[str, np.ndarray]:
+    """Children x kinds arrays: `shown` (a behaviour of the kind is coded), `known` (shown and
+    every onset of the kind recorded) and `age` (lowest recorded onset, NaN if none)."""
+    size = (len(children), len(KINDS))
+    child = _positions(behaviours["case_id"], children["case_id"])
+    mine = child >= 0
+    offline = (behaviours["setting"].astype("string") == "offline").fillna(False)
+    porn = (behaviours["behaviour_type"].astype("string") == PORNOGRAPHY_TYPE).fillna(False)
+    kind = np.where(
+        offline.to_numpy(dtype=bool),
+        OFFLINE,
+        np.where(porn.to_numpy(dtype=bool), PORNOGRAPHY, OTHER_TA),
+    )
+    per_row = pd.DataFrame(
+        {
+            "cell": child[mine] * len(KINDS) + kind[mine],
+            "age": behaviours["age_at_onset"].to_numpy(dtype=float, na_value=np.nan)[mine],
+        }
+    )
+    per_row["missing"] = per_row["age"].isna()
+    cells = per_row.groupby("cell", sort=False).agg(age=("age", "min"), missing=("missing", "any"))
+    index = cells.index.to_numpy(dtype=np.int64)
+    shown = np.zeros(size[0] * size[1], dtype=bool)
+    shown[index] = True
+    partial = np.zeros_like(shown)
+    partial[index] = cells["missing"].to_numpy(dtype=bool)
+    age = np.full(shown.shape, np.nan)
+    age[index] = cells["age"].to_numpy(dtype=float)
+    shown = shown.reshape(size)
+    return {
+        "shown": shown,
+        "known": shown & ~partial.reshape(size),
+        "age": age.reshape(size),
+    }
+
+
+def _order(offline, online, offline_known, online_known) -> np.ndarray:
+    """0 offline_first, 1 online_first, 2 same_year (same whole year of age), -1 unknown."""
+    both = offline_known & online_known
+    with np.errstate(invalid="ignore"):
+        same = np.floor(offline) == np.floor(online)
+        code = np.where(same, 2, np.where(offline < online, 0, 1))
+    return np.where(both, code, -1)
+
+
+def _subgroup_order(children, onsets) -> np.ndarray:
+    """Each child's order against the online kind of their sub-group (-1 unknown or none)."""
+    age, known = onsets["age"], onsets["known"]
+    subgroup = children["dual_subgroup"].astype("string")
+    porn_only = subgroup.eq("pornography_only").fillna(False).to_numpy(dtype=bool)
+    other = subgroup.eq("other_ta_hsb").fillna(False).to_numpy(dtype=bool)
+    online = np.where(porn_only[:, None], age[:, [PORNOGRAPHY]], age[:, [OTHER_TA]])[:, 0]
+    online_known = np.where(porn_only, known[:, PORNOGRAPHY], known[:, OTHER_TA])
+    order = _order(age[:, OFFLINE], online, known[:, OFFLINE], online_known)
+    return np.where(porn_only | other, order, -1)
+
+
+def _any_online_order(onsets) -> np.ndarray:
+    """Each child's order of first offline HSB against first TA-HSB of any kind."""
+    age, known, shown = onsets["age"], onsets["known"], onsets["shown"]
+    online_shown = shown[:, PORNOGRAPHY] | shown[:, OTHER_TA]
+    # Known only when every online kind the child shows is known.
+    online_known = online_shown & ~(
+        (shown[:, PORNOGRAPHY] & ~known[:, PORNOGRAPHY])
+        | (shown[:, OTHER_TA] & ~known[:, OTHER_TA])
+    )
+    online = np.fmin(age[:, PORNOGRAPHY], age[:, OTHER_TA])
+    return _order(age[:, OFFLINE], online, known[:, OFFLINE], online_known)
+
+
+def _order_labels(codes: np.ndarray) -> np.ndarray:
+    return np.array([*ORDER_LEVELS, None], dtype=object)[codes]
+
+
+def _missing_onset_reason(needed_known: np.ndarray, needed_shown: np.ndarray) -> pd.Series:
+    """ "onset age not recorded" where a needed kind is shown but its onset not known."""
+    missing = (needed_shown & ~needed_known).any(axis=1)
+    return pd.Series(np.where(missing, ONSET_MISSING_REASON, None), dtype="string")
+
+
+# ---------------------------------------------------------------------------------------------
+# Outputs
+
+
+def _onset_order_rows(children, onsets, settings) -> pd.DataFrame:
+    """L2, L3: which came first, offline HSB or the sub-group's online behaviour."""
+    shown, known = onsets["shown"], onsets["known"]
+    subgroup = children["dual_subgroup"].astype("string")
+    porn_only = subgroup.eq("pornography_only").fillna(False).to_numpy(dtype=bool)
+    online_kind = np.where(porn_only, PORNOGRAPHY, OTHER_TA)
+    rows_at = np.arange(len(children))
+    needed_sub = np.column_stack([np.full(len(children), OFFLINE), online_kind])
+    sub_reason = _missing_onset_reason(
+        known[rows_at[:, None], needed_sub], shown[rows_at[:, None], needed_sub]
+    )
+    all_reason = _missing_onset_reason(known, shown)  # offline and every online kind
+    per_group = {
+        ALL_DUAL: (np.ones(len(children), dtype=bool), _any_online_order(onsets), all_reason),
+    }
+    sub_order = _subgroup_order(children, onsets)
+    for name in DUAL_SUBGROUPS:
+        member = subgroup.eq(name).fillna(False).to_numpy(dtype=bool)
+        per_group[name] = (member, sub_order, sub_reason)
+    rows = _level_share_rows("onset_order", ORDER_LEVELS, per_group, settings)
+    rows["finding"] = "L2;L3"
+    rows["output"] = "onset_order"
+    return rows
+
+
+def _porn_trigger_rows(children, case_file, settings) -> pd.DataFrame:
+    """L1: share of dual children for whom pornography was a trigger, and a binomial test."""
+    at = _positions(children["case_id"], case_file["case_id"])
+    values = case_file["porn_trigger_offline"].astype("boolean").array.take(at, allow_fill=True)
+    code_column = missing_column("porn_trigger_offline")
+    codes = None
+    if code_column in case_file.columns:
+        codes = pd.Series(case_file[code_column].astype("string").array.take(at, allow_fill=True))
+    reasons = missing_reason(pd.Series(values), codes).astype("string")
+    code = np.where(pd.Series(values).eq(True).fillna(False).to_numpy(dtype=bool), 0, 1)
+    code = np.where(pd.Series(values).isna().to_numpy(dtype=bool), -1, code)
+    subgroup = children["dual_subgroup"].astype("string")
+    per_group = {ALL_DUAL: (np.ones(len(children), dtype=bool), code, reasons)}
+    for name in DUAL_SUBGROUPS:
+        per_group[name] = (subgroup.eq(name).fillna(False).to_numpy(dtype=bool), code, reasons)
+    rows = _level_share_rows(
+        "porn_trigger_offline", ("yes", "no"), per_group, settings, reported=("yes",)
+    )
+    yes, known = int((code == 0).sum()), int((code >= 0).sum())
+    test = {
+        "variable": "porn_trigger_offline",
+        "level": "yes",
+        "group_variable": GROUP_VARIABLE,
+        "group": ALL_DUAL,
+        "statistic": "binomial_test",
+        "n": yes,
+        "denominator": known,
+        "unit": "children",
+        "method": BINOMIAL_METHOD,
+    }
+    if known:
+        result = stats.binomtest(yes, known, p=0.5, alternative="greater")
+        test.update(estimate=yes / known, p_value=float(result.pvalue))
+    else:
+        test.update(estimate=np.nan, warning=NO_CHILD_WARNING)
+    rows = pd.concat([rows, pd.DataFrame([test])], ignore_index=True)
+    rows["finding"] = "L1"
+    rows["output"] = "porn_trigger"
+    return rows
+
+
+def _onset_gap_rows(children, onsets, settings) -> pd.DataFrame:
+    """L2: years from first offline HSB to first other TA-HSB, and a paired test."""
+    other = children["dual_subgroup"].astype("string").eq("other_ta_hsb").fillna(False)
+    other = other.to_numpy(dtype=bool)
+    order = _subgroup_order(children, onsets)
+    both = other & (order >= 0)
+    offline = onsets["age"][both, OFFLINE]
+    online = onsets["age"][both, OTHER_TA]
+    after = order[both] == 0
+    gaps = online[after] - offline[after]
+    common = {
+        "variable": "onset_gap",
+        "group_variable": GROUP_VARIABLE,
+        "group": "other_ta_hsb",
+        "finding": "L2",
+        "output": "onset_gap",
+    }
+    rows = _gap_summary_rows(gaps, {**common, "level": "offline_first"}, settings)
+    rows.append(_paired_test_row(online, offline, common, settings))
+    return pd.DataFrame(rows)
+
+
+def _gap_summary_rows(gaps: np.ndarray, common: dict, settings) -> list[dict]:
+    n = len(gaps)
+    common = {**common, "n": n, "denominator": n, "unit": GAP_UNIT}
+    methods = {
+        "mean": settings["mean_method"],
+        "sd": SD_METHOD,
+        "median": QUARTILE_METHOD,
+        "q1": QUARTILE_METHOD,
+        "q3": QUARTILE_METHOD,
+    }
+    if n < 2:
+        return [
+            {
+                **common,
+                "statistic": s,
+                "estimate": np.nan,
+                "method": m,
+                "warning": INSUFFICIENT_WARNING,
+            }
+            for s, m in methods.items()
+        ]
+    mean = float(gaps.mean())
+    sd = float(gaps.std(ddof=1))
+    q1, median, q3 = np.quantile(gaps, [0.25, 0.5, 0.75])  # linear interpolation (type 7)
+    if settings["gap_ci"] == "bootstrap":
+        low, high = bootstrap_mean_ci(
+            gaps,
+            confidence=settings["confidence"],
+            resamples=settings["resamples"],
+            seed=settings["seed"],
+        )
+    else:
+        half = stats.t.ppf(0.5 + settings["confidence"] / 2, n - 1) * sd / np.sqrt(n)
+        low, high = mean - half, mean + half
+    estimates = {"mean": mean, "sd": sd, "median": median, "q1": q1, "q3": q3}
+    rows = [
+        {**common, "statistic": s, "estimate": float(estimates[s]), "method": m}
+        for s, m in methods.items()
+    ]
+    rows[0].update(ci_low=float(low), ci_high=float(high))
+    return rows
+
+
+def _paired_test_row(online, offline, common, settings) -> dict:
+    statistic, method = PAIRED_TESTS[settings["paired_test"]]
+    n = len(online)
+    row = {
+        **common,
+        "statistic": statistic,
+        "n": n,
+        "denominator": n,
+        "unit": GAP_UNIT,
+        "method": method,
+    }
+    if n < 2:
+        return {**row, "estimate": np.nan, "warning": INSUFFICIENT_WARNING}
+    differences = online - offline
+    median = float(np.median(differences))
+    if not np.any(differences != 0):
+        return {**row, "estimate": median, "warning": ALL_ZERO_WARNING}
+    if statistic == "wilcoxon":
+        p_value = stats.wilcoxon(online, offline).pvalue
+    else:
+        p_value = sign_test(differences, mu0=0)[1]
+    return {**row, "estimate": median, "p_value": float(p_value)}
+
+
+def _trajectory_levels() -> list[str]:
+    """Every trajectory level: the six sequences, the three same-year pairs, then all three."""
+    sequences = [f"{a} -> {b}" for a in KINDS for b in KINDS if a != b]
+    pairs = [
+        f"{KINDS[a]} + {KINDS[b]} (same year)"
+        for a in range(len(KINDS))
+        for b in range(a + 1, len(KINDS))
+    ]
+    return [*sequences, *pairs, " + ".join(KINDS) + " (same year)"]
+
+
+TRAJECTORY_LEVELS = tuple(_trajectory_levels())
+# Level code of (first kind, second kind): as a sequence, and when both began in the same
+# whole year (spelt in KINDS order, whichever came first). The diagonal is never used.
+_SEQUENCE_LEVEL = np.array(
+    [[TRAJECTORY_LEVELS.index(f"{a} -> {b}") if a != b else -1 for b in KINDS] for a in KINDS]
+)
+_SAME_YEAR_LEVEL = np.array(
+    [
+        [
+            TRAJECTORY_LEVELS.index(f"{KINDS[min(a, b)]} + {KINDS[max(a, b)]} (same year)")
+            if a != b
+            else -1
+            for b in range(len(KINDS))
+        ]
+        for a in range(len(KINDS))
+    ]
+)
+
+
+def _trajectory_parts(onsets) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per child: kind code of the first and of the second onset (len(KINDS) = none, when an
+    onset the child shows is unknown or fewer than two kinds are shown) and the trajectory
+    level code (-1 none)."""
+    shown, known, age = onsets["shown"], onsets["known"], onsets["age"]
+    complete = ~(shown & ~known).any(axis=1) & (shown.sum(axis=1) >= 2)
+    # Kinds not shown sort last; the stable sort breaks exact ties in KINDS order.
+    sortable = np.where(shown, age, np.inf)
+    order = np.argsort(sortable, axis=1, kind="stable")
+    years = np.floor(np.take_along_axis(sortable, order, axis=1))
+    first, second = order[:, 0], order[:, 1]
+    pair_same = years[:, 0] == years[:, 1]
+    all_same = pair_same & np.isfinite(years[:, 2]) & (years[:, 2] == years[:, 0])
+    level = np.where(pair_same, _SAME_YEAR_LEVEL[first, second], _SEQUENCE_LEVEL[first, second])
+    level = np.where(all_same, len(TRAJECTORY_LEVELS) - 1, level)
+    none = len(KINDS)
+    return (
+        np.where(complete, first, none),
+        np.where(complete, second, none),
+        np.where(complete, level, -1),
+    )
+
+
+def _trajectory_rows(children, onsets, settings) -> pd.DataFrame:
+    """L3: flows from the first kind of HSB to the second, per group."""
+    _, _, level = _trajectory_parts(onsets)
+    shown, known = onsets["shown"], onsets["known"]
+    reason = _missing_onset_reason(known, shown)
+    too_few = (shown.sum(axis=1) < 2) & reason.isna().to_numpy(dtype=bool)
+    reason = reason.mask(too_few, ONE_KIND_REASON)
+    levels = list(TRAJECTORY_LEVELS)
+    subgroup = children["dual_subgroup"].astype("string")
+    everyone = np.ones(len(children), dtype=bool)
+    parts = [
+        _level_share_rows("trajectory", levels, {ALL_DUAL: (everyone, level, reason)}, settings)
+    ]
+    for name in DUAL_SUBGROUPS:
+        member = subgroup.eq(name).fillna(False).to_numpy(dtype=bool)
+        # A pornography_only child shows no other TA-HSB: report only the levels it can take.
+        possible = [
+            i
+            for i, text in enumerate(levels)
+            if name != "pornography_only" or "other_ta" not in text
+        ]
+        remap = np.full(len(levels) + 1, -1)
+        remap[possible] = np.arange(len(possible))
+        parts.append(
+            _level_share_rows(
+                "trajectory",
+                [levels[i] for i in possible],
+                {name: (member, remap[level], reason)},
+                settings,
+            )
+        )
+    rows = pd.concat(parts, ignore_index=True)
+    rows["finding"] = "L3"
+    rows["output"] = "trajectories"
+    return rows
+
+
+# ---------------------------------------------------------------------------------------------
+# Row builders
+
+
+def _level_share_rows(variable, levels, per_group, settings, reported=None) -> pd.DataFrame:
+    """Shares of each level among the members of each group with a known level, then the
+    group's missing rows.
+
+    `per_group` maps a group name to (member mask, level code per child (-1 unknown), reason
+    per child (<NA> where the level is known)); `reported` are the levels given rows (all by
+    default), so a yes/no variable can report "yes" only.
+    """
+    reported = list(levels if reported is None else reported)
+    at = [list(levels).index(level) for level in reported]
+    parts = []
+    for group, (member, code, reason) in per_group.items():
+        counts = np.bincount(code[member & (code >= 0)], minlength=len(levels))
+        denominator = int(counts.sum())
+        excluded = int((member & (code < 0)).sum())
+        n = counts[at]
+        estimate = np.full(n.shape, np.nan)
+        np.divide(n, denominator, out=estimate, where=denominator > 0)
+        low, high = proportion_ci(
+            n, np.full(n.shape, denominator), settings["ci_method"], settings["confidence"]
+        )
+        shares = pd.DataFrame(
+            {
+                "variable": variable,
+                "level": reported,
+                "group_variable": GROUP_VARIABLE,
+                "group": group,
+                "statistic": "proportion",
+                "estimate": estimate,
+                "ci_low": low,
+                "ci_high": high,
+                "n": n,
+                "denominator": denominator,
+                "unit": "children",
+                "method": settings["ci_label"],
+                "warning": None if denominator else _empty_warning(excluded),
+            },
+            index=pd.RangeIndex(len(reported)),
+        )
+        # An unknown level with no reason of its own (impossible in a validated cohort) is
+        # counted as not recorded rather than dropped from the accounting.
+        missing = missing_rows(
+            pd.Series(reason.array[member & (code < 0)], dtype="string").fillna(DEFAULT_REASON),
+            variable=variable,
+            denominator=int(member.sum()),
+            group_variable=GROUP_VARIABLE,
+            group=group,
+        )
+        parts += [shares, pd.DataFrame(missing)]
+    return pd.concat([p for p in parts if len(p)], ignore_index=True)
+
+
+def _empty_warning(excluded: int) -> str:
+    if not excluded:
+        return EMPTY_WARNING
+    return f"{EMPTY_WARNING} with a known value ({excluded} left out for a missing value)"
+
+
+# ---------------------------------------------------------------------------------------------
+# Settings, inputs and small helpers
+
+
+def _settings(
+    ci_method, confidence, gap_ci, resamples, seed, paired_test, continuous_test, p_adjust
+) -> dict:
+    ci_label = ci_method_label(ci_method, confidence)  # ValueError naming the allowed methods
+    if not 0 < confidence < 1:
+        raise ValueError(f"confidence must lie strictly between 0 and 1, got {confidence!r}")
+    for name, value, allowed in (
+        ("gap_ci", gap_ci, GAP_CI_METHODS),
+        ("paired_test", paired_test, PAIRED_TESTS),
+        ("continuous_test", continuous_test, CONTINUOUS_TESTS),
+        ("p_adjust", p_adjust, P_ADJUST_METHODS),
+    ):
+        if value not in allowed:
+            raise ValueError(f"unknown {name} {value!r}; choose one of {sorted(allowed)}")
+    if isinstance(resamples, bool) or int(resamples) != resamples or resamples < 1:
+        raise ValueError(f"bootstrap_resamples must be a positive whole number, got {resamples!r}")
+    percent = f"{confidence * 100:g}%"
+    if gap_ci == "bootstrap":
+        mean_method = (
+            f"mean with bootstrap percentile {percent} CI ({int(resamples)} resamples, "
+            f"seed {int(seed)})"
+        )
+    else:
+        mean_method = f"mean with t-based {percent} CI"
+    return {
+        "ci_method": ci_method,
+        "ci_label": ci_label,
+        "confidence": confidence,
+        "gap_ci": gap_ci,
+        "resamples": int(resamples),
+        "seed": int(seed),
+        "paired_test": paired_test,
+        "mean_method": mean_method,
+    }
+
+
+def _check_cohort(cohort: Cohort, caller: str) -> None:
+    if not isinstance(cohort, Cohort):
+        raise TypeError(
+            f"{caller} needs a Cohort from validation.validate_cohort, got {type(cohort).__name__}"
+        )
+    for table, columns in _REQUIRED_COLUMNS.items():
+        absent = [c for c in columns if c not in cohort.table(table).columns]
+        if absent:
+            raise ValueError(
+                f"the {table} table of cohort {cohort.label!r} lacks column(s) {absent}; "
+                "build the cohort with validation.validate_cohort"
+            )
+
+
+def _in_depth_ages(cohort: Cohort) -> pd.DataFrame:
+    """One row per in-depth child: hsb_group and age_first_hsb (with its "__missing" codes)."""
+    cases = cohort.cases
+    in_depth = cases["in_depth_sample"].astype("boolean").fillna(False).to_numpy(dtype=bool)
+    chosen = cases.loc[in_depth]
+    case_file = cohort.case_file
+    at = _positions(chosen["case_id"], case_file["case_id"])
+    frame = pd.DataFrame(
+        {
+            "hsb_group": hsb_group(chosen).array,
+            # A child without a case_file row (validation refuses one) counts as not recorded.
+            "age_first_hsb": case_file["age_first_hsb"]
+            .astype("Float64")
+            .array.take(at, allow_fill=True),
+        },
+        index=pd.RangeIndex(len(chosen)),
+    )
+    code_column = missing_column("age_first_hsb")
+    if code_column in case_file.columns:
+        frame[code_column] = case_file[code_column].astype("string").array.take(at, allow_fill=True)
+    return frame
+
+
+def _positions(values: pd.Series, ids: pd.Series) -> np.ndarray:
+    """Position of each of `values` among `ids` (-1 when absent): a hash lookup, because
+    Series.isin and map on Arrow strings are slow for a million children."""
+    lookup = pd.Index(np.asarray(ids.astype("string"), dtype=object))
+    return lookup.get_indexer(np.asarray(values.astype("string"), dtype=object))
+
+
+def _float_array(values: np.ndarray) -> pd.arrays.FloatingArray:
+    return pd.array(np.asarray(values, dtype=float), dtype="Float64")
