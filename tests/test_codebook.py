@@ -159,3 +159,19 @@ def test_codebook_page_documents_the_group_derivation(codebook):
     page = render_markdown(codebook)
     assert "## Derived groups" in page
     assert "pornography_only when every online behaviour" in page
+
+
+def test_response_composites_name_case_file_fields_and_their_codes(codebook):
+    assert set(codebook.response_composites) == {"therapeutic_response", "punitive_response"}
+    page = render_markdown(codebook)
+    assert "## Composite responses (finding S1)" in page
+    assert "`cj_outcome` is `out_of_court`/`court_order`" in page
+
+
+def test_composite_naming_an_unknown_code_is_refused(tmp_path):
+    raw = yaml.safe_load(default_codebook_path().read_text(encoding="utf-8"))
+    raw["x-response-composites"][0]["any_of"][0]["values"] = ["perhaps"]
+    bad = tmp_path / "codebook.yaml"
+    bad.write_text(yaml.safe_dump(raw), encoding="utf-8")
+    with pytest.raises(CodebookError, match="are not its codes"):
+        load_codebook(bad)

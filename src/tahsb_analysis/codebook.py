@@ -141,6 +141,8 @@ class Codebook:
     tables: dict[str, Table] = field(default_factory=dict)
     cross_table_rules: tuple[str, ...] = ()
     derived_groups: tuple[str, ...] = ()
+    # name -> {"title", "description", "any_of": [{"field", "values"}]} (finding S1)
+    response_composites: dict = field(default_factory=dict)
 
     def table(self, name: str) -> Table:
         try:
@@ -183,6 +185,7 @@ def load_codebook(path: str | Path | None = None) -> Codebook:
             tables=tables,
             cross_table_rules=tuple(raw.get("x-cross-table-rules", ())),
             derived_groups=tuple(raw.get("x-derived-groups", ())),
+            response_composites={c["name"]: c for c in raw.get("x-response-composites", ())},
         )
     except (KeyError, TypeError) as exc:
         raise CodebookError(f"{path}: malformed codebook ({exc!r})") from exc
@@ -277,6 +280,15 @@ def _check_consistency(codebook: Codebook, path: Path) -> None:
                 problems.append(
                     f"{table.name}.{fld.name}: codes {sorted(overlap)} are both valid and missing"
                 )
+    if "case_file" in codebook.tables:
+        case_file = codebook.tables["case_file"]
+        for name, composite in codebook.response_composites.items():
+            for condition in composite.get("any_of", ()):
+                fld = condition.get("field")
+                if fld not in case_file.field_names:
+                    problems.append(f"composite {name}: {fld!r} is not a case_file field")
+                elif not set(condition.get("values", ())) <= set(case_file.field(fld).valid_codes):
+                    problems.append(f"composite {name}: values of {fld!r} are not its codes")
     settings = codebook.behaviour_settings() if "behaviours" in codebook.tables else {}
     for code, setting in settings.items():
         if setting not in ("online", "offline"):
@@ -313,6 +325,19 @@ def render_markdown(codebook: Codebook) -> str:
     if codebook.cross_table_rules:
         lines += ["## Rules across tables", ""]
         lines += [f"- {rule}" for rule in codebook.cross_table_rules]
+        lines.append("")
+    if codebook.response_composites:
+        lines += ["## Composite responses (finding S1)", ""]
+        for name, composite in codebook.response_composites.items():
+            conditions = " or ".join(
+                f"`{c['field']}` is " + "/".join(f"`{v}`" for v in c["values"])
+                for c in composite["any_of"]
+            )
+            lines.append(
+                f"- `{name}` ({composite['title'].lower()}: {composite['description']}): yes when "
+                f"{conditions}; no when none holds and each is known or not applicable (-8); "
+                "otherwise missing."
+            )
         lines.append("")
     if codebook.derived_groups:
         lines += ["## Derived groups", ""]
