@@ -12,6 +12,7 @@ from tahsb_analysis.figure_style import (
     DOUBLE_COLUMN_IN,
     FONT_SIZE_PT,
     HSB_GROUP_COLOURS,
+    HSB_GROUP_HATCHES,
     HSB_GROUP_MARKERS,
     INTERNAL_USE_LABEL,
     OKABE_ITO,
@@ -28,6 +29,8 @@ from tahsb_analysis.figures import (
     forms_per_child_figure,
     onset_gap_figure,
     prevalence_figure,
+    response_models_figure,
+    responses_figure,
     ta_hsb_types_figure,
     timeline_figure,
     trajectory_figure,
@@ -82,7 +85,10 @@ def results(synthetic=True):
     gap = make_results(gap_rows(), output="onset_gap", finding="L2", **common)
     trajectories = make_results(trajectory_rows(), output="trajectories", finding="L2;L3",
                                 **common)
-    return concat_results([overall, types, forms, characteristics, gap, trajectories])
+    responses = make_results(response_rows(), output="responses", **common)
+    models = make_results(model_rows(), output="response_models", **common)
+    return concat_results([overall, types, forms, characteristics, gap, trajectories,
+                           responses, models])
 
 
 def characteristics_rows(empty_group=None):
@@ -118,6 +124,56 @@ def characteristics_rows(empty_group=None):
     rows.append(dict(variable="impulsivity", group_variable="hsb_group", statistic="chi2",
                      estimate=2.0, p_value=0.3, n=20, method="Pearson chi-squared test"))
     return rows
+
+
+def response_rows(empty_group=None):
+    """A yes/no response, a composite and the ordered social care level for the three groups
+    and all; `empty_group` gets denominators of 0 and no estimates."""
+    sizes = {"ta_only": 4, "dual": 10, "offline_only": 6, "all": 20}
+    shares = {
+        ("police_involvement", "yes"): (3, 4, 1),
+        ("therapeutic_response", "yes"): (1, 6, 5),
+        ("social_care_level", "none"): (2, 4, 3),
+        ("social_care_level", "section_47"): (2, 6, 3),
+    }
+    rows = []
+    for (variable, level), counts in shares.items():
+        counts = dict(zip(("ta_only", "dual", "offline_only"), counts, strict=True))
+        counts["all"] = sum(counts.values())
+        for group, n in counts.items():
+            denominator = 0 if group == empty_group else sizes[group]
+            n = 0 if group == empty_group else n
+            low, high = (None, None) if denominator == 0 else (0.05, 0.9)
+            rows.append(share(variable, level, n, denominator, low, high,
+                              group_variable="hsb_group", group=group, finding="S1"))
+    return rows
+
+
+LOGIT = ("logistic regression (statsmodels Logit), adjusted for age at referral; reference "
+         "group offline HSB only; Wald 95% CI")
+SEPARATION = "quasi-complete separation: no event in offline HSB only; odds ratio not estimable"
+
+
+def odds_ratio(outcome, term, estimate, low=None, high=None, p=None, n=18, **extra):
+    return dict(variable=outcome, level=term, group_variable="hsb_group",
+                statistic="odds_ratio", estimate=estimate, ci_low=low, ci_high=high,
+                p_value=p, n=n, denominator=n, unit="children", method=LOGIT, **extra)
+
+
+def model_rows():
+    """Police involvement for both groups (and age, not drawn), therapeutic response with
+    TA-HSB only separated, and the ordered social care level (table only)."""
+    return [
+        odds_ratio("police_involvement", "ta_only", 3.25, 1.1, 9.61, 0.033, finding="S2"),
+        odds_ratio("police_involvement", "dual", 0.8, 0.3, 2.1, 0.6, finding="S2"),
+        odds_ratio("police_involvement", "age_at_referral", 1.2, 1.0, 1.4, 0.04),
+        odds_ratio("therapeutic_response", "ta_only", None, warning=SEPARATION),
+        odds_ratio("therapeutic_response", "dual", 0.4, 0.2, 0.9, 0.02),
+        dict(odds_ratio("social_care_level", "ta_only", 0.5, 0.2, 1.3, 0.15),
+             method="proportional-odds logistic regression (statsmodels OrderedModel)"),
+        dict(variable="police_involvement", level="missing: not recorded", statistic="count",
+             n=2, unit="children", method="count"),
+    ]
 
 
 DUAL = dict(group_variable="dual_subgroup")
@@ -164,7 +220,8 @@ def trajectory_rows(counts=None, denominator=20):
 
 
 FIGURES = [prevalence_figure, ta_hsb_types_figure, forms_per_child_figure,
-           characteristics_figure, onset_gap_figure, trajectory_figure]
+           characteristics_figure, onset_gap_figure, trajectory_figure, responses_figure,
+           response_models_figure]
 
 
 def texts(figure):
@@ -724,3 +781,112 @@ def test_onset_gap_summarised_for_offline_first_children_says_so():
                                                               "q3")})
     output = onset_gap_figure(links_results(rows))
     assert "Summaries among children with offline HSB first." in output.caption
+
+
+# --- professional responses (S1-S3) -------------------------------------------------------
+
+
+def response_results(synthetic=True, empty_group=None, models=None):
+    common = dict(cohort="ttp-2015", synthetic=synthetic, analysis="responses")
+    return concat_results([
+        make_results(response_rows(empty_group), output="responses", **common),
+        make_results(model_rows() if models is None else models, output="response_models",
+                     **common),
+    ])
+
+
+def bars(ax):
+    """Drawn bars (width > 0) of an axes as (face colour, hatch, width), top to bottom."""
+    found = [(matplotlib.colors.to_hex(b.get_facecolor()).upper(), b.get_hatch() or "",
+              round(b.get_width(), 6), b.get_y()) for b in ax.patches if b.get_width() > 0]
+    return [f[:3] for f in sorted(found, key=lambda f: -f[3])]
+
+
+def test_response_figures_are_registered_for_the_workflow():
+    assert figures_module.FIGURES["responses"] is responses_figure
+    assert figures_module.FIGURES["response_models"] is response_models_figure
+
+
+def test_responses_draw_the_yes_share_and_the_most_serious_level_per_group():
+    output = responses_figure(response_results())
+    ax = output.figure.axes[0]
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    assert labels == [
+        "Police involvement because of the HSB", "Therapeutic response",
+        "Highest level of children's social care\ninvolvement: section 47 (significant harm)",
+    ]
+    drawn = bars(ax)
+    assert [width for _, _, width in drawn] == [75.0, 40.0, 16.666667, 25.0, 60.0, 83.333333,
+                                                50.0, 60.0, 50.0]
+    assert ax.get_xlabel() == "children (%)"
+
+
+def test_response_groups_differ_in_colour_and_in_hatching_for_greyscale():
+    drawn = bars(responses_figure(response_results()).figure.axes[0])
+    by_group = dict(zip(("ta_only", "dual", "offline_only"), drawn[:3], strict=True))
+    for group, (colour, hatch, _) in by_group.items():
+        assert colour == HSB_GROUP_COLOURS[group].upper()
+        assert hatch == HSB_GROUP_HATCHES[group]
+    assert len({hatch for _, hatch, _ in by_group.values()}) == 3
+
+
+def test_responses_caption_names_the_level_drawn_n_per_group_and_the_ci():
+    output = responses_figure(response_results())
+    assert "TA-HSB only (N = 4), dual (N = 10), offline only (N = 6)" in output.caption
+    assert "Highest level of children's social care involvement: section 47" in output.caption
+    assert "Wilson 95% CI" in output.caption
+    assert "Police involvement because of the HSB: TA-HSB only 3/4 (75.0%" in output.alt_text
+
+
+def test_responses_figure_survives_an_empty_group_and_says_so():
+    output = responses_figure(response_results(empty_group="ta_only"))
+    assert "No data: TA-HSB only." in output.caption
+    assert len(bars(output.figure.axes[0])) == 6
+
+
+def test_forest_plot_draws_group_odds_ratios_on_a_log_axis_with_a_line_at_one():
+    output = response_models_figure(response_results())
+    ax = output.figure.axes[0]
+    assert ax.get_xscale() == "log"
+    assert ax.get_xlabel() == "odds ratio (log scale; reference: offline HSB only)"
+    assert [t.get_text() for t in ax.get_yticklabels()] == [
+        "Police involvement because of the HSB", "Therapeutic response",
+    ]
+    drawn = markers(ax)
+    assert [(m, x) for m, _, x, _ in drawn] == [("o", 3.25), ("s", 0.8), ("s", 0.4)]
+    assert any(list(line.get_xdata()) == [1.0, 1.0] for line in ax.get_lines())
+
+
+def test_a_separated_odds_ratio_is_written_not_estimable_instead_of_a_point():
+    output = response_models_figure(response_results())
+    assert "TA-HSB only: not estimable" in texts(output.figure)
+    assert "Therapeutic response (n in model = 18): TA-HSB only not estimable" in output.caption
+    assert f"Warning: {SEPARATION}." in output.caption
+
+
+def test_forest_plot_caption_gives_n_in_model_the_method_and_leaves_ordinal_to_the_table():
+    output = response_models_figure(response_results())
+    assert ("Police involvement because of the HSB (n in model = 18): TA-HSB only OR 3.25 "
+            "(1.10 to 9.61), p = 0.033; dual OR 0.80 (0.30 to 2.10), p = 0.600") in (
+        output.caption)
+    assert LOGIT in output.caption
+    assert "given in the table: highest level of children's social care involvement" in (
+        output.caption)
+    assert "3.25 (1.10 to 9.61)" in output.alt_text
+
+
+def test_forest_plot_with_only_na_estimates_draws_no_point():
+    models = [odds_ratio("police_involvement", "ta_only", None, warning=SEPARATION),
+              odds_ratio("police_involvement", "dual", None, warning=SEPARATION)]
+    output = response_models_figure(response_results(models=models))
+    assert markers(output.figure.axes[0]) == []
+    assert "Dual: not estimable" in " ".join(texts(output.figure)).replace("dual", "Dual")
+
+
+@pytest.mark.parametrize("draw", [responses_figure, response_models_figure])
+def test_response_figures_re_saved_give_byte_identical_files(draw, tmp_path):
+    output = draw(response_results())
+    first = write_figure(output, tmp_path / "one" / "figure")
+    second = write_figure(output, tmp_path / "two" / "figure")
+    for fmt in ("png", "svg", "pdf"):
+        assert first[fmt].read_bytes() == second[fmt].read_bytes(), fmt

@@ -14,6 +14,7 @@ from tahsb_analysis.tables import (
     ci_label,
     format_ci,
     format_effect,
+    format_odds_ratio,
     format_p_cell,
     format_p_value,
     format_percent,
@@ -25,6 +26,7 @@ from tahsb_analysis.tables import (
     table_to_markdown,
     trajectory_label,
     trajectory_steps,
+    variable_label,
     write_table,
 )
 
@@ -1016,3 +1018,181 @@ def test_onset_gap_summaries_for_one_onset_order_name_it_on_each_line():
         "Offline HSB first: mean (95% CI)", "Offline HSB first: SD",
         "Offline HSB first: median (IQR)",
     ]
+
+
+# --- professional responses (S1-S3) -------------------------------------------------------
+
+LOGIT = ("logistic regression (statsmodels Logit), adjusted for age at referral; reference "
+         "group offline HSB only; Wald 95% CI")
+ORDINAL = ("proportional-odds logistic regression (statsmodels OrderedModel), adjusted for age "
+           "at referral; reference group offline HSB only; Wald 95% CI")
+SEPARATION = ("quasi-complete separation: no child of offline HSB only excluded from school; "
+              "odds ratio not estimable")
+EPV = "few events per variable (EPV = 4.2 < 10): estimates unstable"
+
+
+def odds_ratio(outcome, term, estimate, low, high, p, n=88, method=LOGIT, **extra):
+    return dict(variable=outcome, level=term, group_variable="hsb_group",
+                statistic="odds_ratio", estimate=estimate, ci_low=low, ci_high=high,
+                p_value=p, n=n, denominator=n, unit="children", method=method, **extra)
+
+
+def response_model_rows():
+    """Police involvement (two groups and age), school exclusion with TA-HSB only separated,
+    social care level by proportional odds with few events per variable, 3 children missing."""
+    rows = [
+        odds_ratio("police_involvement", "age_at_referral", 1.2, 1.01, 1.43, 0.04),
+        odds_ratio("police_involvement", "dual", 0.8, 0.3, 2.1, 0.6, finding="S2"),
+        odds_ratio("police_involvement", "ta_only", 3.25, 1.1, 9.61, 0.033, finding="S2"),
+        odds_ratio("school_exclusion_hsb", "ta_only", None, None, None, None,
+                   warning=SEPARATION, finding="S3"),
+        odds_ratio("school_exclusion_hsb", "dual", 1.5, 0.5, 4.4, 0.4, finding="S3"),
+        odds_ratio("social_care_level", "ta_only", 0.5, 0.2, 1.3, 0.15, n=90, method=ORDINAL,
+                   warning=EPV),
+        odds_ratio("social_care_level", "dual", 0.9, 0.4, 1.9, 0.75, n=90, method=ORDINAL,
+                   warning=EPV),
+        odds_ratio("social_care_section_47", "ta_only", 2.0, 0.7, 5.7, 0.2),
+        odds_ratio("cj_out_of_court_or_court", "ta_only", 4.1, 1.2, 14.0, 0.02),
+        odds_ratio("punitive_response", "ta_only", 5.0, 1.5, 16.7, 0.009, finding="S2"),
+        dict(variable="police_involvement", level="missing: not recorded", statistic="count",
+             estimate=3, n=3, unit="children", group_variable="hsb_group",
+             method="count of children whose value is missing"),
+    ]
+    return make_results(rows, cohort="ttp-2015", synthetic=True, analysis="responses",
+                        output="response_models")
+
+
+@pytest.fixture
+def odds_table():
+    return render_table(response_model_rows(), "response_models")
+
+
+def test_odds_ratio_table_has_its_title_and_columns(odds_table):
+    assert odds_table.title == (
+        "Adjusted odds ratios of professional responses (reference: offline HSB only) "
+        "(cohort ttp-2015)"
+    )
+    assert odds_table.header == ["Outcome", "Term", "OR (95% CI)", "p", "n in model"]
+    assert odds_table.synthetic
+
+
+def test_odds_ratio_reads_with_two_decimals_and_its_limits(odds_table):
+    police = odds_table.rows[0]
+    assert police[1:] == ["TA-HSB only", "3.25 (1.10 to 9.61)", "0.033", "88"]
+    assert format_odds_ratio(3.25, 1.1, 9.61) == "3.25 (1.10 to 9.61)"
+    assert format_odds_ratio(0.5) == "0.50"
+
+
+def test_group_terms_come_first_in_study_order_then_covariates(odds_table):
+    assert [row[1] for row in odds_table.rows[:3]] == [
+        "TA-HSB only", "Dual", "Age at referral (whole years)",
+    ]
+    assert odds_table.rows[0][0].startswith("Police involvement")
+    assert odds_table.rows[1][0] == "" and odds_table.rows[2][0] == ""
+
+
+def test_a_separated_odds_ratio_reads_not_estimable_and_its_warning_is_a_footnote(odds_table):
+    exclusion = next(row for row in odds_table.rows if row[0].startswith("Excluded"))
+    assert exclusion[1:] == ["TA-HSB only", "not estimable", "", "88"]
+    assert format_odds_ratio(None) == "not estimable"
+    assert (
+        "Warning: quasi-complete separation: no child of offline HSB only excluded from "
+        "school; odds ratio not estimable (excluded from school because of the HSB: "
+        "TA-HSB only)." in odds_table.footnotes
+    )
+
+
+def test_a_warning_on_every_term_of_an_outcome_names_the_outcome_once(odds_table):
+    assert (
+        "Warning: few events per variable (EPV = 4.2 < 10): estimates unstable (highest level "
+        "of children's social care involvement)." in odds_table.footnotes
+    )
+
+
+def test_each_model_method_is_a_footnote_the_outcomes_point_to(odds_table):
+    notes = odds_table.footnotes
+    logit = next(i for i, n in enumerate(notes, 1) if n.startswith("Logistic regression"))
+    ordinal = next(i for i, n in enumerate(notes, 1) if n.startswith("Proportional-odds log"))
+    assert "outcomes: police involvement because of the HSB" in notes[logit - 1]
+    assert odds_table.rows[0][0] == f"Police involvement because of the HSB [{logit}]"
+    social = next(row for row in odds_table.rows if row[0].startswith("Highest level"))
+    assert social[0].endswith(f"[{ordinal}]")
+    assert any("odds of a higher level" in n for n in notes)
+
+
+def test_missing_outcomes_are_counted_in_a_footnote(odds_table):
+    assert ("Not recorded: police involvement because of the HSB for 3 children; left out of "
+            "the model." in odds_table.footnotes)
+
+
+def test_binary_cuts_and_composites_have_labels(odds_table):
+    labels = [row[0].split(" [")[0] for row in odds_table.rows if row[0]]
+    assert "Section 47 (significant harm) vs lower" in labels
+    assert "Out-of-court disposal or court order" in labels
+    assert "Criminal-justice or sanction response" in labels
+    assert variable_label("therapeutic_response") == "therapeutic response"
+
+
+def test_odds_ratio_table_writes_markdown_with_the_banner_and_html(tmp_path):
+    paths = write_table(response_model_rows(), "response_models", tmp_path / "models")
+    markdown = paths["md"].read_text(encoding="utf-8")
+    assert markdown.startswith(f"**{SYNTHETIC_BANNER}**")
+    assert "3.25 (1.10 to 9.61)" in markdown and "not estimable" in markdown
+    assert "3.25 (1.10 to 9.61)" in paths["html"].read_text(encoding="utf-8")
+
+
+def test_odds_ratio_table_refuses_two_rows_for_one_line():
+    rows = response_model_rows()
+    doubled = concat_results([rows, rows.iloc[[0]]])
+    with pytest.raises(TableError, match="two rows fill the same line"):
+        render_table(doubled, "response_models")
+
+
+def test_odds_ratio_table_does_not_modify_its_input():
+    rows = response_model_rows()
+    before = rows.copy()
+    render_table(rows, "response_models")
+    pd.testing.assert_frame_equal(rows, before)
+
+
+def response_rows():
+    """The responses output as compare_groups writes it: a yes/no response, a categorical
+    one and a composite, for the groups and all, with a test."""
+    rows = []
+    for group, n, denominator in (("ta_only", 12, 19), ("dual", 30, 107),
+                                  ("offline_only", 20, 149), ("all", 62, 275)):
+        rows.append(characteristic_share("police_involvement", "yes", group, n, denominator,
+                                         0.2, 0.8, finding="S2"))
+        rows.append(characteristic_share("punitive_response", "yes", group, n + 1,
+                                         denominator, 0.2, 0.8, finding="S2"))
+        for level, count in (("none", denominator - n), ("section_47", n)):
+            rows.append(characteristic_share("social_care_level", level, group, count,
+                                             denominator, 0.1, 0.9))
+    rows.append(dict(variable="police_involvement", statistic="chi2", estimate=20.1,
+                     p_value=0.0001, n=275, denominator=275, unit="children",
+                     method="Pearson chi-squared test (2 df)", **BY_GROUP))
+    return make_results(rows, cohort="ttp-2015", synthetic=True, analysis="responses",
+                        output="responses")
+
+
+def test_responses_render_as_a_table_one_with_their_title_and_labels():
+    rendered = render_table(response_rows(), "responses")
+    assert rendered.title == "Professional responses by HSB group (cohort ttp-2015)"
+    assert rendered.header[:6] == [
+        "Variable", "Level", "TA-HSB only (N = 19)", "Dual (N = 107)",
+        "Offline only (N = 149)", "All (N = 275)",
+    ]
+    assert [row[0] for row in rendered.rows if row[0]] == [
+        "Police involvement because of the HSB", "Criminal-justice or sanction response",
+        "Highest level of children's social care involvement",
+    ]
+    assert line(rendered, "Highest level of children's social care involvement",
+                "Section 47 (significant harm)")["TA-HSB only (N = 19)"] == (
+        "12/19 (63.2%) [10.0 to 90.0]"
+    )
+    assert rendered.footnotes[0].startswith("Cells: n/N (%) [95% CI], N = children with the "
+                                            "response recorded")
+
+
+def test_table_one_of_characteristics_still_speaks_of_characteristics(table_one):
+    assert "N = children with the characteristic recorded" in table_one.footnotes[0]

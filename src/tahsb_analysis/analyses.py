@@ -16,12 +16,14 @@ from .characteristics import characteristics
 from .cohort import Cohort
 from .links import links
 from .prevalence import prevalence
+from .responses import responses
 
 ANALYSES: dict[str, Callable[..., pd.DataFrame]] = {
     "prevalence": prevalence,
     "ta_hsb_range": ta_hsb_range,
     "characteristics": characteristics,
     "links": links,
+    "responses": responses,
 }
 
 
@@ -47,6 +49,14 @@ def analysis_settings(name: str, config: Mapping) -> dict:
         return {**common, **comparison}
     if name == "links":
         return {**common, **comparison, **config["links"]}
+    if name == "responses":
+        models = config["responses"]
+        return {
+            **common,
+            **comparison,
+            "adjust_for_age": models["adjust_for_age"],
+            "covariates": tuple(models["covariates"]),
+        }
     return common
 
 

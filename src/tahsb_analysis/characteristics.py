@@ -220,7 +220,7 @@ def characteristics(
             f"{type(cohort).__name__}"
         )
     background = load_codebook().fields_with_role("background")
-    frame = _in_depth_frame(cohort, background)
+    frame = in_depth_frame(cohort, background)
     table = compare_groups(
         frame,
         GROUP_VARIABLE,
@@ -236,7 +236,7 @@ def characteristics(
         exact_test_resamples=exact_test_resamples,
         findings={fld.name: ";".join(fld.findings) for _, fld in background if fld.findings},
     )
-    not_compared = _as_table(_not_compared_rows(frame))
+    not_compared = _as_table(not_compared_rows(frame))
     parts = [part for part in (not_compared, table) if len(part)]
     rows = pd.concat(parts, ignore_index=True) if parts else _as_table([])
     return make_results(
@@ -778,7 +778,7 @@ def _with_adjusted_p_values(table: pd.DataFrame, method: str) -> pd.DataFrame:
 # The in-depth sample of a cohort
 
 
-def _in_depth_frame(cohort: Cohort, background) -> pd.DataFrame:
+def in_depth_frame(cohort: Cohort, background) -> pd.DataFrame:
     """One row per in-depth child: hsb_group, the reason a group is missing, and every
     background variable (with its "__missing" column) from cases and case_file."""
     cases = cohort.cases
@@ -810,7 +810,7 @@ def _in_depth_frame(cohort: Cohort, background) -> pd.DataFrame:
     return frame
 
 
-def _not_compared_rows(frame: pd.DataFrame) -> list[dict]:
+def not_compared_rows(frame: pd.DataFrame) -> list[dict]:
     """Count rows for in-depth children outside the compared groups (missing or "neither")."""
     group = frame[GROUP_VARIABLE]
     reasons = frame["hsb_group_reason"].where(group.isna())

@@ -50,6 +50,14 @@ HSB_GROUP_MARKERS = {
     "offline_only": "^",
     "neither": "D",
 }
+# A hatch per group for bars, for the same reason (the TA-HSB only bar stays plain).
+HSB_GROUP_HATCHES = {
+    "ta_only": "",
+    "dual": "////",
+    "offline_only": "....",
+    "neither": "xxxx",
+}
+HATCH_COLOUR = OKABE_ITO["black"]
 # Kinds of behaviour in the links figures (L1-L3): offline HSB in orange as in the HSB groups,
 # pornography use and other TA-HSB in two further Okabe-Ito colours, each with its own shape;
 # behaviours that began in the same year in bluish green.

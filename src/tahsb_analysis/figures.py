@@ -16,6 +16,8 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import PathPatch, Rectangle
 from matplotlib.path import Path as MplPath
+from matplotlib.ticker import NullFormatter
+from matplotlib.transforms import blended_transform_factory
 
 from tahsb_analysis.codebook import load_codebook
 from tahsb_analysis.figure_style import (
@@ -26,6 +28,7 @@ from tahsb_analysis.figure_style import (
     ERROR_BAR_COLOUR,
     FONT_SIZE_PT,
     HSB_GROUP_COLOURS,
+    HSB_GROUP_HATCHES,
     HSB_GROUP_MARKERS,
     MARKER_EDGE_COLOUR,
     NEUTRAL_GREY,
@@ -46,6 +49,9 @@ from tahsb_analysis.tables import (
     BEHAVIOUR_KINDS,
     CHARACTERISTICS_OUTPUT,
     MISSING_PREFIX,
+    NOT_ESTIMABLE,
+    RESPONSE_MODELS_OUTPUT,
+    RESPONSES_OUTPUT,
     SUMMARY_STATISTICS,
     SYNTHETIC_BANNER,
     TEST_STATISTICS,
@@ -53,6 +59,8 @@ from tahsb_analysis.tables import (
     ci_label,
     format_ci,
     format_number,
+    format_odds_ratio,
+    format_p_value,
     format_percent,
     format_share,
     format_test,
@@ -1199,6 +1207,301 @@ def trajectory_figure(results: pd.DataFrame) -> FigureOutput:
     return FigureOutput(fig, alt_text, caption, synthetic, output)
 
 
+# --- professional responses (S1-S3) ----------------------------------------------------------
+
+# The level drawn for an ordered categorical response: its most serious level.
+RESPONSE_FIGURE_LEVELS = {"social_care_level": "section_47", "cj_outcome": "court_order"}
+# Bar height of one group within a row of the responses figure.
+_BAR_HEIGHT = 0.24
+# Where "not estimable" is written in the forest plot (axes fraction, from the left).
+_NOT_ESTIMABLE_X = 0.02
+
+
+def response_level(variable: str, levels: list[str]) -> str | None:
+    """The level whose share is drawn: "yes" for a yes/no response, the most serious level of
+    an ordered one (social care "section_47", criminal justice "court_order"), else the last
+    codebook level present, else the first level in the results."""
+    if "yes" in levels:
+        return "yes"
+    wanted = RESPONSE_FIGURE_LEVELS.get(variable)
+    if wanted in levels:
+        return wanted
+    _, coded = _codebook_levels().get(variable, ("", ()))
+    for level in reversed(coded):
+        if level in levels:
+            return level
+    return levels[0] if levels else None
+
+
+def _bar(ax, y: float, row, group: str) -> None:
+    """One group's bar of a share with its CI as an error bar."""
+    share = float(row["estimate"]) * 100
+    ax.barh(y, share, height=_BAR_HEIGHT, color=HSB_GROUP_COLOURS[group],
+            hatch=HSB_GROUP_HATCHES[group], edgecolor=MARKER_EDGE_COLOUR, linewidth=0.5,
+            zorder=2)
+    if not _is_na(row["ci_low"]) and not _is_na(row["ci_high"]):
+        low, high = float(row["ci_low"]) * 100, float(row["ci_high"]) * 100
+        ax.errorbar(share, y, xerr=[[max(share - low, 0)], [max(high - share, 0)]],
+                    fmt="none", ecolor=ERROR_BAR_COLOUR, elinewidth=0.7, capsize=1.5,
+                    zorder=3)
+
+
+def _group_handles(groups, kind: str) -> list:
+    """Legend keys of the groups: hatched patches ("bar") or markers ("marker")."""
+    if kind == "bar":
+        return [Rectangle((0, 0), 1, 1, facecolor=HSB_GROUP_COLOURS[g],
+                          hatch=HSB_GROUP_HATCHES[g], edgecolor=MARKER_EDGE_COLOUR,
+                          linewidth=0.5) for g in groups]
+    return [Line2D([], [], linestyle="none", marker=HSB_GROUP_MARKERS[g],
+                   markerfacecolor=HSB_GROUP_COLOURS[g], markeredgecolor=MARKER_EDGE_COLOUR,
+                   markeredgewidth=0.5, markersize=5) for g in groups]
+
+
+def responses_figure(results: pd.DataFrame) -> FigureOutput:
+    """Professional responses by HSB group ("responses") as grouped horizontal bars.
+
+    One row per response: the percentage of each group (TA-HSB only, dual, offline only) with
+    it ("yes" for a yes/no response or composite, the most serious level of an ordered one,
+    named in the row label), among children with it recorded, with its CI as an error bar.
+    Groups differ in colour and hatching. Rows or groups without an estimate are left out of
+    the drawing and named in the caption.
+    """
+    output = RESPONSES_OUTPUT
+    rows = output_rows(results, output)
+    synthetic = _is_synthetic(results, output)
+    compared = rows["group"].isin(CHARACTERISTICS_GROUPS).fillna(False).to_numpy(dtype=bool)
+    in_groups = rows[compared]
+    shares_frame = in_groups[in_groups["statistic"].eq("proportion").fillna(False)
+                             .to_numpy(dtype=bool)]
+    shares: dict[tuple[str, str], dict[str, pd.Series]] = {}
+    for variable in dict.fromkeys(shares_frame["variable"].astype(str)):
+        mine = shares_frame[shares_frame["variable"].eq(variable).to_numpy(dtype=bool)]
+        levels = list(dict.fromkeys(str(v) for v in mine["level"].dropna()))
+        level = response_level(variable, levels)
+        if level is None:
+            continue
+        chosen = mine[mine["level"].eq(level).fillna(False).to_numpy(dtype=bool)]
+        shares[(variable, level)] = {str(r["group"]): r for _, r in chosen.iterrows()}
+    sizes = group_sizes(rows)
+    share_rows = [r for by_group in shares.values() for r in by_group.values()]
+    ci_method = _method_text(pd.DataFrame(share_rows)) if share_rows else "method not stated"
+    group_words = {
+        g: f"{short_group_label(g)} (N = {sizes[g]})" if g in sizes else short_group_label(g)
+        for g in CHARACTERISTICS_GROUPS
+    }
+    drawn_groups = {g for by_group in shares.values() for g, r in by_group.items()
+                    if _drawable(r)}
+    labels = [wrap_label(characteristic_label(v, lvl), 44) for v, lvl in shares]
+
+    with style_context():
+        height = 1.3 + 0.42 * max(len(labels), 1)
+        fig = new_figure("double", height=height)
+        ax = fig.add_subplot()
+        positions = _rows_axis(ax, labels)
+        for y, by_group in zip(positions, shares.values(), strict=True):
+            for group in CHARACTERISTICS_GROUPS:
+                row = by_group.get(group)
+                if _drawable(row):
+                    _bar(ax, y + _GROUP_OFFSETS[group] * 1.1, row, group)
+        percent_axis(ax, "x", "children (%)")
+        ax.set_title("Share of each group with the response", loc="left")
+        if not shares:
+            ax.set_yticks([])
+            no_data(ax)
+        legend_labels = [group_words[g] + ("" if g in drawn_groups else ": no data")
+                         for g in CHARACTERISTICS_GROUPS]
+        fig.legend(_group_handles(CHARACTERISTICS_GROUPS, "bar"), legend_labels,
+                   loc="outside lower center", ncol=3, handlelength=1.5)
+        if synthetic:
+            mark_synthetic(fig)
+
+    share_words = [
+        f"{characteristic_label(v, lvl)}: "
+        + ", ".join(f"{short_group_label(g)} {_share_words(by_group.get(g))}"
+                    for g in CHARACTERISTICS_GROUPS)
+        for (v, lvl), by_group in shares.items()
+    ]
+    absent = [short_group_label(g) for g in CHARACTERISTICS_GROUPS if g not in drawn_groups]
+    named = [characteristic_label(v, lvl) for v, lvl in shares
+             if lvl != "yes"]
+    findings = _distinct_findings(rows)
+    caption = (
+        f"Professional responses by HSB group{_cohort_text(results, output)}: "
+        f"{', '.join(group_words[g] for g in CHARACTERISTICS_GROUPS)}. Bars: percentage of "
+        "each group with the response among children with it recorded; error bars: the "
+        f"{ci_method}."
+    )
+    if named:
+        caption += (" For an ordered response the most serious level is drawn: "
+                    f"{'; '.join(named)}.")
+    if not shares:
+        caption += " No data."
+    if absent:
+        caption += f" No data: {', '.join(absent)}."
+    caption += " Tests, effect sizes and missing values are given in the table."
+    if findings:
+        caption += f" Bears on published finding(s): {', '.join(findings)}."
+    alt_text = (
+        "Grouped horizontal bar chart of professional responses for the TA-HSB only, dual "
+        f"and offline-only HSB groups ({', '.join(group_words[g] for g in CHARACTERISTICS_GROUPS)}"
+        f"), percentages with {ci_method}s. "
+        + (" ".join(f"{w}." for w in share_words) or "No data.")
+    )
+    caption, alt_text = _wrap_words(synthetic, caption, alt_text)
+    return FigureOutput(fig, alt_text, caption, synthetic, output)
+
+
+# Terms drawn in the forest plot, top to bottom within an outcome.
+FOREST_TERMS = ("ta_only", "dual")
+_FOREST_OFFSETS = {"ta_only": 0.16, "dual": -0.16}
+
+
+# Ticks of the log-scale odds-ratio axis, written as plain numbers ("0.5", "2", "10").
+_LOG_TICKS = (0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0, 200.0,
+              500.0, 1000.0)
+
+
+def _tick_text(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else format_number(value, 2).rstrip("0")
+
+
+def _estimable(row) -> bool:
+    """An odds ratio that can be drawn on a log scale."""
+    if not _drawable(row):
+        return False
+    value = float(row["estimate"])
+    return value > 0 and value != float("inf")
+
+
+def _limits(row) -> tuple[float, float] | None:
+    """Finite, positive CI limits of an odds ratio, or None."""
+    if _is_na(row["ci_low"]) or _is_na(row["ci_high"]):
+        return None
+    low, high = float(row["ci_low"]), float(row["ci_high"])
+    if not (0 < low <= high < float("inf")):
+        return None
+    return low, high
+
+
+def _binary_outcome(variable: str) -> bool:
+    """False for an ordered categorical outcome (modelled by proportional odds)."""
+    kind, _ = _codebook_levels().get(variable, ("", ()))
+    return kind != "categorical"
+
+
+def response_models_figure(results: pd.DataFrame) -> FigureOutput:
+    """Adjusted odds ratios of TA-HSB only and dual vs offline HSB only ("response_models").
+
+    A forest plot: one row per binary outcome, a marker per group term (colour and shape) with
+    its CI as a line, on a log scale with a line at 1 (no difference). An odds ratio the model
+    could not estimate (separation) is written "not estimable" instead of a point. Ordered
+    outcomes (proportional-odds models) and covariate terms are in the table only. The
+    caption gives the children in each model and every warning.
+    """
+    output = RESPONSE_MODELS_OUTPUT
+    rows = output_rows(results, output)
+    synthetic = _is_synthetic(results, output)
+    ratios = rows[rows["statistic"].eq("odds_ratio").fillna(False).to_numpy(dtype=bool)
+                  & rows["level"].isin(FOREST_TERMS).fillna(False).to_numpy(dtype=bool)]
+    outcomes: dict[str, dict[str, pd.Series]] = {}
+    for _, r in ratios.iterrows():
+        if _is_na(r["variable"]) or not _binary_outcome(str(r["variable"])):
+            continue
+        outcomes.setdefault(str(r["variable"]), {}).setdefault(str(r["level"]), r)
+    ordinal = list(dict.fromkeys(
+        str(v) for v in rows["variable"][rows["statistic"].eq("odds_ratio").fillna(False)]
+        .dropna() if not _binary_outcome(str(v))
+    ))
+    labels = [wrap_label(upper_first(variable_label(v)), 40) for v in outcomes]
+    values = [
+        x for by_term in outcomes.values() for r in by_term.values() if _estimable(r)
+        for x in ((float(r["estimate"]),) + (_limits(r) or ()))
+    ]
+    low, high = (min(values + [1.0]), max(values + [1.0])) if values else (0.5, 2.0)
+    drawn = set()
+
+    with style_context():
+        fig = new_figure("double", height=1.3 + 0.42 * max(len(labels), 1))
+        ax = fig.add_subplot()
+        ax.set_xscale("log")
+        positions = _rows_axis(ax, labels)
+        ax.axvline(1.0, color=MARKER_EDGE_COLOUR, linewidth=0.7, linestyle="--", zorder=1)
+        text_x = blended_transform_factory(ax.transAxes, ax.transData)
+        for y, by_term in zip(positions, outcomes.values(), strict=True):
+            for term in FOREST_TERMS:
+                row = by_term.get(term)
+                if row is None:
+                    continue
+                y_term = y + _FOREST_OFFSETS[term]
+                if _estimable(row):
+                    limits = _limits(row)
+                    _dot(ax, y_term, float(row["estimate"]), *(limits or (None, None)), term)
+                    drawn.add(term)
+                else:
+                    ax.text(_NOT_ESTIMABLE_X, y_term,
+                            f"{short_group_label(term)}: {NOT_ESTIMABLE}", transform=text_x,
+                            ha="left", va="center", color=MARKER_EDGE_COLOUR,
+                            fontstyle="italic")
+        ax.set_xlim(low / 1.6, high * 1.6)
+        ticks = [t for t in _LOG_TICKS if low / 1.6 <= t <= high * 1.6]
+        ax.set_xticks(ticks, [_tick_text(t) for t in ticks])
+        ax.xaxis.set_minor_formatter(NullFormatter())
+        ax.set_xlabel("odds ratio (log scale; reference: offline HSB only)")
+        ax.set_title("Adjusted odds ratio of each response", loc="left")
+        if not outcomes:
+            ax.set_yticks([])
+            no_data(ax)
+        legend = [f"{upper_first(short_group_label(t))} vs offline HSB only"
+                  + ("" if t in drawn else ": not drawn") for t in FOREST_TERMS]
+        fig.legend(_group_handles(FOREST_TERMS, "marker"), legend, loc="outside lower center",
+                   ncol=2, handlelength=1.0)
+        if synthetic:
+            mark_synthetic(fig)
+
+    def words(row) -> str:
+        text = format_odds_ratio(row["estimate"], row["ci_low"], row["ci_high"])
+        if not _estimable(row):
+            return NOT_ESTIMABLE
+        text = f"OR {text}"
+        if not _is_na(row["p_value"]):
+            text += f", {format_p_value(row['p_value'])}"
+        return text
+
+    outcome_words = []
+    for variable, by_term in outcomes.items():
+        first = next(iter(by_term.values()))
+        size = first["denominator"] if not _is_na(first["denominator"]) else first["n"]
+        outcome_words.append(
+            f"{upper_first(variable_label(variable))} (n in model = {_count(size)}): "
+            + "; ".join(f"{short_group_label(t)} {words(by_term[t])}"
+                        for t in FOREST_TERMS if t in by_term)
+        )
+    chosen = pd.DataFrame([r for by_term in outcomes.values() for r in by_term.values()])
+    methods = _method_text(chosen) if len(chosen) else "method not stated"
+    caption = (
+        f"Adjusted odds ratios of professional responses{_cohort_text(results, output)}: "
+        "TA-HSB only and dual compared with offline HSB only (odds ratio 1, dashed line), on "
+        f"a log scale; markers show the odds ratio, lines its CI. Models: {methods}. "
+        f"{'. '.join(outcome_words) or 'No data'}."
+    )
+    if ordinal:
+        caption += (" Ordered responses (proportional-odds models) are given in the table: "
+                    f"{', '.join(variable_label(v) for v in ordinal)}.")
+    warnings = _warnings(chosen) if len(chosen) else []
+    caption += "".join(f" Warning: {w}." for w in warnings)
+    caption += " Covariate terms and missing values are given in the table."
+    findings = _distinct_findings(rows)
+    if findings:
+        caption += f" Bears on published finding(s): {', '.join(findings)}."
+    alt_text = (
+        "Forest plot of adjusted odds ratios, on a log scale, of professional responses for "
+        "TA-HSB only and dual HSB compared with offline HSB only. "
+        + (" ".join(f"{w}." for w in outcome_words) or "No data.")
+    )
+    caption, alt_text = _wrap_words(synthetic, caption, alt_text)
+    return FigureOutput(fig, alt_text, caption, synthetic, output)
+
+
 def write_figure(figure_output: FigureOutput, stem: Path,
                  formats: tuple[str, ...] = ("png", "svg", "pdf")) -> dict[str, Path]:
     """Save the figure (see `save_figure`) and its caption as `stem`.caption.txt."""
@@ -1220,4 +1523,6 @@ FIGURES = {
     "characteristics": characteristics_figure,
     "onset_gap": onset_gap_figure,
     "trajectories": trajectory_figure,
+    "responses": responses_figure,
+    "response_models": response_models_figure,
 }

@@ -81,6 +81,7 @@ STATISTIC_LABELS = {
     "cramers_v": "Cramér's V",
     "hodges_lehmann": "Hodges-Lehmann estimate",
     "rank_biserial": "rank-biserial correlation",
+    "odds_ratio": "odds ratio",
 }
 
 OUTPUT_TITLES = {
@@ -98,6 +99,10 @@ OUTPUT_TITLES = {
     "onset_gap": "Years from first offline HSB to other TA-HSB",
     "first_hsb_age_by_group": "Age at first HSB by group",
     "trajectories": "First and later behaviour (dual children)",
+    "responses": "Professional responses by HSB group",
+    "response_models": (
+        "Adjusted odds ratios of professional responses (reference: offline HSB only)"
+    ),
 }
 
 # Labels for derived variables; codebook fields fall back to their codebook title.
@@ -116,6 +121,9 @@ VARIABLE_LABELS = {
     "age_band": "age band",
     "learning_disability": "learning disability recorded",
     "population": "population",
+    # Binary cuts of the ordered responses, modelled as outcomes (finding S1-S2).
+    "social_care_section_47": "section 47 (significant harm) vs lower",
+    "cj_out_of_court_or_court": "out-of-court disposal or court order",
 }
 POPULATION_LABELS = {
     "all": "all children assessed",
@@ -263,6 +271,8 @@ def _codebook_labels() -> tuple[dict[str, str], dict[str, dict[str, str]]]:
             titles.setdefault(fld.name, _lower_first(fld.title))
             if fld.is_categorical:
                 categories.setdefault(fld.name, {c.value: c.label for c in fld.categories})
+    for name, composite in codebook.response_composites.items():
+        titles.setdefault(name, _lower_first(str(composite.get("title", _fallback(name)))))
     behaviour_labels = codebook.behaviour_labels()
     categories["ta_hsb_type"] = behaviour_labels
     categories["behaviour_type"] = behaviour_labels
@@ -432,6 +442,8 @@ def render_table(results: pd.DataFrame, output: str) -> RenderedTable:
         )
     if output in GROUP_COMPARISON_OUTPUTS and len(rows):
         return render_characteristics(rows, output)
+    if output == RESPONSE_MODELS_OUTPUT and len(rows):
+        return render_odds_ratios(rows, output)
     source = rows if len(rows) else results
     synthetic = bool(source["synthetic"].fillna(False).any())
     records = [row for _, row in rows.iterrows()]
@@ -838,8 +850,12 @@ def missing_note(row) -> str:
 
 CHARACTERISTICS_OUTPUT = "characteristics"
 FIRST_HSB_AGE_OUTPUT = "first_hsb_age_by_group"
+RESPONSES_OUTPUT = "responses"
+RESPONSE_MODELS_OUTPUT = "response_models"
 # Outputs laid out as a Table 1 (one column per group compared).
-GROUP_COMPARISON_OUTPUTS = (CHARACTERISTICS_OUTPUT, FIRST_HSB_AGE_OUTPUT)
+GROUP_COMPARISON_OUTPUTS = (CHARACTERISTICS_OUTPUT, FIRST_HSB_AGE_OUTPUT, RESPONSES_OUTPUT)
+# What the rows of a Table 1 describe, for its "N = children with the ... recorded" note.
+GROUP_COMPARISON_SUBJECTS = {RESPONSES_OUTPUT: "response"}
 COMPARED_GROUPS = ("ta_only", "dual", "offline_only")
 ALL_GROUP_CODE = "all"
 ALL_DUAL_GROUP_CODE = "all_dual"
@@ -1076,7 +1092,7 @@ def render_characteristics(
             footnotes.append(text)
         return footnotes.index(text) + 1
 
-    note(_layout_note(records))
+    note(_layout_note(records, GROUP_COMPARISON_SUBJECTS.get(output, "characteristic")))
     for method in _distinct(
         str(r["method"])
         for r in records
@@ -1314,7 +1330,7 @@ def _adjustment_notes(records: list, note) -> None:
         note(f"{P_ADJUSTED_HEADER}: no multiplicity adjustment was applied.")
 
 
-def _layout_note(records: list) -> str:
+def _layout_note(records: list, subject: str = "characteristic") -> str:
     """How to read the cells, with the intervals named from the rows' methods."""
     shares = [r for r in records if r["kind"] == "share"]
     summaries = [r for r in records if r["kind"] == "summary"]
@@ -1323,7 +1339,7 @@ def _layout_note(records: list) -> str:
     if shares:
         parts.append(
             f"n/N (%) [{ci_label(shares[0]['method'])}], N = children with the "
-            "characteristic recorded"
+            f"{subject} recorded"
         )
     if summaries:
         units = _distinct(str(r["unit"]) for r in summaries if not _is_missing(r["unit"]))
@@ -1469,6 +1485,219 @@ def _findings_note(records: list) -> str:
         return ""
     parts = [f"{finding} ({'; '.join(labels)})" for finding, labels in served.items()]
     return "Bears on published finding(s): " + ", ".join(parts) + "."
+
+
+# --- adjusted odds ratios of professional responses (S1-S3) ---------------------------------
+
+ODDS_RATIO_STATISTIC = "odds_ratio"
+NOT_ESTIMABLE = "not estimable"
+OR_HEADER = "OR (95% CI)"
+N_IN_MODEL_HEADER = "n in model"
+# Model terms of the HSB groups come first, in study order; covariates follow as they appear.
+GROUP_TERMS = ("ta_only", "dual")
+# A categorical covariate's term as a formula library writes it: "sex[T.female]".
+_TREATMENT_TERM = re.compile(r"^(?P<variable>[^\[\]]+)\[T\.(?P<level>[^\[\]]+)\]$")
+
+
+def format_odds_ratio(estimate, low=None, high=None) -> str:
+    """An odds ratio with its limits: "3.25 (1.10 to 9.61)"; "not estimable" when missing.
+
+    Two decimals, as is usual for ratios; limits are left out when the row has none.
+    """
+    if _is_missing(estimate) or not math.isfinite(float(estimate)):
+        return NOT_ESTIMABLE
+    text = format_number(estimate, 2)
+    limits = format_ci(low, high, percent=False, digits=2)
+    return text if limits == NOT_AVAILABLE else f"{text} ({limits})"
+
+
+def term_label(term) -> str:
+    """A model term in words: "ta_only" -> "TA-HSB only", "age_at_referral" -> "age at
+    referral", "sex[T.female]" -> "sex: female"."""
+    if _is_missing(term):
+        return ""
+    term = str(term)
+    if term in HSB_GROUP_LABELS:
+        return short_group_label(term)
+    match = _TREATMENT_TERM.match(term)
+    if match:
+        variable = match["variable"].strip()
+        return f"{variable_label(variable)}: {level_label(variable, match['level'].strip())}"
+    return variable_label(term)
+
+
+def _model_size(row):
+    """Children in the model: the denominator, else n."""
+    for column in ("denominator", "n"):
+        if not _is_missing(row[column]):
+            return int(row[column])
+    return None
+
+
+def render_odds_ratios(
+    rows: pd.DataFrame, output: str = RESPONSE_MODELS_OUTPUT
+) -> RenderedTable:
+    """Lay out model odds ratios (the "response_models" output) as one line per outcome and
+    term.
+
+    Columns: outcome, term, "OR (95% CI)", "p" (and "p adj." when any row has one) and
+    "n in model". An odds ratio without an estimate reads "not estimable" (separation).
+    Footnotes: how to read the table, each model's method with the outcomes fitted that way
+    (outcome labels point to it as "[k]" when models differ), every warning with the outcome
+    and term it concerns, children left out for missing values per outcome, any other row and
+    the findings served. Raises TableError for rows of several cohorts or two rows for one
+    line.
+    """
+    if rows["cohort"].nunique() > 1:
+        cohorts = sorted(rows["cohort"].dropna().astype(str).unique())
+        raise TableError(
+            f"output {output!r} holds rows of several cohorts ({', '.join(cohorts)}); "
+            "render one cohort at a time"
+        )
+    records = [row for _, row in rows.iterrows()]
+    ratios = [r for r in records if r["statistic"] == ODDS_RATIO_STATISTIC]
+    missing = [r for r in records if _is_missing_row(r) and r["statistic"] == "count"]
+    others = [r for r in records if r["statistic"] != ODDS_RATIO_STATISTIC
+              and not (_is_missing_row(r) and r["statistic"] == "count")]
+
+    lines: dict[str, dict[str, pd.Series]] = {}
+    for r in ratios:
+        terms = lines.setdefault(str(r["variable"]), {})
+        term = "" if _is_missing(r["level"]) else str(r["level"])
+        if term in terms:
+            raise TableError(
+                f"output {output!r}: two rows fill the same line ({_where(r)}); an analysis "
+                "wrote a duplicate row"
+            )
+        terms[term] = r
+    for outcome, terms in lines.items():
+        order = [t for t in GROUP_TERMS if t in terms] + [t for t in terms if t not in GROUP_TERMS]
+        lines[outcome] = {t: terms[t] for t in order}
+
+    footnotes: list[str] = []
+
+    def note(text: str) -> int:
+        if text not in footnotes:
+            footnotes.append(text)
+        return footnotes.index(text) + 1
+
+    note(
+        "Cells: odds ratio with its confidence interval from one model per outcome; terms of "
+        "the HSB groups compare each group with offline HSB only (OR above 1: higher odds of "
+        "the response); n in model = children with the outcome and every covariate recorded; "
+        f"\"{NOT_ESTIMABLE}\": the model could not estimate the odds ratio (see warnings)."
+    )
+    if any("proportional-odds" in str(r["method"]).lower() for r in ratios):
+        note("Proportional-odds models: the odds ratio compares the odds of a higher level of "
+             "the response (any cut-point) between the groups.")
+    method_notes: dict[str, int] = {}
+    for method in _distinct(str(r["method"]) for r in ratios if not _is_missing(r["method"])):
+        outcomes = _distinct(variable_label(r["variable"]) for r in ratios
+                             if str(r["method"]) == method)
+        method_notes[method] = note(f"{upper_first(method)}; outcomes: {', '.join(outcomes)}.")
+    mark_methods = len(method_notes) > 1
+    show_adjusted = any(not _is_missing(r["p_adjusted"]) for r in ratios)
+    for method in _distinct(str(r["p_adjust_method"]) for r in ratios
+                            if not _is_missing(r["p_adjusted"])):
+        note(f"{P_ADJUSTED_HEADER}: {method} adjustment.")
+    for text in _odds_ratio_warning_notes(lines):
+        note(text)
+    for text in _model_missing_notes(missing):
+        note(text)
+    for r in others:
+        if _is_test(r):
+            note(format_test(r))
+        else:
+            name = STATISTIC_LABELS.get(str(r["statistic"]), _fallback(r["statistic"]))
+            note(f"{_where(r)}: {name} {_estimate_cells(r)[0]}; {r['method']}.")
+    findings = _findings_note(records)
+    if findings:
+        note(findings)
+    if not ratios:
+        note("No odds ratios in the results for this output.")
+
+    header = ["Outcome", "Term", OR_HEADER, P_HEADER]
+    if show_adjusted:
+        header.append(P_ADJUSTED_HEADER)
+    header.append(N_IN_MODEL_HEADER)
+    table_rows = []
+    for outcome, terms in lines.items():
+        for index, (term, r) in enumerate(terms.items()):
+            label = ""
+            if index == 0:
+                label = upper_first(variable_label(outcome))
+                if mark_methods and not _is_missing(r["method"]):
+                    label += f" [{method_notes[str(r['method'])]}]"
+            line = [label, upper_first(term_label(term)) if term else "",
+                    format_odds_ratio(r["estimate"], r["ci_low"], r["ci_high"]),
+                    format_p_cell(r["p_value"]) if not _is_missing(r["estimate"])
+                    or not _is_missing(r["p_value"]) else ""]
+            if show_adjusted:
+                line.append(format_p_cell(r["p_adjusted"]) if not _is_missing(r["p_adjusted"])
+                            else "")
+            size = _model_size(r)
+            line.append(NOT_AVAILABLE if size is None else str(size))
+            table_rows.append(line)
+
+    cohorts = _distinct(str(c) for c in rows["cohort"].dropna())
+    title = output_title(output)
+    if cohorts:
+        title += f" (cohort {', '.join(cohorts)})"
+    return RenderedTable(
+        title=title,
+        header=header,
+        rows=table_rows,
+        footnotes=footnotes,
+        synthetic=bool(rows["synthetic"].fillna(False).any()),
+        output=output,
+    )
+
+
+def _odds_ratio_warning_notes(lines: dict) -> list[str]:
+    """"Warning: quasi-complete separation: ... (police involvement: TA-HSB only)." per
+    distinct warning; an outcome whose every term has the warning is named once."""
+    flagged: dict[str, dict[str, list[str]]] = {}
+    for outcome, terms in lines.items():
+        for term, r in terms.items():
+            if not _is_missing(r["warning"]):
+                by_outcome = flagged.setdefault(str(r["warning"]), {})
+                by_outcome.setdefault(outcome, []).append(term)
+    notes = []
+    for warning, by_outcome in flagged.items():
+        where = []
+        for outcome, terms in by_outcome.items():
+            text = variable_label(outcome)
+            if len(terms) < len(lines[outcome]):
+                text += ": " + ", ".join(term_label(t) for t in terms if t)
+            where.append(text)
+        notes.append(f"Warning: {_lower_first(warning)} ({'; '.join(where)}).")
+    return notes
+
+
+def _model_missing_notes(missing: list) -> list[str]:
+    """"Not recorded: police involvement for 3 children (TA-HSB only 1, dual 2); left out of
+    the model." One note per outcome and reason."""
+    counts: dict[tuple[str, str], dict[str, int]] = {}
+    units: dict[tuple[str, str], str] = {}
+    for r in missing:
+        count = r["n"] if not _is_missing(r["n"]) else r["estimate"]
+        if _is_missing(count) or int(count) == 0:
+            continue
+        key = (str(r["variable"]), str(r["level"]).removeprefix(MISSING_PREFIX))
+        group = "" if is_all_group(r["group"]) else str(r["group"])
+        by_group = counts.setdefault(key, {})
+        by_group[group] = by_group.get(group, 0) + int(count)
+        units.setdefault(key, "" if _is_missing(r["unit"]) else str(r["unit"]))
+    notes = []
+    for (variable, reason), by_group in counts.items():
+        groups = [g for g in by_group if g]
+        total = by_group.get("", sum(by_group[g] for g in groups))
+        text = (f"{upper_first(reason)}: {variable_label(variable)} for {total} "
+                f"{unit_word(units[(variable, reason)], total) or 'cases'}")
+        if groups:
+            text += " (" + ", ".join(f"{short_group_label(g)} {by_group[g]}" for g in groups) + ")"
+        notes.append(text + "; left out of the model.")
+    return notes
 
 
 # --- Markdown, HTML, CSV -------------------------------------------------------------------

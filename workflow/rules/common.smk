@@ -4,7 +4,7 @@ TABLES = ["cases", "case_file", "behaviours"]
 COHORTS = sorted(config["cohorts"])
 # Must list the keys of tahsb_analysis.analyses.ANALYSES (tests/test_workflow_lists.py checks);
 # kept literal so that planning the workflow does not import the scientific stack.
-ANALYSES = ["prevalence", "ta_hsb_range", "characteristics", "links"]
+ANALYSES = ["prevalence", "ta_hsb_range", "characteristics", "links", "responses"]
 # Must list the outputs in the results table that get a rendered table, and the keys of
 # tahsb_analysis.figures.FIGURES (tests/test_workflow_lists.py checks both).
 TABLE_OUTPUTS = [
@@ -22,6 +22,8 @@ TABLE_OUTPUTS = [
     "onset_gap",
     "first_hsb_age_by_group",
     "trajectories",
+    "responses",
+    "response_models",
 ]
 FIGURES = [
     "prevalence",
@@ -30,6 +32,8 @@ FIGURES = [
     "characteristics",
     "onset_gap",
     "trajectories",
+    "responses",
+    "response_models",
 ]
 # Config sections the analyses read; passed as params so that changing them reruns the analyses.
 ANALYSIS_CONFIG_KEYS = [
@@ -40,6 +44,7 @@ ANALYSIS_CONFIG_KEYS = [
     "p_adjust",
     "continuous_test",
     "links",
+    "responses",
 ]
 
 

@@ -1,0 +1,456 @@
+"""Professional responses (S1-S3): composites, the by-group table and the odds-ratio models.
+
+Answers are known by construction (hand counts, a 2x2 table) or come from statsmodels fitted
+independently in the test, with the reference call quoted next to the expected number.
+"""
+
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import statsmodels.formula.api as smf
+from conftest import build_cohort, valid_frames
+from statsmodels.miscmodels.ordinal_model import OrderedModel
+
+from tahsb_analysis.codebook import load_codebook
+from tahsb_analysis.responses import (
+    logistic_odds_ratios,
+    ordinal_odds_ratios,
+    response_composites,
+    responses,
+)
+from tahsb_analysis.results import validate_results
+from tahsb_analysis.validation import validate_cohort
+
+REPO = Path(__file__).resolve().parents[1]
+COMPOSITES = {
+    "either": {
+        "any_of": [
+            {"field": "a", "values": ["yes"]},
+            {"field": "level", "values": ["high"]},
+        ]
+    }
+}
+
+
+def select(result: pd.DataFrame, **criteria) -> pd.DataFrame:
+    """Rows matching every criterion; None matches <NA>."""
+    mask = pd.Series(True, index=result.index)
+    for column, value in criteria.items():
+        if value is None:
+            mask &= result[column].isna()
+        else:
+            mask &= result[column].eq(value).fillna(False).astype(bool)
+    return result[mask]
+
+
+def one(result: pd.DataFrame, **criteria) -> pd.Series:
+    rows = select(result, **criteria)
+    assert len(rows) == 1, f"{len(rows)} rows match {criteria}"
+    return rows.iloc[0]
+
+
+def as_rows(rows: list[dict]) -> pd.DataFrame:
+    frame = pd.DataFrame(rows)
+    for column in ("estimate", "ci_low", "ci_high", "p_value"):
+        if column not in frame:
+            frame[column] = np.nan
+    return frame
+
+
+def composite_frame(a, a_missing, level, level_missing) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "a": pd.array(a, dtype="boolean"),
+            "a__missing": pd.Categorical(a_missing, categories=["-9", "-8"]),
+            "level": pd.Categorical(level, categories=["low", "high"], ordered=True),
+            "level__missing": pd.Categorical(level_missing, categories=["-9"]),
+        }
+    )
+
+
+def model_frame(seed=1, n=300) -> pd.DataFrame:
+    """Random children: group, age, a yes/no covariate and an outcome depending on them."""
+    rng = np.random.default_rng(seed)
+    group = rng.choice(["ta_only", "dual", "offline_only"], size=n, p=[0.3, 0.3, 0.4])
+    age = rng.integers(10, 18, size=n)
+    looked_after = rng.random(n) < 0.4
+    logit = -3 + 1.2 * (group == "ta_only") + 0.5 * (group == "dual") + 0.15 * age
+    outcome = rng.random(n) < 1 / (1 + np.exp(-logit))
+    return pd.DataFrame(
+        {
+            "hsb_group": pd.Categorical(group, categories=["ta_only", "dual", "offline_only"]),
+            "age_at_referral": pd.array(age, dtype="Int64"),
+            "looked_after": pd.array(looked_after, dtype="boolean"),
+            "y": pd.array(outcome, dtype="boolean"),
+        }
+    )
+
+
+def two_by_two(a, b, c, d) -> pd.DataFrame:
+    """a/b TA-only children with/without the outcome, c/d offline-only with/without."""
+    group = ["ta_only"] * (a + b) + ["offline_only"] * (c + d)
+    y = [True] * a + [False] * b + [True] * c + [False] * d
+    return pd.DataFrame(
+        {
+            "hsb_group": pd.Categorical(group, categories=["ta_only", "dual", "offline_only"]),
+            "y": pd.array(y, dtype="boolean"),
+        }
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Composites
+
+
+def test_composite_holds_when_any_condition_holds():
+    frame = composite_frame(
+        [True, False, None], [None, None, "-9"], ["low", "high", "high"], [None, None, None]
+    )
+
+    result = response_composites(frame, COMPOSITES)
+
+    assert result["either"].tolist() == [True, True, True]
+    assert str(result["either"].dtype) == "boolean"
+
+
+def test_composite_is_no_when_every_field_is_known_or_not_applicable():
+    frame = composite_frame([False, None], [None, "-8"], ["low", "low"], [None, None])
+
+    result = response_composites(frame, COMPOSITES)
+
+    # -8 (not applicable) counts as "does not hold", so the second child is "no" too
+    assert result["either"].tolist() == [False, False]
+
+
+def test_composite_is_missing_when_a_field_is_not_recorded_and_nothing_holds():
+    frame = composite_frame([None, False], ["-9", None], ["low", None], [None, "-9"])
+
+    result = response_composites(frame, COMPOSITES)
+
+    assert result["either"].isna().tolist() == [True, True]
+
+
+def test_codebook_composites_on_the_tiny_cohort(tmp_path):
+    cohort = build_cohort(tmp_path, valid_frames())
+    frame = cohort.case_file
+
+    result = response_composites(frame, load_codebook().response_composites)
+
+    # C001 police yes; C002 police yes; C003 only school_exclusion_hsb yes -> all punitive
+    assert result["punitive_response"].tolist() == [True, True, True]
+    # therapeutic_intervention: C001 yes, C002 no, C003 yes
+    assert result["therapeutic_response"].tolist() == [True, False, True]
+
+
+# ---------------------------------------------------------------------------------------------
+# The by-group table
+
+
+def test_response_table_recounts_the_tiny_cohort_by_hand(tmp_path):
+    # C001 dual, C002 TA-HSB only, C003 offline only (tests/conftest.py)
+    result = responses(build_cohort(tmp_path, valid_frames()))
+    table = result[result["output"] == "responses"]
+
+    def share(variable, group):
+        row = one(table, variable=variable, level="yes", group=group, statistic="proportion")
+        return float(row["estimate"]), int(row["n"]), int(row["denominator"])
+
+    assert share("police_involvement", "ta_only") == (1.0, 1, 1)
+    assert share("police_involvement", "offline_only") == (0.0, 0, 1)
+    assert share("police_involvement", "all") == (2 / 3, 2, 3)
+    assert share("yos_involvement", "all") == (1 / 3, 1, 3)
+    assert share("therapeutic_response", "ta_only") == (0.0, 0, 1)
+    # C001's school_exclusion_hsb is -8: counted, not in the dual denominator
+    missing = one(table, variable="school_exclusion_hsb", group="dual", statistic="count")
+    assert missing["level"] == "missing: not applicable"
+    assert share("school_exclusion_hsb", "all") == (0.5, 1, 2)
+    # section_47 is C001's (dual) level; C003's social care level is -9
+    level = one(
+        table, variable="social_care_level", level="section_47", group="all", statistic="proportion"
+    )
+    assert (int(level["n"]), int(level["denominator"])) == (1, 2)
+    assert set(table["finding"].dropna()) == {"S1", "S2", "S3", "S1;S2"}
+    assert (
+        one(table, variable="punitive_response", level="yes", group="all", statistic="proportion")[
+            "finding"
+        ]
+        == "S1"
+    )
+    pairs = set(select(table, variable="police_involvement", statistic="risk_difference")["group"])
+    assert pairs == {"ta_only vs dual", "ta_only vs offline_only"}
+    validate_results(result)
+
+
+# ---------------------------------------------------------------------------------------------
+# Logistic models
+
+
+def test_adjusted_odds_ratios_match_statsmodels_logit_fitted_independently():
+    frame = model_frame()
+    rows = as_rows(
+        logistic_odds_ratios(
+            frame, "y", "hsb_group", covariates=["age_at_referral", "looked_after"]
+        )
+    )
+    data = pd.DataFrame(
+        {
+            "y": frame["y"].astype(int),
+            "g": frame["hsb_group"].astype(str),
+            "age": frame["age_at_referral"].astype(float),
+            "la": frame["looked_after"].astype(int),
+        }
+    )
+    # Reference: smf.logit("y ~ C(g, Treatment('offline_only')) + age + la", data).fit()
+    fit = smf.logit("y ~ C(g, Treatment('offline_only')) + age + la", data).fit(disp=0)
+    ci = fit.conf_int(alpha=0.05)
+    names = {
+        "ta_only": "C(g, Treatment('offline_only'))[T.ta_only]",
+        "dual": "C(g, Treatment('offline_only'))[T.dual]",
+        "age_at_referral": "age",
+        "looked_after: yes": "la",
+    }
+    for term, name in names.items():
+        row = one(rows, level=term, statistic="odds_ratio")
+        assert row["estimate"] == pytest.approx(np.exp(fit.params[name]), rel=1e-6)
+        assert row["ci_low"] == pytest.approx(np.exp(ci.loc[name, 0]), rel=1e-6)
+        assert row["ci_high"] == pytest.approx(np.exp(ci.loc[name, 1]), rel=1e-6)
+        assert row["p_value"] == pytest.approx(fit.pvalues[name], rel=1e-6)
+        assert row["n"] == row["denominator"] == 300
+        assert "adjusted for age at referral, looked_after" in row["method"]
+
+
+def test_unadjusted_odds_ratio_is_the_2x2_cross_product_with_woolf_ci():
+    a, b, c, d = 12, 8, 10, 30
+    rows = as_rows(
+        logistic_odds_ratios(
+            two_by_two(a, b, c, d), "y", "hsb_group", groups=("ta_only", "offline_only")
+        )
+    )
+    row = one(rows, level="ta_only")
+    # OR = ad/bc = 12*30 / (8*10) = 4.5; Woolf: exp(log OR +- 1.96 sqrt(1/a+1/b+1/c+1/d))
+    odds_ratio = a * d / (b * c)
+    half = 1.959963984540054 * np.sqrt(1 / a + 1 / b + 1 / c + 1 / d)
+    assert row["estimate"] == pytest.approx(4.5, rel=1e-8)
+    assert row["ci_low"] == pytest.approx(odds_ratio * np.exp(-half), rel=1e-6)
+    assert row["ci_high"] == pytest.approx(odds_ratio * np.exp(half), rel=1e-6)
+    assert "unadjusted" in row["method"]
+    assert pd.isna(row["warning"])  # EPV = 22 / 1
+
+
+def test_separated_group_gets_a_warning_and_no_estimate_instead_of_an_exception():
+    frame = model_frame(n=200)
+    y = frame["y"].copy()
+    y[(frame["hsb_group"] == "ta_only").to_numpy()] = True  # every TA-only child: outcome yes
+    frame["y"] = y
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # nothing leaks from statsmodels
+        rows = as_rows(
+            logistic_odds_ratios(frame, "y", "hsb_group", covariates=["age_at_referral"])
+        )
+
+    ta = one(rows, level="ta_only")
+    assert pd.isna(ta["estimate"]) and pd.isna(ta["ci_low"]) and pd.isna(ta["p_value"])
+    assert ta["warning"].startswith(
+        "quasi-complete separation: TA-HSB only has all children with y; odds ratio not estimable"
+    )
+    # The other terms are those of the fit without the separated group.
+    rest = frame[(frame["hsb_group"] != "ta_only").to_numpy()]
+    data = pd.DataFrame(
+        {
+            "y": rest["y"].astype(int),
+            "g": rest["hsb_group"].astype(str),
+            "age": rest["age_at_referral"].astype(float),
+        }
+    )
+    fit = smf.logit("y ~ C(g, Treatment('offline_only')) + age", data).fit(disp=0)
+    dual = one(rows, level="dual")
+    assert dual["estimate"] == pytest.approx(
+        np.exp(fit.params["C(g, Treatment('offline_only'))[T.dual]"]), rel=1e-6
+    )
+
+
+def test_outcome_that_no_child_has_is_reported_not_fitted():
+    frame = two_by_two(0, 10, 0, 10)
+
+    rows = as_rows(logistic_odds_ratios(frame, "y", "hsb_group"))
+
+    assert rows["estimate"].isna().all()
+    assert (
+        rows["warning"]
+        .eq("quasi-complete separation: no children have y; odds ratio not estimable")
+        .all()
+    )
+
+
+def test_reference_group_separation_leaves_every_term_unestimated():
+    frame = two_by_two(5, 5, 0, 10)
+
+    rows = as_rows(
+        logistic_odds_ratios(frame, "y", "hsb_group", groups=("ta_only", "offline_only"))
+    )
+
+    row = one(rows, level="ta_only")
+    assert pd.isna(row["estimate"])
+    assert "offline HSB only (reference) has no children with y" in row["warning"]
+
+
+def test_few_events_per_variable_are_warned_about():
+    # 6 events, 2 parameters (dual, ta_only): EPV = 3.0
+    frame = two_by_two(3, 7, 3, 7)
+    frame = pd.concat([frame, two_by_two(0, 0, 0, 0)])
+    group = frame["hsb_group"].astype(str).to_numpy()
+    group[:2] = "dual"
+    frame["hsb_group"] = pd.Categorical(group, categories=["ta_only", "dual", "offline_only"])
+    frame["y"] = pd.array(
+        [True, False] + [True] * 3 + [False] * 5 + [True] * 2 + [False] * 8, dtype="boolean"
+    )
+
+    rows = as_rows(logistic_odds_ratios(frame, "y", "hsb_group"))
+
+    assert (rows["warning"] == "few events per variable (EPV = 3.0 < 10): estimates unstable").all()
+    assert rows["estimate"].notna().all()
+
+
+def test_missing_responses_are_left_out_of_the_model_and_counted():
+    frame = two_by_two(12, 8, 10, 30)
+    y = frame["y"].copy()
+    y.iloc[[0, 1, 25]] = pd.NA
+    frame["y"] = y
+    frame["y__missing"] = pd.Categorical([None] * len(frame), categories=["-9", "-8"])
+    codes = frame["y__missing"].copy()
+    codes.iloc[[0, 1]] = "-9"
+    codes.iloc[25] = "-8"
+    frame["y__missing"] = codes
+
+    rows = as_rows(logistic_odds_ratios(frame, "y", "hsb_group"))
+
+    counts = select(rows, statistic="count")
+    assert dict(zip(counts["level"], counts["n"], strict=True)) == {
+        "missing: not recorded": 2,
+        "missing: not applicable": 1,
+    }
+    assert (counts["denominator"] == 60).all()
+    ta = one(rows, level="ta_only")
+    assert ta["n"] == 57
+    # rows 0-11 are TA-only "yes", rows 20-29 offline-only "yes": a = 12 - 2, c = 10 - 1
+    assert ta["estimate"] == pytest.approx(10 * 30 / (8 * 9), rel=1e-8)
+
+
+def test_ordinal_odds_ratios_match_ordered_model_fitted_independently():
+    frame = model_frame(seed=3)
+    rng = np.random.default_rng(4)
+    levels = ["none", "early_help", "section_17", "section_47"]
+    frame["care"] = pd.Categorical(
+        rng.choice(levels, size=len(frame)), categories=levels, ordered=True
+    )
+
+    rows = as_rows(ordinal_odds_ratios(frame, "care", "hsb_group", covariates=["age_at_referral"]))
+
+    exog = pd.DataFrame(
+        {
+            "ta_only": (frame["hsb_group"] == "ta_only").astype(float),
+            "dual": (frame["hsb_group"] == "dual").astype(float),
+            "age": frame["age_at_referral"].astype(float),
+        }
+    )
+    # Reference: OrderedModel(codes, exog, distr="logit").fit(method="bfgs")
+    fit = OrderedModel(frame["care"].cat.codes.astype(float), exog, distr="logit").fit(
+        method="bfgs", disp=0, maxiter=1000
+    )
+    assert one(rows, level="ta_only")["estimate"] == pytest.approx(
+        np.exp(fit.params["ta_only"]), rel=1e-4
+    )
+    assert one(rows, level="age_at_referral")["estimate"] == pytest.approx(
+        np.exp(fit.params["age"]), rel=1e-4
+    )
+    assert one(rows, level="dual")["method"].startswith(
+        "proportional-odds logistic regression (statsmodels OrderedModel"
+    )
+
+
+def test_input_data_not_modified():
+    frame = model_frame()
+    frame["y__missing"] = pd.Categorical([None] * len(frame), categories=["-9"])
+    before = frame.copy(deep=True)
+
+    logistic_odds_ratios(frame, "y", "hsb_group", covariates=["age_at_referral", "looked_after"])
+    response_composites(
+        frame.rename(columns={"y": "a"}).assign(
+            a__missing=frame["y__missing"],
+            level=pd.Categorical(["low"] * len(frame)),
+            level__missing=frame["y__missing"],
+        ),
+        COMPOSITES,
+    )
+
+    pd.testing.assert_frame_equal(frame, before)
+
+
+def test_unknown_covariate_is_refused_with_an_actionable_message(tmp_path):
+    cohort = build_cohort(tmp_path, valid_frames())
+
+    with pytest.raises(ValueError, match="covariates must be background fields"):
+        responses(cohort, covariates=["police_involvement"])
+
+
+# ---------------------------------------------------------------------------------------------
+# The committed synthetic cohort
+
+
+@pytest.fixture(scope="module")
+def synthetic_result():
+    directory = REPO / "data" / "synthetic"
+    cohort = validate_cohort(
+        {n: directory / f"{n}.csv" for n in ("cases", "case_file", "behaviours")}
+    )
+    return responses(cohort, covariates=["looked_after"])
+
+
+def test_synthetic_results_follow_the_schema_and_have_both_outputs(synthetic_result):
+    validate_results(synthetic_result)
+    assert set(synthetic_result["output"]) == {"responses", "response_models"}
+    assert (synthetic_result["analysis"] == "responses").all()
+    models = synthetic_result[synthetic_result["output"] == "response_models"]
+    outcomes = set(select(models, statistic="odds_ratio")["variable"])
+    assert outcomes == {
+        "police_involvement",
+        "yos_involvement",
+        "school_exclusion_hsb",
+        "therapeutic_intervention",
+        "therapeutic_response",
+        "punitive_response",
+        "social_care_section_47",
+        "cj_out_of_court_or_court",
+        "social_care_level",
+    }
+    assert set(select(models, variable="social_care_level", statistic="odds_ratio")["level"]) == {
+        "ta_only",
+        "dual",
+        "age_at_referral",
+        "looked_after: yes",
+    }
+    assert models["p_adjusted"].notna().sum() == models["p_value"].notna().sum() > 0
+
+
+def test_synthetic_cohort_shows_the_directions_of_s1_to_s3(synthetic_result):
+    table = synthetic_result[synthetic_result["output"] == "responses"]
+
+    def shares(variable):
+        rows = select(table, variable=variable, level="yes", statistic="proportion")
+        return dict(zip(rows["group"], rows["estimate"].astype(float), strict=True))
+
+    # S2: more police and YOS involvement; S3: more exclusion from school, TA-HSB only
+    for variable in ("police_involvement", "yos_involvement", "school_exclusion_hsb"):
+        s = shares(variable)
+        assert s["ta_only"] > max(s["dual"], s["offline_only"]), variable
+    # S1: a less therapeutic approach to TA-HSB only
+    for variable in ("therapeutic_intervention", "therapeutic_response"):
+        s = shares(variable)
+        assert s["ta_only"] < min(s["dual"], s["offline_only"]), variable
+    models = synthetic_result[synthetic_result["output"] == "response_models"]
+    assert one(models, variable="police_involvement", level="ta_only")["estimate"] > 1
+    assert one(models, variable="therapeutic_intervention", level="ta_only")["estimate"] < 1
