@@ -21,7 +21,7 @@ from tahsb_analysis.responses import (
     response_composites,
     responses,
 )
-from tahsb_analysis.results import validate_results
+from tahsb_analysis.results import make_results, validate_results
 from tahsb_analysis.validation import validate_cohort
 
 REPO = Path(__file__).resolve().parents[1]
@@ -252,7 +252,7 @@ def test_separated_group_gets_a_warning_and_no_estimate_instead_of_an_exception(
             logistic_odds_ratios(frame, "y", "hsb_group", covariates=["age_at_referral"])
         )
 
-    ta = one(rows, level="ta_only")
+    ta = one(rows, level="ta_only", statistic="odds_ratio")
     assert pd.isna(ta["estimate"]) and pd.isna(ta["ci_low"]) and pd.isna(ta["p_value"])
     assert ta["warning"].startswith(
         "quasi-complete separation: TA-HSB only has all children with y; odds ratio not estimable"
@@ -267,7 +267,7 @@ def test_separated_group_gets_a_warning_and_no_estimate_instead_of_an_exception(
         }
     )
     fit = smf.logit("y ~ C(g, Treatment('offline_only')) + age", data).fit(disp=0)
-    dual = one(rows, level="dual")
+    dual = one(rows, level="dual", statistic="odds_ratio")
     assert dual["estimate"] == pytest.approx(
         np.exp(fit.params["C(g, Treatment('offline_only'))[T.dual]"]), rel=1e-6
     )
@@ -293,9 +293,104 @@ def test_reference_group_separation_leaves_every_term_unestimated():
         logistic_odds_ratios(frame, "y", "hsb_group", groups=("ta_only", "offline_only"))
     )
 
-    row = one(rows, level="ta_only")
+    row = one(rows, level="ta_only", statistic="odds_ratio")
     assert pd.isna(row["estimate"])
     assert "offline HSB only (reference) has no children with y" in row["warning"]
+
+
+# ---------------------------------------------------------------------------------------------
+# Firth's penalised logistic regression, added only when the ordinary model shows separation
+
+
+@pytest.mark.parametrize(
+    "a, b, c, d",
+    [
+        (10, 0, 5, 10),  # every TA-only child has the outcome
+        (0, 8, 6, 9),  # no TA-only child has it
+        (5, 5, 0, 10),  # no offline-only (reference) child has it
+    ],
+)
+def test_firth_odds_ratio_of_a_separated_2x2_table_is_the_haldane_corrected_cross_product(
+    a, b, c, d
+):
+    frame = two_by_two(a, b, c, d)
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # nothing leaks from firthmodels either
+        rows = as_rows(
+            logistic_odds_ratios(frame, "y", "hsb_group", groups=("ta_only", "offline_only"))
+        )
+
+    ordinary = one(rows, level="ta_only", statistic="odds_ratio")
+    assert pd.isna(ordinary["estimate"])
+    assert ordinary["warning"].startswith("quasi-complete separation: ")
+    firth = one(rows, level="ta_only", statistic="odds_ratio_firth")
+    # Firth's correction in a saturated 2x2 model is adding 1/2 to every cell (Firth 1993;
+    # Heinze and Schemper 2002): OR = (a + .5)(d + .5) / ((b + .5)(c + .5)).
+    haldane = (a + 0.5) * (d + 0.5) / ((b + 0.5) * (c + 0.5))
+    assert np.log(firth["estimate"]) == pytest.approx(np.log(haldane), abs=1e-4)
+    assert firth["estimate"] == pytest.approx(haldane, rel=1e-4)
+    assert np.isfinite(firth["ci_low"]) and np.isfinite(firth["ci_high"])
+    assert firth["ci_low"] < firth["estimate"] < firth["ci_high"]
+    assert 0 < firth["p_value"] < 1
+    assert (firth["ci_low"] > 1 or firth["ci_high"] < 1) == (firth["p_value"] < 0.05)
+    assert firth["n"] == firth["denominator"] == a + b + c + d
+    assert firth["method"].startswith(
+        "Firth penalised logistic regression (firthmodels), profile-likelihood 95% CI"
+    )
+    assert firth["warning"] == "used because of separation in the ordinary model"
+
+
+def test_firth_rows_only_for_the_separated_term_of_the_adjusted_model():
+    # Only the term the ordinary model cannot estimate gets a Firth row, so no term enters the
+    # multiplicity family twice; dual keeps its ordinary estimate.
+    frame = model_frame(n=200)
+    y = frame["y"].copy()
+    y[(frame["hsb_group"] == "ta_only").to_numpy()] = True
+    frame["y"] = y
+
+    rows = as_rows(logistic_odds_ratios(frame, "y", "hsb_group", covariates=["age_at_referral"]))
+
+    firth = select(rows, statistic="odds_ratio_firth")
+    assert firth["level"].tolist() == ["ta_only"]  # the separated group term only
+    assert np.isfinite(firth["estimate"]).all() and (firth["estimate"] > 0).all()
+    assert (firth["ci_low"] < firth["estimate"]).all()
+    assert (firth["estimate"] < firth["ci_high"]).all()
+    assert (firth["n"] == 200).all()
+    assert firth["method"].str.contains("adjusted for age at referral").all()
+    assert np.isfinite(one(rows, level="dual", statistic="odds_ratio")["estimate"])
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_no_firth_rows_without_separation(seed):
+    adjusted = as_rows(
+        logistic_odds_ratios(
+            model_frame(seed=seed), "y", "hsb_group", covariates=["age_at_referral"]
+        )
+    )
+    table = as_rows(
+        logistic_odds_ratios(
+            two_by_two(12, 8, 10, 30), "y", "hsb_group", groups=("ta_only", "offline_only")
+        )
+    )
+    for rows in (adjusted, table):
+        assert set(rows["statistic"]) == {"odds_ratio"}
+
+
+def test_no_firth_rows_when_no_child_has_the_outcome():
+    rows = as_rows(logistic_odds_ratios(two_by_two(0, 10, 0, 10), "y", "hsb_group"))
+    assert "odds_ratio_firth" not in set(rows["statistic"])
+
+
+def test_firth_rows_follow_the_results_schema():
+    rows = logistic_odds_ratios(
+        two_by_two(10, 0, 5, 10), "y", "hsb_group", groups=("ta_only", "offline_only")
+    )
+    table = make_results(
+        rows, cohort="test", synthetic=True, analysis="responses", output="response_models"
+    )
+    validate_results(table)
+    assert (table["statistic"] == "odds_ratio_firth").sum() == 1
 
 
 def test_few_events_per_variable_are_warned_about():

@@ -1196,3 +1196,27 @@ def test_responses_render_as_a_table_one_with_their_title_and_labels():
 
 def test_table_one_of_characteristics_still_speaks_of_characteristics(table_one):
     assert "N = children with the characteristic recorded" in table_one.footnotes[0]
+
+
+def test_firth_rows_render_as_their_own_line_under_the_ordinary_odds_ratio():
+    from tahsb_analysis.tables import render_table
+
+    common = dict(cohort="c", synthetic=False, analysis="responses", output="response_models",
+                  variable="police_involvement", group_variable="hsb_group", unit="children",
+                  n=40, denominator=40)
+    rows = make_results([
+        dict(common, level="ta_only", statistic="odds_ratio", method="logistic regression",
+             warning="quasi-complete separation: TA-HSB only has all children with police "
+                     "involvement; odds ratio not estimable"),
+        dict(common, level="ta_only", statistic="odds_ratio_firth", estimate=9.0, ci_low=1.2,
+             ci_high=80.5, p_value=0.02, method="Firth penalised logistic regression",
+             warning="used because of separation in the ordinary model"),
+        dict(common, level="dual", statistic="odds_ratio", estimate=1.5, ci_low=0.5,
+             ci_high=4.5, p_value=0.4, method="logistic regression"),
+    ])
+    rendered = render_table(rows, "response_models")
+    terms = [line[1] for line in rendered.rows]
+    assert terms[:2] == ["TA-HSB only", "TA-HSB only, Firth penalised"]
+    firth_line = rendered.rows[1]
+    assert "9.00 (1.20 to 80.50)" in firth_line
+    assert any("used because of separation" in note for note in rendered.footnotes)

@@ -16,6 +16,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 import statsmodels.api as sm
+from firthmodels import FirthLogisticRegression
 from statsmodels.miscmodels.ordinal_model import OrderedModel
 from statsmodels.tools.sm_exceptions import (
     ConvergenceWarning,
@@ -64,6 +65,9 @@ EPV_THRESHOLD = 10
 MAX_ABS_COEFFICIENT = 15.0
 COVARIATE_LABELS = {AGE: "age at referral"}
 COVARIATE_MISSING_LEVEL = "missing: a covariate not recorded"
+FIRTH_STATISTIC = "odds_ratio_firth"
+FIRTH_WARNING = "used because of separation in the ordinary model"
+SEPARATION = "quasi-complete separation"
 
 
 def response_composites(frame: pd.DataFrame, composites: Mapping) -> pd.DataFrame:
@@ -269,7 +273,11 @@ def logistic_odds_ratios(
         "odds_ratio" per term (level = term, group <NA>), estimate exp(coef), Wald CI and
         p-value, n = denominator = children in the model; count rows of children left out.
         Separation and few events per variable (EPV < 10) are detected before fitting and
-        reported in `warning`; statsmodels' warnings and errors also become warnings.
+        reported in `warning`; statsmodels' warnings and errors also become warnings. When a
+        group term shows separation, Firth's penalised logistic regression (firthmodels) is also
+        fitted on the full design (every group, same covariates): statistic
+        "odds_ratio_firth" per group term, profile penalised-likelihood CI and penalised
+        likelihood-ratio p-value; the ordinary rows are kept as they are.
 
     References
     ----------
@@ -277,6 +285,9 @@ def logistic_odds_ratios(
     existence of maximum likelihood estimates in logistic regression models. Biometrika 71,
     1-10 (separation). Peduzzi, P. et al. (1996). A simulation study of the number of events
     per variable in logistic regression analysis. J Clin Epidemiol 49, 1373-1379 (EPV >= 10).
+    Firth, D. (1993). Bias reduction of maximum likelihood estimates. Biometrika 80, 27-38.
+    Heinze, G. and Schemper, M. (2002). A solution to the problem of separation in logistic
+    regression. Stat Med 21, 2409-2419.
     """
     _check_model_inputs(frame, outcome, group, reference, covariates, confidence, groups)
     values = frame[outcome]
@@ -412,7 +423,12 @@ def _model_rows(frame, y, outcome, group, reference, covariates, confidence, gro
             else f"no child of the reference group {_label(reference)} in the model; "
             f"odds ratio not estimable"
         )
-        return rows + [{**row, "warning": reason} for row in term_rows.values()]
+        rows += [{**row, "warning": reason} for row in term_rows.values()]
+        if which and kind == "logit":
+            rows += _firth_rows(
+                y_used, g_used, reference, others, covariate_design, base, confidence
+            )
+        return rows
     fitted_groups = []
     keep = np.ones(n, dtype=bool)
     for other in others:
@@ -476,7 +492,77 @@ def _model_rows(frame, y, outcome, group, reference, covariates, confidence, gro
     for term, row in term_rows.items():
         warning = "; ".join(([notes[term]] if term in notes else []) + common_notes)
         row["warning"] = warning or None
-    return rows + list(term_rows.values())
+    rows += list(term_rows.values())
+    separated = [g for g in others if notes.get(g, "").startswith(SEPARATION)]
+    if kind == "logit" and separated:
+        rows += _firth_rows(
+            y_used, g_used, reference, others, covariate_design, base, confidence, separated
+        )
+    return rows
+
+
+def _firth_rows(
+    y, group_values, reference, others, covariate_design, base, confidence, report=None
+):
+    """Firth's penalised logistic regression on the full design: every group with children in
+    the model (dummies against the reference) and every covariate term that varies. One row
+    "odds_ratio_firth" per group term in `report` (default: every group term), i.e. only the
+    terms the ordinary model could not estimate, so no term is tested twice in the adjustment
+    family: exp(coef), profile penalised-likelihood CI, p from the penalised likelihood-ratio
+    test (Heinze and Schemper 2002). Never raises for data."""
+    groups = [g for g in others if (group_values == g).any()]
+    design = pd.DataFrame(
+        {g: (group_values == g).astype(float) for g in groups}, index=covariate_design.index
+    )
+    design = pd.concat([design, covariate_design], axis=1)
+    design = design.loc[:, [c for c in design.columns if c in groups or design[c].nunique() > 1]]
+    adjusted = [c for c in design.columns if c not in groups]
+    method = (
+        f"Firth penalised logistic regression (firthmodels), profile-likelihood "
+        f"{100 * confidence:g}% CI; "
+        + (
+            f"adjusted for {', '.join(COVARIATE_LABELS.get(c, c) for c in adjusted)}"
+            if adjusted
+            else "unadjusted"
+        )
+        + f"; reference group {_label(reference)}; "
+        "p from the penalised likelihood-ratio test"
+    )
+    rows = {g: {**base, "statistic": FIRTH_STATISTIC, "level": g, "method": method} for g in groups}
+    if not groups:
+        return []
+    notes: list[str] = []
+    indices = list(range(len(groups)))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            model = FirthLogisticRegression(max_iter=100, gtol=1e-8, xtol=1e-8)
+            model.fit(design.to_numpy(dtype=float), y.astype(int))
+            model.lrt(indices)
+            ci = model.conf_int(alpha=1 - confidence, method="pl", features=indices)
+        except (np.linalg.LinAlgError, ValueError) as error:
+            note = f"Firth model not fitted ({type(error).__name__}: {_one_line(error)})"
+            return [
+                {**row, "warning": f"{FIRTH_WARNING}; {note}"}
+                for group, row in rows.items()
+                if report is None or group in report
+            ]
+    if not model.converged_:
+        notes.append("firthmodels: the fit did not converge")
+    for message in caught:
+        notes.append(f"firthmodels: {_one_line(message.message)}")
+    for index, group in enumerate(groups):
+        coef = float(model.coef_[index])
+        low, high = (float(v) for v in ci[index])
+        p = float(model.lrt_pvalues_[index])
+        rows[group].update(
+            estimate=float(np.exp(coef)),
+            ci_low=float(np.exp(low)) if np.isfinite(low) else np.nan,
+            ci_high=float(np.exp(high)) if np.isfinite(high) else np.nan,
+            p_value=p if np.isfinite(p) else np.nan,
+            warning="; ".join([FIRTH_WARNING, *dict.fromkeys(notes)]),
+        )
+    return [row for group, row in rows.items() if report is None or group in report]
 
 
 def _fit(y, design, kind, confidence):

@@ -1511,12 +1511,19 @@ def format_odds_ratio(estimate, low=None, high=None) -> str:
     return text if limits == NOT_AVAILABLE else f"{text} ({limits})"
 
 
+FIRTH_STATISTIC = "odds_ratio_firth"
+FIRTH_TERM_SUFFIX = " (Firth)"
+
+
 def term_label(term) -> str:
     """A model term in words: "ta_only" -> "TA-HSB only", "age_at_referral" -> "age at
-    referral", "sex[T.female]" -> "sex: female"."""
+    referral", "sex[T.female]" -> "sex: female"; a Firth line "ta_only (Firth)" -> "TA-HSB
+    only, Firth penalised"."""
     if _is_missing(term):
         return ""
     term = str(term)
+    if term.endswith(FIRTH_TERM_SUFFIX):
+        return term_label(term[: -len(FIRTH_TERM_SUFFIX)]) + ", Firth penalised"
     if term in HSB_GROUP_LABELS:
         return short_group_label(term)
     match = _TREATMENT_TERM.match(term)
@@ -1555,15 +1562,20 @@ def render_odds_ratios(
             "render one cohort at a time"
         )
     records = [row for _, row in rows.iterrows()]
-    ratios = [r for r in records if r["statistic"] == ODDS_RATIO_STATISTIC]
+    # Firth rows (penalised estimates for terms the ordinary model could not estimate) get a
+    # line of their own under the ordinary one.
+    ratio_statistics = (ODDS_RATIO_STATISTIC, FIRTH_STATISTIC)
+    ratios = [r for r in records if r["statistic"] in ratio_statistics]
     missing = [r for r in records if _is_missing_row(r) and r["statistic"] == "count"]
-    others = [r for r in records if r["statistic"] != ODDS_RATIO_STATISTIC
+    others = [r for r in records if r["statistic"] not in ratio_statistics
               and not (_is_missing_row(r) and r["statistic"] == "count")]
 
     lines: dict[str, dict[str, pd.Series]] = {}
     for r in ratios:
         terms = lines.setdefault(str(r["variable"]), {})
         term = "" if _is_missing(r["level"]) else str(r["level"])
+        if r["statistic"] == FIRTH_STATISTIC:
+            term += FIRTH_TERM_SUFFIX
         if term in terms:
             raise TableError(
                 f"output {output!r}: two rows fill the same line ({_where(r)}); an analysis "
@@ -1571,7 +1583,8 @@ def render_odds_ratios(
             )
         terms[term] = r
     for outcome, terms in lines.items():
-        order = [t for t in GROUP_TERMS if t in terms] + [t for t in terms if t not in GROUP_TERMS]
+        grouped = [t for g in GROUP_TERMS for t in (g, g + FIRTH_TERM_SUFFIX) if t in terms]
+        order = grouped + [t for t in terms if t not in grouped]
         lines[outcome] = {t: terms[t] for t in order}
 
     footnotes: list[str] = []
