@@ -1143,18 +1143,7 @@ def render_characteristics(
                 line.append(_pair_p_cell(test, pointers.get((pair, variable))))
             table_rows.append(line)
 
-    cohorts = _distinct(str(c) for c in rows["cohort"].dropna())
-    title = output_title(output)
-    if cohorts:
-        title += f" (cohort {', '.join(cohorts)})"
-    return RenderedTable(
-        title=title,
-        header=header,
-        rows=table_rows,
-        footnotes=footnotes,
-        synthetic=bool(rows["synthetic"].fillna(False).any()),
-        output=output,
-    )
+    return _rendered(rows, output, header, table_rows, footnotes)
 
 
 def _comparison_variable(rows: pd.DataFrame):
@@ -1652,18 +1641,7 @@ def render_odds_ratios(
             line.append(NOT_AVAILABLE if size is None else str(size))
             table_rows.append(line)
 
-    cohorts = _distinct(str(c) for c in rows["cohort"].dropna())
-    title = output_title(output)
-    if cohorts:
-        title += f" (cohort {', '.join(cohorts)})"
-    return RenderedTable(
-        title=title,
-        header=header,
-        rows=table_rows,
-        footnotes=footnotes,
-        synthetic=bool(rows["synthetic"].fillna(False).any()),
-        output=output,
-    )
+    return _rendered(rows, output, header, table_rows, footnotes)
 
 
 def _odds_ratio_warning_notes(lines: dict) -> list[str]:
@@ -1810,3 +1788,20 @@ def write_table(results: pd.DataFrame, output: str, stem: Path) -> dict[str, Pat
             handle.write(text)
         paths[suffix] = path
     return paths
+
+
+def _rendered(rows: pd.DataFrame, output: str, header, table_rows, footnotes) -> RenderedTable:
+    """The finished table: the title names the cohort, and the SYNTHETIC flag comes from the
+    rows themselves, decided here once for every layout."""
+    cohorts = _distinct(str(c) for c in rows["cohort"].dropna())
+    title = output_title(output)
+    if cohorts:
+        title += f" (cohort {', '.join(cohorts)})"
+    return RenderedTable(
+        title=title,
+        header=header,
+        rows=table_rows,
+        footnotes=footnotes,
+        synthetic=bool(rows["synthetic"].fillna(False).any()),
+        output=output,
+    )
