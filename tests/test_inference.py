@@ -147,3 +147,18 @@ def test_r_by_c_exact_test_on_a_tiny_table_returns_a_plain_float():
     result = association_test([[1, 1, 0], [1, 0, 1]], resamples=99)
     assert isinstance(result.p_value, float)
     assert result.p_value == pytest.approx(1.0)
+
+
+def test_proportion_rows_carry_n_denominator_method_and_an_empty_warning():
+    from tahsb_analysis.inference import proportion_rows
+
+    rows = proportion_rows(["a", "b"], [3, 0], [10, 0], method="Wilson 95% CI", variable="v")
+    first, empty = rows
+    # 3/10 by hand; the Wilson limits as in the hand computation above.
+    assert (first["level"], first["n"], first["denominator"]) == ("a", 3, 10)
+    assert first["estimate"] == pytest.approx(0.3)
+    assert first["ci_low"] == pytest.approx(0.107791, abs=2e-6)
+    assert first["variable"] == "v" and first["method"] == "Wilson 95% CI"
+    assert first["warning"] is None
+    assert np.isnan(empty["estimate"]) and empty["denominator"] == 0
+    assert empty["warning"].startswith("empty denominator")

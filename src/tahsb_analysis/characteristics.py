@@ -27,7 +27,7 @@ from .inference import (
     DEFAULT_MONTE_CARLO_RESAMPLES,
     association_test,
     ci_method_label,
-    proportion_ci,
+    proportion_rows,
 )
 from .missing import missing_reason, missing_rows
 from .results import RESULT_COLUMNS, make_results
@@ -467,28 +467,12 @@ def _level_rows(level_codes, levels, is_boolean, context: _Context) -> list[dict
 
 def _proportion_rows(counts, levels, reported, name, context) -> list[dict]:
     settings = context.settings
-    denominator = int(counts.sum())
-    n = np.array([counts[levels.index(level)] for level in reported], dtype=np.int64)
-    low, high = proportion_ci(
-        n, np.full(n.shape, denominator), settings["ci_method"], settings["confidence"]
+    n = [counts[levels.index(level)] for level in reported]
+    return proportion_rows(
+        reported, n, int(counts.sum()), method=settings["ci_label"],
+        ci_method=settings["ci_method"], confidence=settings["confidence"],
+        **context.labels, group=name,
     )
-    return [
-        {
-            **context.labels,
-            "level": level,
-            "group": name,
-            "statistic": "proportion",
-            "estimate": n[i] / denominator if denominator else np.nan,
-            "ci_low": low[i],
-            "ci_high": high[i],
-            "n": int(n[i]),
-            "denominator": denominator,
-            "unit": "children",
-            "method": settings["ci_label"],
-            "warning": None if denominator else EMPTY_WARNING,
-        }
-        for i, level in enumerate(reported)
-    ]
 
 
 def _risk_difference_row(pair, label, context) -> dict:

@@ -64,6 +64,46 @@ def proportion_ci(
     return low, high
 
 
+EMPTY_DENOMINATOR_WARNING = "empty denominator: no children in this population"
+
+
+def proportion_rows(
+    levels,
+    n,
+    denominator,
+    *,
+    method: str,
+    ci_method: str = "wilson",
+    confidence: float = 0.95,
+    unit: str = "children",
+    **columns,
+) -> list[dict]:
+    """Results rows of statistic "proportion" for n[i]/denominator of each level, with CIs.
+
+    An empty denominator gives estimate and CI NaN and the "empty denominator" warning instead
+    of a division warning. `columns` (variable, group, finding, ...) are copied onto every row.
+    """
+    n = np.asarray(n, dtype=np.int64)
+    denominators = np.broadcast_to(np.asarray(denominator, dtype=np.int64), n.shape)
+    low, high = proportion_ci(n, denominators, ci_method, confidence)
+    return [
+        {
+            **columns,
+            "level": level,
+            "statistic": "proportion",
+            "estimate": n[i] / denominators[i] if denominators[i] else np.nan,
+            "ci_low": low[i],
+            "ci_high": high[i],
+            "n": int(n[i]),
+            "denominator": int(denominators[i]),
+            "unit": unit,
+            "method": method,
+            "warning": None if denominators[i] else EMPTY_DENOMINATOR_WARNING,
+        }
+        for i, level in enumerate(levels)
+    ]
+
+
 @dataclass(frozen=True)
 class TestResult:
     """One test of association, ready to become a results row."""
@@ -101,24 +141,36 @@ def association_test(
     total = int(counts.sum())
     if counts.shape[0] < 2 or counts.shape[1] < 2:
         return TestResult(
-            "not_tested", np.nan, np.nan, "no test",
-            "not tested: fewer than two non-empty levels in a margin", total,
+            "not_tested",
+            np.nan,
+            np.nan,
+            "no test",
+            "not tested: fewer than two non-empty levels in a margin",
+            total,
         )
     expected = stats.contingency.expected_freq(counts)
     if expected.min() >= MIN_EXPECTED_COUNT:
         result = stats.chi2_contingency(counts, correction=False)
         dof = int(result.dof)
         return TestResult(
-            "chi2", float(result.statistic), float(result.pvalue),
-            f"Pearson chi-squared test ({dof} df)", None, total,
+            "chi2",
+            float(result.statistic),
+            float(result.pvalue),
+            f"Pearson chi-squared test ({dof} df)",
+            None,
+            total,
         )
     reason = f"expected count below {MIN_EXPECTED_COUNT} (minimum {expected.min():.2f})"
     integer_counts = counts.astype(np.int64)
     if counts.shape == (2, 2):
         result = stats.fisher_exact(integer_counts)
         return TestResult(
-            "fisher_exact", float(result.statistic), float(result.pvalue),
-            "Fisher's exact test (two-sided)", f"exact test used: {reason}", total,
+            "fisher_exact",
+            float(result.statistic),
+            float(result.pvalue),
+            "Fisher's exact test (two-sided)",
+            f"exact test used: {reason}",
+            total,
         )
     monte_carlo = stats.MonteCarloMethod(n_resamples=resamples, rng=np.random.default_rng(seed))
     result = stats.fisher_exact(integer_counts, method=monte_carlo)
@@ -127,9 +179,12 @@ def association_test(
     # SciPy 1.17 returns the p-value as a 1-element array for some small tables.
     p_value = float(np.ravel(result.pvalue)[0])
     return TestResult(
-        "fisher_exact", np.nan, p_value,
+        "fisher_exact",
+        np.nan,
+        p_value,
         f"Fisher-Freeman-Halton exact test, Monte Carlo p-value ({resamples} tables, seed {seed})",
-        f"exact test used: {reason}", total,
+        f"exact test used: {reason}",
+        total,
     )
 
 

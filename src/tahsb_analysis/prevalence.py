@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import numpy as np
 import pandas as pd
 
 from .codebook import load_codebook
@@ -19,7 +18,7 @@ from .inference import (
     DEFAULT_MONTE_CARLO_RESAMPLES,
     association_test,
     ci_method_label,
-    proportion_ci,
+    proportion_rows,
 )
 from .missing import missing_reason, missing_rows
 from .results import make_results
@@ -31,7 +30,6 @@ PREVALENCE_LEVELS = (ANY_TA_HSB, *HSB_GROUPS)
 FINDINGS = {ANY_TA_HSB: "P1", "ta_only": "P2"}
 BREAKDOWNS = ("sex", "age_band", "learning_disability")
 DEFAULT_AGE_BAND_STARTS = (5, 12, 15)
-EMPTY_WARNING = "empty denominator: no children in this population"
 
 
 def age_bands(ages: pd.Series, starts: Sequence[int], oldest: int = 18) -> pd.Series:
@@ -123,28 +121,16 @@ def _group_share_rows(groups: pd.Series, ci_method, confidence) -> list[dict]:
     known = groups.dropna()
     counts = known.value_counts().reindex(list(HSB_GROUPS), fill_value=0)
     numerators = {ANY_TA_HSB: int(counts["ta_only"] + counts["dual"]), **counts.astype(int)}
-    denominator = int(len(known))
-    n = np.array([numerators[level] for level in PREVALENCE_LEVELS])
-    low, high = proportion_ci(n, np.full(n.shape, denominator), ci_method, confidence)
-    rows = []
-    for i, level in enumerate(PREVALENCE_LEVELS):
-        rows.append(
-            {
-                "variable": "hsb_group",
-                "level": level,
-                "statistic": "proportion",
-                "estimate": n[i] / denominator if denominator else np.nan,
-                "ci_low": low[i],
-                "ci_high": high[i],
-                "n": int(n[i]),
-                "denominator": denominator,
-                "unit": "children",
-                "method": ci_method_label(ci_method, confidence),
-                "finding": FINDINGS.get(level),
-                "warning": None if denominator else EMPTY_WARNING,
-            }
-        )
-    return rows
+    rows = proportion_rows(
+        PREVALENCE_LEVELS,
+        [numerators[level] for level in PREVALENCE_LEVELS],
+        int(len(known)),
+        method=ci_method_label(ci_method, confidence),
+        ci_method=ci_method,
+        confidence=confidence,
+        variable="hsb_group",
+    )
+    return [{**row, "finding": FINDINGS.get(row["level"])} for row in rows]
 
 
 def _missing_count_rows(is_missing: pd.Series, reasons: pd.Series, variable: str) -> list[dict]:
