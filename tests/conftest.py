@@ -101,3 +101,21 @@ def build_cohort(directory: Path, frames: dict[str, pd.DataFrame]):
     from tahsb_analysis.validation import validate_cohort
 
     return validate_cohort(write_csv_tables(directory, frames), _CODEBOOK)
+
+
+def select(result: pd.DataFrame, **criteria) -> pd.DataFrame:
+    """Rows of a results table matching every criterion; None matches <NA>."""
+    mask = pd.Series(True, index=result.index)
+    for column, value in criteria.items():
+        if value is None:
+            mask &= result[column].isna()
+        else:
+            mask &= result[column].eq(value).fillna(False).astype(bool)
+    return result[mask]
+
+
+def one(result: pd.DataFrame, **criteria) -> pd.Series:
+    """The one row matching every criterion (fails the test otherwise)."""
+    rows = select(result, **criteria)
+    assert len(rows) == 1, f"{len(rows)} rows match {criteria}"
+    return rows.iloc[0]

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import build_cohort, valid_frames
+from conftest import build_cohort, one, select, valid_frames
 from scipy import stats
 from statsmodels.stats.multitest import multipletests
 from statsmodels.stats.proportion import confint_proportions_2indep
@@ -59,23 +59,6 @@ def frame_of(
 
 def yes_no(yes: int, no: int, missing: int = 0) -> list:
     return [True] * yes + [False] * no + [None] * missing
-
-
-def select(result: pd.DataFrame, **criteria) -> pd.DataFrame:
-    """Rows matching every criterion; None matches <NA>."""
-    mask = pd.Series(True, index=result.index)
-    for column, value in criteria.items():
-        if value is None:
-            mask &= result[column].isna()
-        else:
-            mask &= result[column].eq(value).fillna(False).astype(bool)
-    return result[mask]
-
-
-def one(result: pd.DataFrame, **criteria) -> pd.Series:
-    rows = select(result, **criteria)
-    assert len(rows) == 1, f"{len(rows)} rows match {criteria}"
-    return rows.iloc[0]
 
 
 def overall_test(result: pd.DataFrame, variable: str = "x") -> pd.Series:

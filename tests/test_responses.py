@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import statsmodels.formula.api as smf
-from conftest import build_cohort, valid_frames
+from conftest import build_cohort, one, select, valid_frames
 from statsmodels.miscmodels.ordinal_model import OrderedModel
 
 from tahsb_analysis.codebook import load_codebook
@@ -33,23 +33,6 @@ COMPOSITES = {
         ]
     }
 }
-
-
-def select(result: pd.DataFrame, **criteria) -> pd.DataFrame:
-    """Rows matching every criterion; None matches <NA>."""
-    mask = pd.Series(True, index=result.index)
-    for column, value in criteria.items():
-        if value is None:
-            mask &= result[column].isna()
-        else:
-            mask &= result[column].eq(value).fillna(False).astype(bool)
-    return result[mask]
-
-
-def one(result: pd.DataFrame, **criteria) -> pd.Series:
-    rows = select(result, **criteria)
-    assert len(rows) == 1, f"{len(rows)} rows match {criteria}"
-    return rows.iloc[0]
 
 
 def as_rows(rows: list[dict]) -> pd.DataFrame:
