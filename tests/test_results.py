@@ -91,3 +91,13 @@ def test_input_rows_are_not_modified():
     before = dict(row)
     make_results([row], **COMMON)
     assert row == before
+
+
+def test_rows_of_an_analysis_are_not_checked_for_release_until_the_gate_marks_them():
+    frame = make_results([a_row(), a_row(disclosure="suppressed")], **COMMON)
+    assert frame["disclosure"].tolist() == ["not checked", "suppressed"]
+
+
+def test_an_unknown_disclosure_state_is_refused():
+    with pytest.raises(ResultsSchemaError, match="disclosure: only"):
+        make_results([a_row(disclosure="approved")], **COMMON)

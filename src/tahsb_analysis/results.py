@@ -32,6 +32,9 @@ p_adjusted         Float64   multiplicity-adjusted p-value, or <NA>
 p_adjust_method    string    "Holm", "Benjamini-Hochberg", or <NA>
 warning            string    anything a reader must know (small expected counts, separation,
                              empty denominator), or <NA>
+disclosure         string    "not checked" (internal tier: the analyses' own rows), "released"
+                             or "suppressed" (release tier: set only by disclosure.py)
+disclosure_reason  string    why a row was suppressed, or what was done to it, or <NA>
 =================  ========  ==================================================================
 """
 
@@ -61,9 +64,20 @@ RESULT_COLUMNS: dict[str, str] = {
     "p_adjusted": "Float64",
     "p_adjust_method": "string",
     "warning": "string",
+    "disclosure": "string",
+    "disclosure_reason": "string",
 }
 
-REQUIRED_VALUES = ("cohort", "synthetic", "analysis", "output", "variable", "statistic", "method")
+# Disclosure states of a row. Analyses never set them: their rows are "not checked" until the
+# disclosure gate (disclosure.py) marks each one "released" or "suppressed".
+NOT_CHECKED = "not checked"
+RELEASED = "released"
+SUPPRESSED = "suppressed"
+DISCLOSURE_STATES = (NOT_CHECKED, RELEASED, SUPPRESSED)
+
+REQUIRED_VALUES = (
+    "cohort", "synthetic", "analysis", "output", "variable", "statistic", "method", "disclosure"
+)
 UNITS = ("children", "behaviours", "years")
 
 
@@ -87,6 +101,7 @@ def make_results(rows: list[dict] | pd.DataFrame, **common) -> pd.DataFrame:
         if column not in frame.columns:
             frame[column] = pd.NA
         frame[column] = frame[column].astype(dtype)
+    frame["disclosure"] = frame["disclosure"].fillna(NOT_CHECKED)
     frame = frame[list(RESULT_COLUMNS)].reset_index(drop=True)
     validate_results(frame)
     return frame
@@ -119,6 +134,9 @@ def validate_results(frame: pd.DataFrame) -> None:
             for column in REQUIRED_VALUES:
                 if frame[column].isna().any():
                     problems.append(f"{column}: must be filled on every row")
+            bad_states = ~frame["disclosure"].isin(DISCLOSURE_STATES) & frame["disclosure"].notna()
+            if bad_states.any():
+                problems.append(f"disclosure: only {DISCLOSURE_STATES} allowed")
             bad_units = ~frame["unit"].isin(UNITS) & frame["unit"].notna()
             if bad_units.any():
                 problems.append(f"unit: only {UNITS} allowed")
