@@ -7,7 +7,9 @@ import pytest
 
 from tahsb_analysis.results import RESULT_COLUMNS, concat_results, make_results
 from tahsb_analysis.tables import (
+    INTERNAL_BANNER,
     OUTPUT_TITLES,
+    RELEASE_BANNER,
     STATISTIC_LABELS,
     SYNTHETIC_BANNER,
     TableError,
@@ -248,9 +250,20 @@ def test_a_known_output_without_rows_renders_an_empty_table_that_says_so(overall
     assert rendered.footnotes == ["No results for this output."]
 
 
-def test_markdown_starts_with_the_synthetic_banner_when_synthetic(overall):
-    markdown = table_to_markdown(render_table(overall, "prevalence_overall"))
-    assert SYNTHETIC_BANNER in markdown.splitlines()[0]
+def test_markdown_starts_with_the_tier_then_the_synthetic_banner_when_synthetic(overall):
+    lines = table_to_markdown(render_table(overall, "prevalence_overall")).splitlines()
+    assert lines[0] == f"**{INTERNAL_BANNER}**"
+    assert SYNTHETIC_BANNER in lines[2]
+
+
+def test_a_table_is_release_tier_only_when_every_row_went_through_the_gate(overall):
+    checked = overall.assign(disclosure="released")
+    assert render_table(checked, "prevalence_overall").tier == "release"
+    half = checked.copy()
+    half.loc[half.index[0], "disclosure"] = "not checked"
+    assert render_table(half, "prevalence_overall").tier == "internal"
+    lines = table_to_markdown(render_table(checked, "prevalence_overall")).splitlines()
+    assert lines[0] == f"**{RELEASE_BANNER}**"
 
 
 def test_markdown_has_no_synthetic_banner_for_real_data(by_sex):
@@ -266,8 +279,9 @@ def test_markdown_lays_out_header_rows_and_numbered_footnotes(overall):
 
 def test_html_shows_the_synthetic_banner_first_when_synthetic(overall):
     page = table_to_html(render_table(overall, "prevalence_overall"))
-    body = page.split("<body>", 1)[1]
-    assert body.lstrip().startswith(f'<p class="synthetic">{SYNTHETIC_BANNER}</p>')
+    body = page.split("<body>", 1)[1].lstrip().splitlines()
+    assert body[0] == f'<p class="tier internal">{INTERNAL_BANNER}</p>'
+    assert body[1] == f'<p class="synthetic">{SYNTHETIC_BANNER}</p>'
 
 
 def test_html_has_no_synthetic_banner_for_real_data(by_sex):
@@ -666,7 +680,7 @@ def test_table_one_refuses_rows_of_several_cohorts():
 def test_table_one_writes_markdown_and_html_with_the_synthetic_banner(tmp_path):
     paths = write_table(characteristics_rows(), "characteristics", tmp_path / "characteristics")
     markdown = paths["md"].read_text(encoding="utf-8")
-    assert markdown.splitlines()[0] == f"**{SYNTHETIC_BANNER}**"
+    assert markdown.splitlines()[2] == f"**{SYNTHETIC_BANNER}**"
     assert "| Recorded mental-health difficulties | Yes | 3/14 (21.4%) [7.6 to 47.6] |" in (
         markdown
     )
@@ -1136,7 +1150,7 @@ def test_binary_cuts_and_composites_have_labels(odds_table):
 def test_odds_ratio_table_writes_markdown_with_the_banner_and_html(tmp_path):
     paths = write_table(response_model_rows(), "response_models", tmp_path / "models")
     markdown = paths["md"].read_text(encoding="utf-8")
-    assert markdown.startswith(f"**{SYNTHETIC_BANNER}**")
+    assert markdown.startswith(f"**{INTERNAL_BANNER}**\n\n**{SYNTHETIC_BANNER}**")
     assert "3.25 (1.10 to 9.61)" in markdown and "not estimable" in markdown
     assert "3.25 (1.10 to 9.61)" in paths["html"].read_text(encoding="utf-8")
 

@@ -19,8 +19,15 @@ import pandas as pd
 
 from tahsb_analysis.codebook import load_codebook
 from tahsb_analysis.groups import DUAL_SUBGROUP_LABELS, HSB_GROUP_LABELS
+from tahsb_analysis.results import RELEASED, SUPPRESSED
 
 SYNTHETIC_BANNER = "SYNTHETIC DATA: describes no real child"
+# Every output says which tier it belongs to (results.py: a row is "not checked" until the
+# disclosure gate marks it): internal outputs must never be mistaken for releasable ones.
+INTERNAL_BANNER = "INTERNAL: not checked for release"
+RELEASE_BANNER = "Checked for release: disclosure control applied"
+INTERNAL_TIER = "internal"
+RELEASE_TIER = "release"
 MISSING_PREFIX = "missing: "
 NOT_AVAILABLE = "n/a"
 ALL_GROUPS = "All"
@@ -180,9 +187,22 @@ class RenderedTable:
     footnotes: list[str] = field(default_factory=list)
     synthetic: bool = False
     output: str = ""
+    tier: str = INTERNAL_TIER
 
 
 # --- formatting: the only place numbers become text -------------------------------------------
+
+
+def tier_of(results: pd.DataFrame) -> str:
+    """"release" only when every row has been through the disclosure gate, else "internal"."""
+    if "disclosure" not in results.columns or not len(results):
+        return INTERNAL_TIER
+    checked = results["disclosure"].isin([RELEASED, SUPPRESSED]).all()
+    return RELEASE_TIER if checked else INTERNAL_TIER
+
+
+def tier_banner(tier: str) -> str:
+    return RELEASE_BANNER if tier == RELEASE_TIER else INTERNAL_BANNER
 
 
 def _is_missing(value) -> bool:
@@ -522,6 +542,7 @@ def render_table(results: pd.DataFrame, output: str) -> RenderedTable:
         footnotes=footnotes,
         synthetic=synthetic,
         output=output,
+        tier=tier_of(source),
     )
 
 
@@ -1700,7 +1721,7 @@ def _markdown_cell(text: str) -> str:
 
 def table_to_markdown(rendered: RenderedTable) -> str:
     """The table as GitHub-flavoured Markdown; the first line is the banner when synthetic."""
-    lines: list[str] = []
+    lines: list[str] = [f"**{tier_banner(rendered.tier)}**", ""]
     if rendered.synthetic:
         lines += [f"**{SYNTHETIC_BANNER}**", ""]
     lines += [f"**{_markdown_cell(rendered.title)}**", ""]
@@ -1721,6 +1742,9 @@ _HTML_STYLE = """\
 body { font-family: Arial, Helvetica, sans-serif; font-size: 10pt; color: #000000; }
 .synthetic { color: #ffffff; background: #d55e00; font-weight: bold; padding: 0.3em 0.6em;
   display: inline-block; }
+.tier { font-weight: bold; padding: 0.3em 0.6em; display: inline-block; border: 2px solid; }
+.tier.internal { color: #d55e00; }
+.tier.release { color: #009e73; }
 table { border-collapse: collapse; margin: 0.5em 0; }
 caption { text-align: left; font-weight: bold; padding-bottom: 0.4em; }
 th, td { padding: 0.2em 0.6em; vertical-align: top; }
@@ -1743,6 +1767,7 @@ def table_to_html(rendered: RenderedTable) -> str:
         f"<style>\n{_HTML_STYLE}</style>",
         "</head>",
         "<body>",
+        f'<p class="tier {rendered.tier}">{esc(tier_banner(rendered.tier))}</p>',
     ]
     if rendered.synthetic:
         parts.append(f'<p class="synthetic">{esc(SYNTHETIC_BANNER)}</p>')
@@ -1804,4 +1829,5 @@ def _rendered(rows: pd.DataFrame, output: str, header, table_rows, footnotes) ->
         footnotes=footnotes,
         synthetic=bool(rows["synthetic"].fillna(False).any()),
         output=output,
+        tier=tier_of(rows),
     )
