@@ -1767,8 +1767,22 @@ def table_to_html(rendered: RenderedTable) -> str:
         f"<style>\n{_HTML_STYLE}</style>",
         "</head>",
         "<body>",
-        f'<p class="tier {rendered.tier}">{esc(tier_banner(rendered.tier))}</p>',
+        table_to_html_fragment(rendered).rstrip("\n"),
+        "</body>",
+        "</html>",
     ]
+    return "\n".join(parts) + "\n"
+
+
+def table_to_html_fragment(rendered: RenderedTable) -> str:
+    """The table as an HTML fragment to embed in a larger page (the study report): the tier
+    banner, the SYNTHETIC banner when synthetic, the <table> and its numbered footnotes.
+
+    Every text is escaped; the classes are those styled by `_HTML_STYLE`, which the
+    embedding page must include.
+    """
+    esc = html.escape
+    parts = [f'<p class="tier {rendered.tier}">{esc(tier_banner(rendered.tier))}</p>']
     if rendered.synthetic:
         parts.append(f'<p class="synthetic">{esc(SYNTHETIC_BANNER)}</p>')
     parts.append("<table>")
@@ -1787,7 +1801,6 @@ def table_to_html(rendered: RenderedTable) -> str:
         parts.append('<ol class="footnotes">')
         parts += [f"<li>{esc(note)}</li>" for note in rendered.footnotes]
         parts.append("</ol>")
-    parts += ["</body>", "</html>"]
     return "\n".join(parts) + "\n"
 
 
