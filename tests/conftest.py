@@ -119,3 +119,29 @@ def one(result: pd.DataFrame, **criteria) -> pd.Series:
     rows = select(result, **criteria)
     assert len(rows) == 1, f"{len(rows)} rows match {criteria}"
     return rows.iloc[0]
+
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="session")
+def synthetic_cohort():
+    """The embedded synthetic cohort, validated as the workflow validates it."""
+    from tahsb_analysis.validation import validate_cohort
+
+    directory = REPO / "data" / "synthetic"
+    return validate_cohort({name: directory / f"{name}.csv" for name in TABLE_NAMES})
+
+
+@pytest.fixture(scope="session")
+def synthetic_results(synthetic_cohort) -> pd.DataFrame:
+    """Every registered analysis on the embedded synthetic cohort with the shipped config, as
+    the workflow runs them: the internal results table (built once per test session)."""
+    import yaml
+
+    from tahsb_analysis.analyses import ANALYSES, analysis_settings, run_analysis
+    from tahsb_analysis.results import concat_results
+
+    config = yaml.safe_load((REPO / "config" / "config.yaml").read_text(encoding="utf-8"))
+    return concat_results([run_analysis(name, synthetic_cohort, analysis_settings(name, config))
+                           for name in ANALYSES])

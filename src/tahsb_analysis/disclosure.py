@@ -57,6 +57,13 @@ _TEST_FIELDS = ("estimate", "ci_low", "ci_high", "n", "denominator", "p_value", 
 
 _TOLERANCE = 1e-7
 SECONDARY_REASON = "secondary: protects a suppressed cell in the same margin"
+# What the release tier says about a hidden count. One wording for every cell: a reason such as
+# "zero cell" or "complement below threshold" would itself narrow the hidden value (the ONS
+# practice of a single [c]). The detailed reason stays in the internal cell log.
+RELEASED_CELL_REASON = (
+    "suppressed under the disclosure policy (a disclosive count, or one that would reveal it)"
+)
+DERIVED_REASON = "computed from a suppressed count"
 
 
 class DisclosurePolicyError(ValueError):
@@ -628,17 +635,25 @@ def _secondary(structure: _Structure, reasons: dict[int, str], structure_rules: 
             or (key[1], key[2]) in totals["levels"]
         return (size_like, is_total, values[c] == 0, values[c], key)
 
+    def candidates_near(target: int, equations) -> list[int]:
+        """Released cells in the equations around `target`: those containing it first; if
+        every cell there is already hidden, the equations one step further out, and so on."""
+        seen_cells, frontier = set(), {target}
+        while frontier:
+            seen_cells |= frontier
+            around = [e for e in equations if frontier & e.keys()]
+            found = {c for e in around for c in e
+                     if c not in reasons and c not in implicit and c not in harmless}
+            if found:
+                return sorted(found, key=priority)
+            frontier = {c for e in around for c in e} - seen_cells
+        return []
+
     def hide_one(exposed: set[int], equations, non_negative: bool) -> bool:
         """Hide the first candidate (by priority) that protects an exposed cell; if none does
         on its own, the first candidate, and try again with it hidden."""
         for target in sorted(exposed, key=lambda i: cells.keys[i]):
-            candidates = sorted(
-                {
-                    c for e in equations if target in e for c in e
-                    if c not in reasons and c not in implicit and c not in harmless
-                },
-                key=priority,
-            )
+            candidates = candidates_near(target, equations)
             if not candidates:
                 continue
             suppressed = set(reasons)
@@ -656,14 +671,18 @@ def _secondary(structure: _Structure, reasons: dict[int, str], structure_rules: 
         equations = by_component.get(label, [])
         if not equations:
             continue
-        for non_negative in (False, True, False, True):
-            for _ in range(len(cells.keys) + 1):
-                suppressed = {i for i in reasons if component[i] == label}
-                exposed = recoverable_cells(equations, values, suppressed | implicit, suppressed,
-                                            non_negative=non_negative)
-                exposed = {i for i in exposed if any(i in e for e in equations)}
-                if not exposed or not hide_one(exposed, equations, non_negative):
-                    break
+        for _ in range(len(cells.keys) + 1):
+            hidden_before = len(reasons)
+            for non_negative in (False, True):
+                for _ in range(len(cells.keys) + 1):
+                    suppressed = {i for i in reasons if component[i] == label}
+                    exposed = recoverable_cells(equations, values, suppressed | implicit,
+                                                suppressed, non_negative=non_negative)
+                    exposed = {i for i in exposed if any(i in e for e in equations)}
+                    if not exposed or not hide_one(exposed, equations, non_negative):
+                        break
+            if len(reasons) == hidden_before:
+                break  # neither check found anything more to hide
     return reasons
 
 
@@ -732,10 +751,10 @@ def apply_disclosure_control(results: pd.DataFrame, policy: DisclosurePolicy) ->
             d_id = entry.get(ROLE_DENOMINATOR)
             if n_id in reasons:
                 blank |= {"n", *_ESTIMATE_FIELDS}
-                row_reasons.append(reasons[n_id])
+                row_reasons.append(RELEASED_CELL_REASON)
             if d_id in reasons:
                 blank |= {"denominator", *_ESTIMATE_FIELDS}
-                row_reasons.append(reasons[d_id])
+                row_reasons.append(RELEASED_CELL_REASON)
             if row.statistic in SUMMARY_STATISTICS and n_id in reasons:
                 blank |= {"denominator"}
         else:
@@ -743,10 +762,10 @@ def apply_disclosure_control(results: pd.DataFrame, policy: DisclosurePolicy) ->
             hidden = [reasons[s] for s in sources if s in reasons]
             if hidden:
                 blank |= set(_TEST_FIELDS)
-                row_reasons.append("computed from a suppressed count")
+                row_reasons.append(DERIVED_REASON)
             elif not pd.isna(row.n) and row.n < policy.threshold:
                 blank |= set(_TEST_FIELDS)
-                row_reasons.append(f"computed from fewer than {policy.threshold} children")
+                row_reasons.append(RELEASED_CELL_REASON)
         if blank:
             for column in blank:
                 release.iloc[position, release.columns.get_loc(column)] = pd.NA
@@ -797,6 +816,8 @@ def _round_counts(release: pd.DataFrame, base: int) -> pd.DataFrame:
         values = release[column].astype("Float64")
         rounded = (np.floor(values / base + 0.5) * base).round().astype("Int64")
         release[column] = release[column].where(~released, rounded)
+    counted = (released & release["statistic"].eq("count")).fillna(False)
+    release.loc[counted, "estimate"] = release.loc[counted, "n"].astype("Float64")
     share = released & release["statistic"].eq("proportion") & release["denominator"].gt(0)
     share = share.fillna(False)
     for position in np.flatnonzero(share.to_numpy()):
@@ -813,3 +834,29 @@ def _round_counts(release: pd.DataFrame, base: int) -> pd.DataFrame:
     release.loc[released, "disclosure_reason"] = note
     release.loc[released, "method"] = release.loc[released, "method"] + f" ({note})"
     return release
+
+
+def disclosure_summary(outcome: DisclosureOutcome) -> dict:
+    """What the gate did, for the manifest and the report: the policy, counts, and each
+    suppressed row by name and reason. No values, so it may be released."""
+    release = outcome.release
+    suppressed = outcome.suppressed_rows()
+    cells = [
+        {key: (None if pd.isna(value) else str(value)) for key, value in record.items()}
+        for record in suppressed.to_dict("records")
+    ]
+    cohorts = release["cohort"].dropna().unique().tolist()
+    return {
+        "cohort": ", ".join(str(c) for c in cohorts),
+        "synthetic": bool(release["synthetic"].fillna(False).any()),
+        "policy": outcome.policy.summary(),
+        "summary": {
+            "rows": len(release),
+            "rows_released": int(release["disclosure"].eq(RELEASED).sum()),
+            "rows_suppressed": int(release["disclosure"].eq(SUPPRESSED).sum()),
+            "cells_shown": int(outcome.cells["shown"].sum()),
+            "cells_suppressed": int(outcome.cells["status"].eq(SUPPRESSED).sum()),
+            "cells_recoverable_after_suppression": outcome.unprotected,
+        },
+        "suppressed_cells": cells,
+    }
