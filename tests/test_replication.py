@@ -507,20 +507,6 @@ def test_each_cohort_of_a_results_table_is_evaluated_on_its_own_rows():
 
 
 @pytest.fixture(scope="module")
-def synthetic_results() -> pd.DataFrame:
-    """Every registered analysis on the embedded synthetic cohort, as the workflow runs them."""
-    from tahsb_analysis.analyses import ANALYSES, analysis_settings, run_analysis
-    from tahsb_analysis.validation import validate_cohort
-
-    directory = REPO / "data" / "synthetic"
-    cohort = validate_cohort({name: directory / f"{name}.csv"
-                              for name in ("cases", "case_file", "behaviours")})
-    config = yaml.safe_load((REPO / "config" / "config.yaml").read_text(encoding="utf-8"))
-    return concat_results([run_analysis(name, cohort, analysis_settings(name, config))
-                           for name in ANALYSES])
-
-
-@pytest.fixture(scope="module")
 def synthetic_evaluation(synthetic_results) -> pd.DataFrame:
     return evaluate_register(synthetic_results)
 
@@ -567,7 +553,7 @@ def test_a_suppressed_row_in_the_release_tier_makes_its_claims_insufficient_data
 ):
     # P1 reads the any-TA-HSB prevalence row and L3 divides by its count.
     table = synthetic_results.copy()
-    table["disclosure"] = RELEASED
+    table["disclosure"] = pd.Series(RELEASED, index=table.index, dtype="string")
     any_ta = (table["output"].eq("prevalence_overall") & table["level"].eq("any_ta_hsb")
               & table["statistic"].eq("proportion")).fillna(False)
     table.loc[any_ta, ["estimate", "ci_low", "ci_high"]] = pd.NA
@@ -608,7 +594,7 @@ def test_rendered_replication_of_a_real_cohort_has_no_synthetic_note():
 
 
 def test_suppressed_claim_renders_as_insufficient_data_in_the_release_tier():
-    table = results(suppressed(disclosure=SUPPRESSED))
+    table = results(suppressed())  # its only row went through the gate: release tier
     rendered = render_replication(evaluate_register(table, MORE_THAN_HALF))
     assert rendered.rows[0][3] == INSUFFICIENT
     assert rendered.rows[0][2] == tables.NOT_AVAILABLE
