@@ -74,7 +74,9 @@ PROVENANCE_KEYS = (
 )
 # A suppressed cell is described by where it is and why, never by its value: only these keys
 # of the disclosure manifest reach the page, whatever else a manifest entry holds.
-SUPPRESSED_CELL_COLUMNS = ("output", "variable", "level", "group", "statistic", "reason")
+SUPPRESSED_CELL_COLUMNS = (
+    "output", "variable", "level", "group_variable", "group", "statistic", "reason"
+)
 # The swimmer plot shows individual children: it may appear on an internal page only.
 INTERNAL_ONLY_FIGURES = frozenset({TIMELINE_FIGURE})
 # A figure drawn from one output shares its title.
@@ -282,6 +284,13 @@ def _plain_text(value) -> str:
     return str(value)
 
 
+def _cell_text(value) -> str:
+    """A location in the manifest: empty when not given (None, <NA> or NaN)."""
+    if value is None or (not isinstance(value, list | tuple | Mapping) and pd.isna(value)):
+        return ""
+    return _plain_text(value)
+
+
 def _key_text(key) -> str:
     return str(key).replace("_", " ")
 
@@ -291,19 +300,16 @@ def _pairs(mapping: Mapping) -> list[tuple[str, str]]:
 
 
 def disclosure_context(disclosure: Mapping) -> dict:
-    """The disclosure manifest as the page shows it: policy and summary as key/value pairs,
-    any other key likewise, and the suppressed cells by location and reason only."""
+    """The disclosure manifest as the page shows it: every key of the policy and of the
+    summary, and the suppressed cells by location and reason only. Other keys of the manifest
+    are left out: a cell log beside it would hold values."""
     cells = disclosure.get("suppressed_cells") or []
-    other = {k: v for k, v in disclosure.items()
-             if k not in ("policy", "summary", "suppressed_cells")}
     return {
         "policy": _pairs(disclosure.get("policy") or {}),
         "summary": _pairs(disclosure.get("summary") or {}),
-        "other": _pairs(other),
         "cell_columns": [_key_text(c) for c in SUPPRESSED_CELL_COLUMNS],
         "suppressed_cells": [
-            ["" if cell.get(c) is None else _plain_text(cell.get(c))
-             for c in SUPPRESSED_CELL_COLUMNS]
+            [_cell_text(cell.get(column)) for column in SUPPRESSED_CELL_COLUMNS]
             for cell in cells
         ],
     }
