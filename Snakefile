@@ -14,7 +14,9 @@ validate(config, "workflow/schemas/config.schema.yaml")
 include: "workflow/rules/common.smk"
 include: "workflow/rules/ingest.smk"
 include: "workflow/rules/analysis.smk"
+include: "workflow/rules/release.smk"
 include: "workflow/rules/render.smk"
+include: "workflow/rules/report.smk"
 
 
 wildcard_constraints:

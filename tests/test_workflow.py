@@ -1,9 +1,11 @@
 """End-to-end runs of the Snakemake workflow in a temporary copy of the project."""
 
+import hashlib
 import json
 import shutil
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 import pandas as pd
@@ -14,6 +16,7 @@ pytestmark = pytest.mark.workflow
 
 
 def _copy_project(target: Path) -> Path:
+    target.mkdir(parents=True, exist_ok=True)
     for name in ["Snakefile", "config", "workflow", "data"]:
         source = REPO / name
         if source.is_dir():
@@ -42,49 +45,113 @@ def finished_run(tmp_path_factory):
 
 
 def test_workflow_runs_end_to_end_on_the_synthetic_cohort(finished_run):
-    validated = finished_run / "results" / "synthetic-ttp-2015" / "validated"
+    validated = finished_run / INTERNAL / "validated"
     meta = json.loads((validated / "cohort.json").read_text(encoding="utf-8"))
     assert meta["synthetic"] is True
     cases = pd.read_parquet(validated / "cases.parquet")
     assert len(cases) == meta["rows"]["cases"] == 275
 
 
-COHORT_RESULTS = Path("results") / "synthetic-ttp-2015"
+INTERNAL = Path("results") / "internal" / "synthetic-ttp-2015"
+RELEASE = Path("results") / "release" / "synthetic-ttp-2015"
 TABLES = ["prevalence_overall", "prevalence_by_sex", "ta_hsb_types", "dual_subgroups"]
 FIGURES = ["prevalence", "ta_hsb_types", "forms_per_child"]
 
 
-def test_workflow_writes_the_results_table_tables_and_figures(finished_run):
-    results = pd.read_csv(finished_run / COHORT_RESULTS / "results_table.csv")
+@pytest.mark.parametrize(
+    ("tier", "banner"),
+    [(INTERNAL, "**INTERNAL: not checked for release**"),
+     (RELEASE, "**Checked for release: disclosure control applied**")],
+)
+def test_both_tiers_have_the_results_table_tables_and_figures_each_saying_its_tier(
+    finished_run, tier, banner
+):
+    results = pd.read_csv(finished_run / tier / "results_table.csv")
     assert {"prevalence", "ta_hsb_range"} <= set(results["analysis"])
     for table in TABLES:
         for suffix in ("csv", "md", "html"):
-            assert (finished_run / COHORT_RESULTS / "tables" / f"{table}.{suffix}").is_file()
-        markdown = (finished_run / COHORT_RESULTS / "tables" / f"{table}.md").read_text()
-        assert markdown.startswith("**SYNTHETIC DATA")
+            assert (finished_run / tier / "tables" / f"{table}.{suffix}").is_file()
+        markdown = (finished_run / tier / "tables" / f"{table}.md").read_text()
+        assert markdown.startswith(banner + "\n\n**SYNTHETIC DATA")
     for figure in FIGURES:
         for suffix in ("png", "svg", "pdf", "alt.txt"):
-            assert (finished_run / COHORT_RESULTS / "figures" / f"{figure}.{suffix}").is_file()
+            assert (finished_run / tier / "figures" / f"{figure}.{suffix}").is_file()
+    page = (finished_run / tier / "report.html").read_text(encoding="utf-8")
+    assert banner.strip("*") in page and "SYNTHETIC DATA" in page
 
 
-def test_two_fresh_runs_give_byte_identical_tables_and_figures(finished_run, tmp_path):
+def test_internal_results_are_not_checked_and_release_results_are(finished_run):
+    internal = pd.read_csv(finished_run / INTERNAL / "results_table.csv")
+    release = pd.read_csv(finished_run / RELEASE / "results_table.csv")
+    assert set(internal["disclosure"]) == {"not checked"}
+    assert set(release["disclosure"]) == {"released", "suppressed"}
+    assert len(internal) == len(release)
+    # Threshold 10 (config/disclosure_policy.yaml): no released count of children below it,
+    # except counts of unrecorded values and zeros in empty groups (the policy's exemptions).
+    counts = release[release["statistic"].isin(["proportion", "count"])
+                     & release["disclosure"].eq("released")]
+    small = counts[(counts["n"] < 10) & (counts["n"] > 0)]
+    assert small["level"].str.startswith("missing: ").all(), small
+
+
+def test_individual_level_outputs_never_reach_the_release_tier(finished_run):
+    assert (finished_run / INTERNAL / "figures" / "dual_timelines.png").is_file()
+    released = [p.relative_to(finished_run / RELEASE).as_posix()
+                for p in (finished_run / RELEASE).rglob("*") if p.is_file()]
+    assert not [name for name in released if "dual_timelines" in name or "validated" in name]
+    page = (finished_run / RELEASE / "report.html").read_text(encoding="utf-8")
+    assert "dual_timelines" not in page and "INTERNAL USE ONLY" not in page
+
+
+def test_the_manifest_lists_every_released_file_with_its_checksum(finished_run):
+    manifest = json.loads((finished_run / RELEASE / "manifest.json").read_text(encoding="utf-8"))
+    listed = {entry["path"]: entry for entry in manifest["files"]}
+    on_disk = {
+        p.relative_to(finished_run / RELEASE).as_posix()
+        for p in (finished_run / RELEASE).rglob("*")
+        if p.is_file() and p.name not in {"manifest.json", "manifest.md", "results_table.parquet"}
+    }
+    assert set(listed) == on_disk
+    for path, entry in listed.items():
+        digest = hashlib.sha256((finished_run / RELEASE / path).read_bytes()).hexdigest()
+        assert entry["sha256"] == digest, path
+        assert entry["status"] in {"pass", "review", "fail"}
+    assert manifest["suppressed_cells"], "threshold 10 on the synthetic cohort hides cells"
+    assert all(cell["reason"] for cell in manifest["suppressed_cells"])
+    assert "figures/dual_timelines" in {entry["path"] for entry in manifest["not_released"]}
+
+
+def test_two_fresh_runs_give_byte_identical_tiers(finished_run, tmp_path):
     second = _copy_project(tmp_path)
     assert _snakemake(second).returncode == 0
     produced = sorted(
         p.relative_to(finished_run)
-        for p in (finished_run / COHORT_RESULTS).rglob("*")
-        if p.is_file() and p.parent.name in {"tables", "figures"}
+        for tier in (INTERNAL, RELEASE)
+        for p in (finished_run / tier).rglob("*")
+        if p.is_file() and p.suffix != ".parquet"
     )
-    assert len(produced) > 20
+    assert len(produced) > 150
     for relative in produced:
         assert (finished_run / relative).read_bytes() == (second / relative).read_bytes(), relative
 
 
-def test_snakemake_report_builds_from_the_run(finished_run):
-    result = _snakemake(finished_run, "--report", "report.html")
+def test_snakemake_report_is_built_from_the_release_tier_only(finished_run):
+    result = _snakemake(finished_run, "--report", "report.zip")
     assert result.returncode == 0, result.stderr[-2000:]
-    page = (finished_run / "report.html").read_text(encoding="utf-8", errors="replace")
-    assert "prevalence" in page
+
+    def digests(tier):
+        return {hashlib.sha256(p.read_bytes()).hexdigest()
+                for p in (finished_run / tier).rglob("*") if p.is_file()}
+
+    release, internal = digests(RELEASE), digests(INTERNAL)
+    with zipfile.ZipFile(finished_run / "report.zip") as bundle:
+        bundled = {name: hashlib.sha256(bundle.read(name)).hexdigest()
+                   for name in bundle.namelist() if "/data/raw/" in name}
+    # 16 tables, 8 figures, results table, replication, study report, manifest.
+    assert len(bundled) == 28, sorted(bundled)
+    assert set(bundled.values()) <= release
+    assert not set(bundled.values()) & internal
+    assert not [name for name in bundled if "dual_timelines" in name]
 
 
 def test_second_run_has_nothing_to_do(finished_run):
@@ -112,3 +179,44 @@ def test_misspelt_config_key_stops_the_workflow_before_any_rule(tmp_path):
     result = _snakemake(workdir, "--dry-run")
     assert result.returncode != 0
     assert "sed" in result.stdout + result.stderr
+
+
+CANARY_ID = "CANARY-7Q4Z"
+CANARY_POSTCODE = "SW1A 2AA"
+
+
+def test_identifier_canaries_planted_in_the_input_never_reach_an_output(tmp_path):
+    """A case id planted in the input may sit in the internal typed tables (they hold one row
+    per child, and never leave the machine), but in no table, figure, report, manifest or
+    log; a postcode planted in a cell is refused without being echoed anywhere."""
+    workdir = _copy_project(tmp_path / "ids")
+    data = workdir / "data" / "synthetic"
+    frames = {name: pd.read_csv(data / f"{name}.csv", dtype=str, keep_default_na=False)
+              for name in ("cases", "case_file", "behaviours")}
+    first = frames["case_file"].loc[0, "case_id"]
+    for frame in frames.values():
+        frame.loc[frame["case_id"] == first, "case_id"] = CANARY_ID
+    for name, frame in frames.items():
+        frame.to_csv(data / f"{name}.csv", index=False)
+    result = _snakemake(workdir)
+    assert result.returncode == 0, result.stderr[-2000:]
+    leaks = [
+        p for p in list((workdir / "results").rglob("*")) + list((workdir / "logs").rglob("*"))
+        if p.is_file() and "validated" not in p.parts and p.suffix != ".parquet"
+        and CANARY_ID.encode() in p.read_bytes()
+    ]
+    assert not leaks
+    assert CANARY_ID not in result.stdout + result.stderr
+
+    refused = _copy_project(tmp_path / "postcode")
+    cases = pd.read_csv(refused / "data" / "synthetic" / "cases.csv", dtype=str,
+                        keep_default_na=False)
+    cases.loc[3, "assessment_month"] = CANARY_POSTCODE
+    cases.to_csv(refused / "data" / "synthetic" / "cases.csv", index=False)
+    result = _snakemake(refused)
+    assert result.returncode != 0
+    assert "assessment_month" in result.stdout + result.stderr
+    assert CANARY_POSTCODE not in result.stdout + result.stderr
+    written = [p for p in (refused / "logs").rglob("*") if p.is_file()]
+    assert written and not [p for p in written if CANARY_POSTCODE.encode() in p.read_bytes()]
+    assert not list((refused / "results").rglob("*.parquet"))

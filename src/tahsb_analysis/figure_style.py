@@ -163,6 +163,21 @@ def mark_synthetic(fig: Figure) -> None:
     )
 
 
+TIER_LABEL = "INTERNAL: not checked for release"
+TIER_GID = "tier-label"
+
+
+def mark_internal_tier(fig: Figure) -> None:
+    """Put "INTERNAL: not checked for release" at the figure's top left (once): a figure
+    drawn from the internal results table must never be mistaken for a released one."""
+    if any(text.get_gid() == TIER_GID for text in fig.texts):
+        return
+    fig.text(
+        0.005, 0.995, TIER_LABEL, ha="left", va="top", color=SYNTHETIC_COLOUR,
+        fontweight="bold", fontsize=FONT_SIZE_PT, gid=TIER_GID,
+    )
+
+
 def mark_internal_use(fig: Figure) -> None:
     """Put a visible "INTERNAL USE ONLY" title on a figure of individual children (once).
 

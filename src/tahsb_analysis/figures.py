@@ -34,8 +34,10 @@ from tahsb_analysis.figure_style import (
     NEUTRAL_GREY,
     OKABE_ITO,
     ROW_RULE_COLOUR,
+    TIER_LABEL,
     TIMELINE_LINE_COLOUR,
     UNKNOWN_SUBGROUP_LINESTYLE,
+    mark_internal_tier,
     mark_internal_use,
     mark_synthetic,
     new_figure,
@@ -45,9 +47,11 @@ from tahsb_analysis.figure_style import (
     style_context,
     wrap_label,
 )
+from tahsb_analysis.results import SUPPRESSED
 from tahsb_analysis.tables import (
     BEHAVIOUR_KINDS,
     CHARACTERISTICS_OUTPUT,
+    INTERNAL_TIER,
     MISSING_PREFIX,
     NOT_ESTIMABLE,
     RESPONSE_MODELS_OUTPUT,
@@ -69,6 +73,7 @@ from tahsb_analysis.tables import (
     missing_note,
     output_rows,
     short_group_label,
+    tier_of,
     trajectory_label,
     trajectory_steps,
     upper_first,
@@ -1512,6 +1517,39 @@ def write_figure(figure_output: FigureOutput, stem: Path,
         handle.write(figure_output.caption.rstrip("\n") + "\n")
     paths["caption"] = caption_path
     return paths
+
+
+# The outputs of the results table each figure is drawn from (the manifest gives a released
+# figure the status of these outputs; tests check the keys against FIGURES).
+FIGURE_OUTPUTS = {
+    "prevalence": ("prevalence_overall",),
+    "ta_hsb_types": ("ta_hsb_types",),
+    "forms_per_child": ("ta_hsb_forms_per_child",),
+    "characteristics": ("characteristics",),
+    "onset_gap": ("onset_gap",),
+    "trajectories": ("trajectories",),
+    "responses": ("responses",),
+    "response_models": ("response_models",),
+}
+SUPPRESSED_WORDS = (
+    "Values suppressed by disclosure control are not drawn (shown as [c] in the tables; the"
+    " release manifest lists them)."
+)
+
+
+def mark_tier(figure_output: FigureOutput, results: pd.DataFrame, name: str) -> FigureOutput:
+    """State the figure's tier: an internal figure says "INTERNAL: not checked for release"
+    on its face, in its caption and alt text; a released figure drawn from rows with suppressed
+    values says so in its caption and alt text."""
+    rows = results[results["output"].isin(FIGURE_OUTPUTS.get(name, ()))]
+    if tier_of(results) == INTERNAL_TIER:
+        mark_internal_tier(figure_output.figure)
+        figure_output.caption = f"{TIER_LABEL}. {figure_output.caption}"
+        figure_output.alt_text = f"{TIER_LABEL}. {figure_output.alt_text}"
+    elif rows["disclosure"].eq(SUPPRESSED).any():
+        figure_output.caption = f"{figure_output.caption} {SUPPRESSED_WORDS}"
+        figure_output.alt_text = f"{figure_output.alt_text} {SUPPRESSED_WORDS}"
+    return figure_output
 
 
 # The figures the workflow draws for every cohort, by file stem. The workflow keeps the same

@@ -28,6 +28,13 @@ INTERNAL_BANNER = "INTERNAL: not checked for release"
 RELEASE_BANNER = "Checked for release: disclosure control applied"
 INTERNAL_TIER = "internal"
 RELEASE_TIER = "release"
+# A value hidden by the disclosure gate (the ONS convention "[c]": confidential).
+SUPPRESSED_MARKER = "[c]"
+SUPPRESSED_NOTE = (
+    f"{SUPPRESSED_MARKER} Suppressed by disclosure control: a count below the policy's threshold,"
+    " a count that would reveal one through a total, or a statistic computed from one; the"
+    " release manifest lists each suppressed cell and its reason."
+)
 MISSING_PREFIX = "missing: "
 NOT_AVAILABLE = "n/a"
 ALL_GROUPS = "All"
@@ -203,6 +210,20 @@ def tier_of(results: pd.DataFrame) -> str:
 
 def tier_banner(tier: str) -> str:
     return RELEASE_BANNER if tier == RELEASE_TIER else INTERNAL_BANNER
+
+
+def is_suppressed(row) -> bool:
+    """True for a row the disclosure gate hid (its values are blank and show as [c])."""
+    try:
+        return row["disclosure"] == SUPPRESSED
+    except (KeyError, IndexError):
+        return False
+
+
+def _suppression_notes(rows: pd.DataFrame) -> list[str]:
+    if "disclosure" in rows.columns and rows["disclosure"].eq(SUPPRESSED).any():
+        return [SUPPRESSED_NOTE]
+    return []
 
 
 def _is_missing(value) -> bool:
@@ -512,7 +533,10 @@ def render_table(results: pd.DataFrame, output: str) -> RenderedTable:
                     line.append(ci)
             if block["rank"]:
                 rank = by_statistic.get("rank")
-                line.append(format_rank(rank["estimate"]) if rank is not None else "")
+                if rank is not None and is_suppressed(rank):
+                    line.append(SUPPRESSED_MARKER)
+                else:
+                    line.append(format_rank(rank["estimate"]) if rank is not None else "")
         table_rows.append(line)
 
     footnotes = [f"{upper_first(m)}." for m in methods]
@@ -530,6 +554,7 @@ def render_table(results: pd.DataFrame, output: str) -> RenderedTable:
         footnotes.append("Bears on published finding(s): " + ", ".join(findings) + ".")
     if rows.empty:
         footnotes.append("No results for this output.")
+    footnotes += _suppression_notes(rows)
 
     cohorts = _distinct(str(c) for c in rows["cohort"].dropna())
     title = output_title(output)
@@ -707,6 +732,8 @@ def _summary_cells(summary_line: str, by_statistic: dict, shown_n: int | None) -
     if not by_statistic:
         return "", ""
     row = by_statistic.get(summary_line)
+    if row is not None and is_suppressed(row):
+        return SUPPRESSED_MARKER, ""
     digits = _summary_digits(next(iter(by_statistic.values())))
     if summary_line == "median":
         main = _median_iqr_cell(by_statistic) if row is not None else NOT_AVAILABLE
@@ -730,6 +757,8 @@ def _distinct(values) -> list:
 
 def _estimate_cells(row) -> tuple[str, str]:
     """The main cell and the CI cell of one estimate row."""
+    if is_suppressed(row):
+        return SUPPRESSED_MARKER, ""
     statistic = row["statistic"]
     if statistic == "proportion":
         return (
@@ -779,6 +808,8 @@ def format_test(row) -> str:
             f"{level_label(row['group_variable'], row['group'])})"
         )
     method = "" if _is_missing(row["method"]) else str(row["method"])
+    if is_suppressed(row):
+        return f"Test of {subject}{across}: {method}: {SUPPRESSED_MARKER}."
     if row["statistic"] == "not_tested":
         text = f"Test of {subject}{across}: not tested"
         if not _is_missing(row["warning"]):
@@ -926,6 +957,8 @@ def format_effect(row) -> str:
     """
     statistic = row["statistic"]
     abbreviation = EFFECT_ABBREVIATIONS.get(statistic, _fallback(statistic))
+    if is_suppressed(row):
+        return f"{abbreviation} {SUPPRESSED_MARKER}"
     if statistic == "risk_difference":
         value = (
             NOT_AVAILABLE if _is_missing(row["estimate"])
@@ -952,6 +985,8 @@ def _summary_digits(row) -> int:
 def _median_iqr_cell(by_statistic: dict) -> str:
     """"11.2 (9.8 to 13.0)": median and quartiles."""
     median = by_statistic.get("median")
+    if median is not None and is_suppressed(median):
+        return SUPPRESSED_MARKER
     if median is None or _is_missing(median["estimate"]):
         return NOT_AVAILABLE
     digits = _summary_digits(median)
@@ -965,6 +1000,8 @@ def _median_iqr_cell(by_statistic: dict) -> str:
 def _mean_sd_cell(by_statistic: dict) -> str:
     """"11.4 (2.1) [10.4 to 12.4]": mean, SD and the CI of the mean when given."""
     mean = by_statistic.get("mean")
+    if mean is not None and is_suppressed(mean):
+        return SUPPRESSED_MARKER
     if mean is None or _is_missing(mean["estimate"]):
         return NOT_AVAILABLE
     digits = _summary_digits(mean)
@@ -979,6 +1016,8 @@ def _mean_sd_cell(by_statistic: dict) -> str:
 
 def _share_cell(row) -> str:
     """"5/19 (26.3%) [11.8 to 48.8]": n/N (%) and the CI in brackets when given."""
+    if is_suppressed(row):
+        return SUPPRESSED_MARKER
     text = format_share(row["n"], row["denominator"], row["estimate"])
     limits = format_ci(row["ci_low"], row["ci_high"])
     return text if limits == NOT_AVAILABLE else f"{text} [{limits}]"
@@ -1276,6 +1315,8 @@ def _overall_p_cells(test, pointer) -> list[str]:
     mark = f" [{pointer}]" if pointer is not None else ""
     if test["statistic"] == "not_tested":
         return [f"not tested{mark}", ""]
+    if is_suppressed(test):
+        return [SUPPRESSED_MARKER + mark, SUPPRESSED_MARKER]
     return [format_p_cell(test["p_value"]) + mark, format_p_cell(test["p_adjusted"])]
 
 
@@ -1286,6 +1327,8 @@ def _pair_p_cell(test, pointer) -> str:
     mark = f" [{pointer}]" if pointer is not None else ""
     if test["statistic"] == "not_tested":
         return f"not tested{mark}"
+    if is_suppressed(test):
+        return SUPPRESSED_MARKER + mark
     return format_p_cell(test["p_adjusted"]) + mark
 
 
@@ -1651,6 +1694,12 @@ def render_odds_ratios(
                 label = upper_first(variable_label(outcome))
                 if mark_methods and not _is_missing(r["method"]):
                     label += f" [{method_notes[str(r['method'])]}]"
+            if is_suppressed(r):
+                line = [label, upper_first(term_label(term)) if term else "",
+                        SUPPRESSED_MARKER, SUPPRESSED_MARKER]
+                line += [SUPPRESSED_MARKER] if show_adjusted else []
+                table_rows.append(line + [SUPPRESSED_MARKER])
+                continue
             line = [label, upper_first(term_label(term)) if term else "",
                     format_odds_ratio(r["estimate"], r["ci_low"], r["ci_high"]),
                     format_p_cell(r["p_value"]) if not _is_missing(r["estimate"])
@@ -1831,6 +1880,7 @@ def write_table(results: pd.DataFrame, output: str, stem: Path) -> dict[str, Pat
 def _rendered(rows: pd.DataFrame, output: str, header, table_rows, footnotes) -> RenderedTable:
     """The finished table: the title names the cohort, and the SYNTHETIC flag comes from the
     rows themselves, decided here once for every layout."""
+    footnotes = [*footnotes, *_suppression_notes(rows)]
     cohorts = _distinct(str(c) for c in rows["cohort"].dropna())
     title = output_title(output)
     if cohorts:

@@ -1,5 +1,5 @@
 # Analysis: run every registered analysis on a validated cohort, then stack their rows into the
-# cohort's one long results table.
+# cohort's one long results table (internal: not checked for release).
 
 
 rule run_analysis:
@@ -9,7 +9,7 @@ rule run_analysis:
         behaviours=rules.validate_cohort.output.behaviours,
         metadata=rules.validate_cohort.output.metadata,
     output:
-        results="results/{cohort}/analyses/{analysis}.parquet",
+        results=f"{INTERNAL}/analyses/{{analysis}}.parquet",
     log:
         "logs/{cohort}/analysis_{analysis}.log",
     params:
@@ -22,13 +22,8 @@ rule results_table:
     input:
         parts=analysis_parts,
     output:
-        parquet="results/{cohort}/results_table.parquet",
-        csv=report(
-            "results/{cohort}/results_table.csv",
-            caption="../report/results_table.rst",
-            category="{cohort}",
-            subcategory="Results table",
-        ),
+        parquet=f"{INTERNAL}/results_table.parquet",
+        csv=f"{INTERNAL}/results_table.csv",
     log:
         "logs/{cohort}/results_table.log",
     script:

@@ -1,6 +1,15 @@
 # Helpers shared by every rules file (input functions, target lists); no analysis logic.
 
 TABLES = ["cases", "case_file", "behaviours"]
+# The two tiers of outputs. Internal: everything, for the analyst's machine only. Release: only
+# what passed the disclosure gate (workflow/rules/release.smk).
+INTERNAL = "results/internal/{cohort}"
+RELEASE = "results/release/{cohort}"
+# Outputs that are never released, and why (listed in every release manifest).
+NOT_RELEASED = {
+    "figures/dual_timelines": "individual-level figure (one line per child): never released",
+    "validated/": "typed case-file tables (one row per child): never released",
+}
 COHORTS = sorted(config["cohorts"])
 # Must list the keys of tahsb_analysis.analyses.ANALYSES (tests/test_workflow_lists.py checks);
 # kept literal so that planning the workflow does not import the scientific stack.
@@ -65,12 +74,37 @@ def analysis_parts(wildcards):
     )
 
 
+def report_config(wildcards):
+    """The settings the study report records as provenance (no input paths of other cohorts)."""
+    settings = {key: config[key] for key in ANALYSIS_CONFIG_KEYS}
+    settings["disclosure_policy"] = config["disclosure_policy"]
+    settings["cohort"] = {wildcards.cohort: config["cohorts"][wildcards.cohort]}
+    return settings
+
+
+def release_files(wildcards):
+    """Every file of a cohort's release tier, for its manifest."""
+    outputs = {
+        "results_table": rules.disclosure_gate.output.csv,
+        "disclosure": rules.disclosure_gate.output.summary,
+        "tables": rules.render_release_tables.output,
+        "figures": rules.render_release_figures.output,
+        "replication": rules.release_replication.output,
+        "report": rules.release_study_report.output.html,
+    }
+    return {
+        name: expand(paths, cohort=wildcards.cohort) for name, paths in outputs.items()
+    }
+
+
 def all_outputs():
-    """Every final output of the workflow, for rule all."""
+    """Every final output of the workflow, for rule all: both tiers of every cohort."""
     targets = []
     for cohort in COHORTS:
         targets += expand(rules.results_table.output.csv, cohort=cohort)
         targets += expand(rules.render_tables.output.html, cohort=cohort)
         targets += expand(rules.render_figures.output.png, cohort=cohort)
         targets += expand(rules.render_timelines.output.png, cohort=cohort)
+        targets += expand(rules.study_report.output.html, cohort=cohort)
+        targets += expand(rules.release_manifest.output.json, cohort=cohort)
     return targets

@@ -1,14 +1,15 @@
-# Ingest: validate a cohort's input files against the codebook and store them typed.
+# Ingest: validate a cohort's input files against the codebook and store them typed. The typed
+# tables hold one row per child: they stay in the internal tier.
 
 
 rule validate_cohort:
     input:
         unpack(cohort_input_files),
     output:
-        cases="results/{cohort}/validated/cases.parquet",
-        case_file="results/{cohort}/validated/case_file.parquet",
-        behaviours="results/{cohort}/validated/behaviours.parquet",
-        metadata="results/{cohort}/validated/cohort.json",
+        cases=f"{INTERNAL}/validated/cases.parquet",
+        case_file=f"{INTERNAL}/validated/case_file.parquet",
+        behaviours=f"{INTERNAL}/validated/behaviours.parquet",
+        metadata=f"{INTERNAL}/validated/cohort.json",
     log:
         "logs/{cohort}/validate_cohort.log",
     script:

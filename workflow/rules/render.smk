@@ -1,16 +1,34 @@
-# Render: tables and figures drawn from a cohort's results table, nothing computed here.
-# One job per cohort for each, so that the plotting stack is imported once.
+# Render: tables and figures drawn from a cohort's results table, nothing computed here. Each
+# rule runs once per tier: the internal tier renders the internal results table; the release
+# tier (the same rule, reused) renders the table that passed the disclosure gate. Only release
+# outputs are marked for `snakemake --report`. One job per cohort and tier, so that the
+# plotting stack is imported once.
 
 
 rule render_tables:
     input:
         results=rules.results_table.output.parquet,
     output:
-        csv=expand("results/{{cohort}}/tables/{table}.csv", table=TABLE_OUTPUTS),
-        markdown=expand("results/{{cohort}}/tables/{table}.md", table=TABLE_OUTPUTS),
+        csv=expand(f"{INTERNAL}/tables/{{table}}.csv", table=TABLE_OUTPUTS, cohort="{cohort}"),
+        markdown=expand(f"{INTERNAL}/tables/{{table}}.md", table=TABLE_OUTPUTS, cohort="{cohort}"),
+        html=expand(f"{INTERNAL}/tables/{{table}}.html", table=TABLE_OUTPUTS, cohort="{cohort}"),
+    log:
+        "logs/{cohort}/render_tables_internal.log",
+    params:
+        tables=TABLE_OUTPUTS,
+    script:
+        "../scripts/render_tables.py"
+
+
+use rule render_tables as render_release_tables with:
+    input:
+        results=rules.disclosure_gate.output.parquet,
+    output:
+        csv=expand(f"{RELEASE}/tables/{{table}}.csv", table=TABLE_OUTPUTS, cohort="{cohort}"),
+        markdown=expand(f"{RELEASE}/tables/{{table}}.md", table=TABLE_OUTPUTS, cohort="{cohort}"),
         html=[
             report(
-                f"results/{{cohort}}/tables/{table}.html",
+                f"{RELEASE}/tables/{table}.html",
                 caption=f"../report/table_{table}.rst",
                 category="{cohort}",
                 subcategory="Tables",
@@ -18,40 +36,49 @@ rule render_tables:
             for table in TABLE_OUTPUTS
         ],
     log:
-        "logs/{cohort}/render_tables.log",
-    params:
-        tables=TABLE_OUTPUTS,
-    script:
-        "../scripts/render_tables.py"
+        "logs/{cohort}/render_tables_release.log",
 
 
 rule render_figures:
     input:
         results=rules.results_table.output.parquet,
     output:
-        png=[
-            report(
-                f"results/{{cohort}}/figures/{figure}.png",
-                caption=f"../report/figure_{figure}.rst",
-                category="{cohort}",
-                subcategory="Figures",
-            )
-            for figure in FIGURES
-        ],
-        svg=expand("results/{{cohort}}/figures/{figure}.svg", figure=FIGURES),
-        pdf=expand("results/{{cohort}}/figures/{figure}.pdf", figure=FIGURES),
-        alt_text=expand("results/{{cohort}}/figures/{figure}.alt.txt", figure=FIGURES),
-        caption=expand("results/{{cohort}}/figures/{figure}.caption.txt", figure=FIGURES),
+        png=expand(f"{INTERNAL}/figures/{{figure}}.png", figure=FIGURES, cohort="{cohort}"),
+        svg=expand(f"{INTERNAL}/figures/{{figure}}.svg", figure=FIGURES, cohort="{cohort}"),
+        pdf=expand(f"{INTERNAL}/figures/{{figure}}.pdf", figure=FIGURES, cohort="{cohort}"),
+        alt_text=expand(f"{INTERNAL}/figures/{{figure}}.alt.txt", figure=FIGURES, cohort="{cohort}"),
+        caption=expand(f"{INTERNAL}/figures/{{figure}}.caption.txt", figure=FIGURES, cohort="{cohort}"),
     log:
-        "logs/{cohort}/render_figures.log",
+        "logs/{cohort}/render_figures_internal.log",
     params:
         figures=FIGURES,
     script:
         "../scripts/render_figures.py"
 
 
+use rule render_figures as render_release_figures with:
+    input:
+        results=rules.disclosure_gate.output.parquet,
+    output:
+        png=[
+            report(
+                f"{RELEASE}/figures/{figure}.png",
+                caption=f"../report/figure_{figure}.rst",
+                category="{cohort}",
+                subcategory="Figures",
+            )
+            for figure in FIGURES
+        ],
+        svg=expand(f"{RELEASE}/figures/{{figure}}.svg", figure=FIGURES, cohort="{cohort}"),
+        pdf=expand(f"{RELEASE}/figures/{{figure}}.pdf", figure=FIGURES, cohort="{cohort}"),
+        alt_text=expand(f"{RELEASE}/figures/{{figure}}.alt.txt", figure=FIGURES, cohort="{cohort}"),
+        caption=expand(f"{RELEASE}/figures/{{figure}}.caption.txt", figure=FIGURES, cohort="{cohort}"),
+    log:
+        "logs/{cohort}/render_figures_release.log",
+
+
 # The swimmer plot shows individual children (no case ids), so it is drawn from the validated
-# cohort rather than the results table, and is for the analyst only: never for release.
+# cohort rather than the results table, and stays in the internal tier: never released.
 rule render_timelines:
     input:
         cases=rules.validate_cohort.output.cases,
@@ -59,16 +86,11 @@ rule render_timelines:
         behaviours=rules.validate_cohort.output.behaviours,
         metadata=rules.validate_cohort.output.metadata,
     output:
-        png=report(
-            "results/{cohort}/figures/dual_timelines.png",
-            caption="../report/figure_dual_timelines.rst",
-            category="{cohort}",
-            subcategory="Internal only (individual-level)",
-        ),
-        svg="results/{cohort}/figures/dual_timelines.svg",
-        pdf="results/{cohort}/figures/dual_timelines.pdf",
-        alt_text="results/{cohort}/figures/dual_timelines.alt.txt",
-        caption="results/{cohort}/figures/dual_timelines.caption.txt",
+        png=f"{INTERNAL}/figures/dual_timelines.png",
+        svg=f"{INTERNAL}/figures/dual_timelines.svg",
+        pdf=f"{INTERNAL}/figures/dual_timelines.pdf",
+        alt_text=f"{INTERNAL}/figures/dual_timelines.alt.txt",
+        caption=f"{INTERNAL}/figures/dual_timelines.caption.txt",
     log:
         "logs/{cohort}/render_timelines.log",
     script:

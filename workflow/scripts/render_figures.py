@@ -4,14 +4,14 @@ from pathlib import Path
 
 import pandas as pd
 
-from tahsb_analysis.figures import FIGURES, write_figure
+from tahsb_analysis.figures import FIGURES, mark_tier, write_figure
 
 
 def main(smk) -> None:
     results = pd.read_parquet(smk.input.results)
     with open(smk.log[0], "w", encoding="utf-8") as log:
         for name, png in zip(smk.params.figures, smk.output.png, strict=True):
-            figure = FIGURES[name](results)
+            figure = mark_tier(FIGURES[name](results), results, name)
             write_figure(figure, Path(png).with_suffix(""))
             log.write(f"figure {name}\n")
 

@@ -1,0 +1,166 @@
+"""The release manifest: every file of a cohort's release tier, its status for the output
+checker (pass / review / fail, as in ACRO), its SHA-256, and every suppressed cell with its
+reason. The manifest names cells; it never shows their values.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import pandas as pd
+
+from .figures import FIGURE_OUTPUTS
+from .results import SUPPRESSED
+
+PASS = "pass"
+REVIEW = "review"
+FAIL = "fail"
+MANIFEST_VERSION = "1"
+
+NOT_COVERED = "output not covered by the disclosure policy"
+
+
+def sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _outputs_of(relative: str) -> tuple[str, ...] | None:
+    """The results-table outputs a released file shows; None for whole-table files."""
+    parts = Path(relative).parts
+    if len(parts) == 2 and parts[0] == "tables":
+        return (parts[1].split(".")[0],)
+    if len(parts) == 2 and parts[0] == "figures":
+        return FIGURE_OUTPUTS.get(parts[1].split(".")[0], ())
+    return None
+
+
+def output_status(release: pd.DataFrame, outputs: tuple[str, ...] | None) -> tuple[str, list]:
+    """Status and reasons of a file showing `outputs` of the release table (None: all of it).
+
+    pass: nothing had to be hidden. review: cells were suppressed (an output checker confirms
+    the suppression is complete) or counts were rounded. fail: rows of an output the policy
+    does not cover, which the gate hid whole.
+    """
+    rows = release if outputs is None else release[release["output"].isin(outputs)]
+    if outputs is not None and not len(rows) and outputs:
+        return REVIEW, ["no rows for this output in the release table"]
+    suppressed = rows["disclosure"].eq(SUPPRESSED)
+    reasons = rows.loc[suppressed, "disclosure_reason"].fillna("")
+    if reasons.str.contains(NOT_COVERED, regex=False).any():
+        return FAIL, [NOT_COVERED]
+    notes = []
+    if suppressed.any():
+        notes.append(f"{int(suppressed.sum())} of {len(rows)} rows suppressed")
+    rounded = rows.loc[~suppressed, "disclosure_reason"].dropna()
+    if len(rounded):
+        notes.append(str(rounded.iloc[0]))
+    return (REVIEW if notes else PASS), notes
+
+
+def build_manifest(
+    release_dir: Path,
+    files: list[Path],
+    release: pd.DataFrame,
+    disclosure: dict,
+    not_released: dict[str, str],
+) -> dict:
+    """The manifest of one cohort's release tier (a JSON-ready dict, sorted for determinism)."""
+    release_dir = Path(release_dir)
+    entries = []
+    for path in sorted({Path(f) for f in files}, key=lambda p: p.as_posix()):
+        relative = path.relative_to(release_dir).as_posix()
+        status, reasons = output_status(release, _outputs_of(relative))
+        if relative == "disclosure.json":
+            status, reasons = PASS, ["names and reasons of suppressed cells only, no values"]
+        entries.append(
+            {
+                "path": relative,
+                "status": status,
+                "reasons": reasons,
+                "sha256": sha256(path),
+                "bytes": path.stat().st_size,
+            }
+        )
+    statuses = [e["status"] for e in entries]
+    return {
+        "manifest_version": MANIFEST_VERSION,
+        "cohort": disclosure["cohort"],
+        "synthetic": disclosure["synthetic"],
+        "policy": disclosure["policy"],
+        "summary": {
+            **disclosure["summary"],
+            "files": len(entries),
+            "files_pass": statuses.count(PASS),
+            "files_review": statuses.count(REVIEW),
+            "files_fail": statuses.count(FAIL),
+        },
+        "files": entries,
+        "not_released": [
+            {"path": path, "status": FAIL, "reason": reason}
+            for path, reason in sorted(not_released.items())
+        ],
+        "suppressed_cells": disclosure["suppressed_cells"],
+    }
+
+
+def write_manifest_json(manifest: dict, path: Path) -> None:
+    with open(path, "w", encoding="utf-8", newline="\n") as handle:
+        json.dump(manifest, handle, indent=2, sort_keys=False)
+        handle.write("\n")
+
+
+def _cell(text) -> str:
+    return str(text).replace("|", "\\|").replace("\n", " ")
+
+
+def manifest_markdown(manifest: dict) -> str:
+    """The manifest as a page an output checker reads."""
+    summary = manifest["summary"]
+    policy = manifest["policy"]
+    lines = [
+        f"# Release manifest: cohort {manifest['cohort']}",
+        "",
+    ]
+    if manifest["synthetic"]:
+        lines += ["**SYNTHETIC DATA: describes no real child**", ""]
+    lines += [
+        f"Disclosure policy version {policy['version']} ({policy['source']}): threshold "
+        f"{policy['threshold']}; zero cells disclosive: {policy['zeros_disclosive']}; "
+        f"complements checked: {policy['check_complements']}; rounding base: "
+        f"{policy['rounding_base']}; secondary suppression: {policy['secondary_suppression']}.",
+        "",
+        f"Rows released: {summary['rows_released']} of {summary['rows']}; rows suppressed: "
+        f"{summary['rows_suppressed']}. Files: {summary['files']} ({summary['files_pass']} pass, "
+        f"{summary['files_review']} review, {summary['files_fail']} fail).",
+        "",
+        "## Files",
+        "",
+        "| file | status | reasons | SHA-256 |",
+        "|---|---|---|---|",
+    ]
+    for entry in manifest["files"]:
+        lines.append(
+            f"| {_cell(entry['path'])} | {entry['status']} | {_cell('; '.join(entry['reasons']))}"
+            f" | `{entry['sha256']}` |"
+        )
+    lines += ["", "## Not released", "", "| output | status | reason |", "|---|---|---|"]
+    for entry in manifest["not_released"]:
+        lines.append(f"| {_cell(entry['path'])} | {entry['status']} | {_cell(entry['reason'])} |")
+    lines += [
+        "",
+        "## Suppressed cells",
+        "",
+        "| output | variable | level | group variable | group | statistic | reason |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for cell in manifest["suppressed_cells"]:
+        values = [cell.get(k) for k in ("output", "variable", "level", "group_variable", "group",
+                                         "statistic", "reason")]
+        lines.append("| " + " | ".join(_cell("" if v is None else v) for v in values) + " |")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,98 @@
+"""The release manifest: every released file, its status and checksum; cells by name only."""
+
+import hashlib
+
+import pandas as pd
+import pytest
+
+from tahsb_analysis.figures import FIGURE_OUTPUTS, FIGURES
+from tahsb_analysis.manifest import (
+    FAIL,
+    PASS,
+    REVIEW,
+    build_manifest,
+    manifest_markdown,
+    output_status,
+)
+from tahsb_analysis.results import make_results
+
+COMMON = {"cohort": "c", "synthetic": True, "analysis": "a"}
+
+
+def rows(*states):
+    """One proportion row per (output, disclosure, reason)."""
+    return make_results(
+        [
+            {"output": output, "variable": "v", "level": "yes", "statistic": "proportion",
+             "estimate": 0.5, "n": 20, "denominator": 40, "unit": "children",
+             "method": "Wilson 95% CI", "disclosure": state, "disclosure_reason": reason}
+            for output, state, reason in states
+        ],
+        **COMMON,
+    )
+
+
+def test_every_figure_names_the_outputs_it_is_drawn_from():
+    assert set(FIGURE_OUTPUTS) == set(FIGURES)
+
+
+def test_a_file_passes_when_nothing_was_hidden_and_needs_review_when_something_was():
+    release = rows(("a", "released", None), ("b", "released", None), ("b", "suppressed", "x"))
+    assert output_status(release, ("a",)) == (PASS, [])
+    status, reasons = output_status(release, ("b",))
+    assert status == REVIEW and reasons == ["1 of 2 rows suppressed"]
+    # the whole-table files (results table, report) review if anything was hidden anywhere
+    assert output_status(release, None)[0] == REVIEW
+
+
+def test_an_output_outside_the_policy_fails():
+    release = rows(("z", "suppressed", "output not covered by the disclosure policy"))
+    assert output_status(release, ("z",)) == (FAIL, ["output not covered by the disclosure policy"])
+
+
+def test_rounded_counts_send_a_file_to_review():
+    release = rows(("a", "released", "counts rounded to base 5; shares and CIs from the rounded"
+                                    " counts"))
+    status, reasons = output_status(release, ("a",))
+    assert status == REVIEW and reasons[0].startswith("counts rounded to base 5")
+
+
+def test_the_manifest_lists_files_with_their_checksums_and_cells_without_values(tmp_path):
+    (tmp_path / "tables").mkdir()
+    table = tmp_path / "tables" / "a.csv"
+    table.write_bytes(b"x,y\n1,2\n")
+    summary = tmp_path / "disclosure.json"
+    summary.write_text("{}\n")
+    release = rows(("a", "released", None))
+    disclosure = {
+        "cohort": "c", "synthetic": True,
+        "policy": {"version": "1.0", "source": "p.yaml", "threshold": 10,
+                   "zeros_disclosive": True, "check_complements": True, "rounding_base": None,
+                   "secondary_suppression": True},
+        "summary": {"rows": 1, "rows_released": 1, "rows_suppressed": 0},
+        "suppressed_cells": [{"output": "b", "variable": "v", "level": "yes",
+                              "group_variable": None, "group": None,
+                              "statistic": "proportion", "reason": "r"}],
+    }
+    manifest = build_manifest(tmp_path, [table, summary], release, disclosure,
+                              {"figures/dual_timelines": "individual-level"})
+    by_path = {entry["path"]: entry for entry in manifest["files"]}
+    assert set(by_path) == {"tables/a.csv", "disclosure.json"}
+    # sha256 of the 8 bytes "x,y\n1,2\n", computed independently with hashlib
+    assert by_path["tables/a.csv"]["sha256"] == hashlib.sha256(b"x,y\n1,2\n").hexdigest()
+    assert by_path["tables/a.csv"]["bytes"] == 8
+    assert manifest["summary"]["files_pass"] == 2
+    assert manifest["not_released"] == [
+        {"path": "figures/dual_timelines", "status": FAIL, "reason": "individual-level"}
+    ]
+    page = manifest_markdown(manifest)
+    assert "SYNTHETIC DATA" in page and "| b | v | yes |  |  | proportion | r |" in page
+
+
+@pytest.mark.parametrize("missing", ["cohort", "policy", "summary", "suppressed_cells"])
+def test_a_disclosure_summary_without_a_required_part_is_refused(tmp_path, missing):
+    disclosure = {"cohort": "c", "synthetic": True, "policy": {}, "summary": {},
+                  "suppressed_cells": []}
+    del disclosure[missing]
+    with pytest.raises(KeyError):
+        build_manifest(tmp_path, [], pd.DataFrame(), disclosure, {})

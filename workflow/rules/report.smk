@@ -1,0 +1,66 @@
+# Report: the replication register evaluated on the cohort, and the study report (one
+# self-contained HTML page), in each tier. The release versions read only release files.
+
+
+rule replication:
+    input:
+        results=rules.results_table.output.parquet,
+    output:
+        csv=f"{INTERNAL}/replication.csv",
+        markdown=f"{INTERNAL}/replication.md",
+        html=f"{INTERNAL}/replication.html",
+    log:
+        "logs/{cohort}/replication_internal.log",
+    script:
+        "../scripts/replication.py"
+
+
+use rule replication as release_replication with:
+    input:
+        results=rules.disclosure_gate.output.parquet,
+    output:
+        csv=f"{RELEASE}/replication.csv",
+        markdown=f"{RELEASE}/replication.md",
+        html=report(
+            f"{RELEASE}/replication.html",
+            caption="../report/replication.rst",
+            category="{cohort}",
+            subcategory="Replication of the published findings",
+        ),
+    log:
+        "logs/{cohort}/replication_release.log",
+
+
+rule study_report:
+    input:
+        results=rules.results_table.output.parquet,
+        replication=rules.replication.output.csv,
+        figures=rules.render_figures.output.png,
+        timelines=rules.render_timelines.output.png,
+        metadata=rules.validate_cohort.output.metadata,
+    output:
+        html=f"{INTERNAL}/report.html",
+    log:
+        "logs/{cohort}/study_report_internal.log",
+    params:
+        config=report_config,
+    script:
+        "../scripts/study_report.py"
+
+
+use rule study_report as release_study_report with:
+    input:
+        results=rules.disclosure_gate.output.parquet,
+        replication=rules.release_replication.output.csv,
+        figures=rules.render_release_figures.output.png,
+        disclosure=rules.disclosure_gate.output.summary,
+        metadata=rules.validate_cohort.output.metadata,
+    output:
+        html=report(
+            f"{RELEASE}/report.html",
+            caption="../report/study_report.rst",
+            category="{cohort}",
+            subcategory="Study report",
+        ),
+    log:
+        "logs/{cohort}/study_report_release.log",
