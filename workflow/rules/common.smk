@@ -98,7 +98,7 @@ def release_files(wildcards):
 
 
 def all_outputs():
-    """Every final output of the workflow, for rule all: both tiers of every cohort."""
+    """Every final output of the workflow (the all target): both tiers of each cohort."""
     targets = []
     for cohort in COHORTS:
         targets += expand(rules.results_table.output.csv, cohort=cohort)
