@@ -17,6 +17,7 @@ include: "workflow/rules/analysis.smk"
 include: "workflow/rules/release.smk"
 include: "workflow/rules/render.smk"
 include: "workflow/rules/report.smk"
+include: "workflow/rules/compare.smk"
 
 
 wildcard_constraints:

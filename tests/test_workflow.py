@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+import yaml
 
 REPO = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.workflow
@@ -24,6 +25,17 @@ def _copy_project(target: Path) -> Path:
         else:
             shutil.copy(source, target / name)
     return target
+
+
+def _one_cohort(workdir: Path) -> Path:
+    """Keep only the calibrated cohort and no comparison: for tests about one cohort's files,
+    so that they do not pay for the second cohort and the comparison."""
+    path = workdir / "config" / "config.yaml"
+    config = yaml.safe_load(path.read_text(encoding="utf-8"))
+    config["cohorts"] = {"synthetic-ttp-2015": config["cohorts"]["synthetic-ttp-2015"]}
+    config["comparison"] = {"reference": "synthetic-ttp-2015", "published_cohorts": []}
+    path.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
+    return workdir
 
 
 def _snakemake(workdir: Path, *args: str) -> subprocess.CompletedProcess:
@@ -147,8 +159,9 @@ def test_snakemake_report_is_built_from_the_release_tier_only(finished_run):
     with zipfile.ZipFile(finished_run / "report.zip") as bundle:
         bundled = {name: hashlib.sha256(bundle.read(name)).hexdigest()
                    for name in bundle.namelist() if "/data/raw/" in name}
-    # 16 tables, 8 figures, results table, replication, study report, manifest.
-    assert len(bundled) == 28, sorted(bundled)
+    # Per cohort: 16 tables, 8 figures, results table, replication, study report, manifest
+    # (28); the comparison: its table, 5 forest plots and its page (7). Two cohorts: 63.
+    assert len(bundled) == 2 * 28 + 7, sorted(bundled)
     assert set(bundled.values()) <= release
     assert not set(bundled.values()) & internal
     assert not [name for name in bundled if "dual_timelines" in name]
@@ -161,7 +174,7 @@ def test_second_run_has_nothing_to_do(finished_run):
 
 
 def test_workflow_on_bad_input_fails_and_leaves_no_results(tmp_path):
-    workdir = _copy_project(tmp_path)
+    workdir = _one_cohort(_copy_project(tmp_path))
     behaviours = workdir / "data" / "synthetic" / "behaviours.csv"
     frame = pd.read_csv(behaviours, dtype=str, keep_default_na=False)
     frame.loc[0, "behaviour_type"] = "not-a-type"
@@ -189,7 +202,7 @@ def test_identifier_canaries_planted_in_the_input_never_reach_an_output(tmp_path
     """A case id planted in the input may sit in the internal typed tables (they hold one row
     per child, and never leave the machine), but in no table, figure, report, manifest or
     log; a postcode planted in a cell is refused without being echoed anywhere."""
-    workdir = _copy_project(tmp_path / "ids")
+    workdir = _one_cohort(_copy_project(tmp_path / "ids"))
     data = workdir / "data" / "synthetic"
     frames = {name: pd.read_csv(data / f"{name}.csv", dtype=str, keep_default_na=False)
               for name in ("cases", "case_file", "behaviours")}
@@ -208,7 +221,7 @@ def test_identifier_canaries_planted_in_the_input_never_reach_an_output(tmp_path
     assert not leaks
     assert CANARY_ID not in result.stdout + result.stderr
 
-    refused = _copy_project(tmp_path / "postcode")
+    refused = _one_cohort(_copy_project(tmp_path / "postcode"))
     cases = pd.read_csv(refused / "data" / "synthetic" / "cases.csv", dtype=str,
                         keep_default_na=False)
     cases.loc[3, "assessment_month"] = CANARY_POSTCODE
@@ -220,3 +233,47 @@ def test_identifier_canaries_planted_in_the_input_never_reach_an_output(tmp_path
     written = [p for p in (refused / "logs").rglob("*") if p.is_file()]
     assert written and not [p for p in written if CANARY_POSTCODE.encode() in p.read_bytes()]
     assert not list((refused / "results").rglob("*.parquet"))
+
+
+COMPARISON = Path("results") / "release" / "comparison"
+
+
+def test_the_comparison_puts_the_second_cohort_and_the_published_one_beside_the_reference(
+    finished_run,
+):
+    rows = pd.read_csv(finished_run / COMPARISON / "comparison_table.csv")
+    assert set(rows["cohort"]) == {"synthetic-ttp-2019 vs synthetic-ttp-2015",
+                                   "galvin-2024 vs synthetic-ttp-2015"}
+    # Hand count from the two cohorts' prevalence rows: any TA-HSB 176/320 (55.0%) against
+    # 126/275 (45.8%): a difference of 9.2 percentage points.
+    any_ta = rows[rows["output"].eq("prevalence_overall") & rows["level"].eq("any_ta_hsb")
+                  & rows["statistic"].eq("risk_difference")]
+    second = any_ta[any_ta["cohort"].str.startswith("synthetic-ttp-2019")].iloc[0]
+    assert second["estimate"] == pytest.approx(176 / 320 - 126 / 275)
+    assert second["n"] == 176 + 126 and second["denominator"] == 320 + 275
+    # The release comparison reads only release tables: a statistic one cohort suppressed is
+    # suppressed in the comparison too.
+    release_2015 = pd.read_csv(finished_run / RELEASE / "results_table.csv")
+    hidden = release_2015[release_2015["disclosure"].eq("suppressed")
+                          & release_2015["statistic"].eq("proportion")].iloc[0]
+    same = rows[rows["output"].eq(hidden["output"]) & rows["variable"].eq(hidden["variable"])
+                & rows["level"].eq(hidden["level"])
+                & rows["group"].fillna("").eq("" if pd.isna(hidden["group"]) else hidden["group"])
+                & rows["cohort"].str.startswith("synthetic-ttp-2019")]
+    assert len(same) and set(same["disclosure"]) == {"suppressed"}
+    assert same["estimate"].isna().all()
+    side = pd.read_csv(finished_run / COMPARISON / "replication_side_by_side.csv")
+    assert {"synthetic-ttp-2015", "synthetic-ttp-2019", "galvin-2024"} <= set(side.columns)
+
+
+def test_the_comparison_manifest_lists_every_released_comparison_file(finished_run):
+    folder = finished_run / COMPARISON
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    listed = {entry["path"]: entry["sha256"] for entry in manifest["files"]}
+    on_disk = {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()
+               and p.name not in {"manifest.json", "manifest.md", "comparison_table.parquet"}}
+    assert set(listed) == on_disk
+    for path, digest in listed.items():
+        assert hashlib.sha256((folder / path).read_bytes()).hexdigest() == digest, path
+    page = (folder / "report.html").read_text(encoding="utf-8")
+    assert "SYNTHETIC DATA" in page and "Galvin" in page

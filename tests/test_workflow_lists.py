@@ -59,3 +59,18 @@ def test_every_rendered_table_is_an_output_the_analyses_produce(tmp_path):
     for name, analysis in ANALYSES.items():
         produced |= set(analysis(cohort, **analysis_settings(name, config))["output"])
     assert set(literal_list("TABLE_OUTPUTS")) <= produced
+
+
+def test_workflow_draws_a_forest_plot_for_every_comparison_section():
+    from tahsb_analysis.comparison import OTHER_SECTION, SECTION_TITLES
+
+    assert literal_list("SECTIONS") == [s for s in SECTION_TITLES if s != OTHER_SECTION]
+
+
+def test_every_published_cohort_the_config_names_is_in_the_published_cohorts_file():
+    from tahsb_analysis.comparison import load_published_cohorts
+
+    config = yaml.safe_load((REPO / "config" / "config.yaml").read_text(encoding="utf-8"))
+    known = {entry["id"] for entry in load_published_cohorts()}
+    assert set(config["comparison"]["published_cohorts"]) <= known
+    assert config["comparison"]["reference"] in config["cohorts"]

@@ -30,13 +30,13 @@ def sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _outputs_of(relative: str) -> tuple[str, ...] | None:
+def _outputs_of(relative: str, figure_outputs: dict) -> tuple[str, ...] | None:
     """The results-table outputs a released file shows; None for whole-table files."""
     parts = Path(relative).parts
     if len(parts) == 2 and parts[0] == "tables":
         return (parts[1].split(".")[0],)
     if len(parts) == 2 and parts[0] == "figures":
-        return FIGURE_OUTPUTS.get(parts[1].split(".")[0], ())
+        return tuple(figure_outputs.get(parts[1].split(".")[0], ()))
     return None
 
 
@@ -58,8 +58,12 @@ def output_status(release: pd.DataFrame, outputs: tuple[str, ...] | None) -> tup
     if suppressed.any():
         notes.append(f"{int(suppressed.sum())} of {len(rows)} rows suppressed")
     rounded = rows.loc[~suppressed, "disclosure_reason"].dropna()
+    rounded = rounded[rounded.str.startswith("counts rounded")]
     if len(rounded):
         notes.append(str(rounded.iloc[0]))
+    differencing = rows.loc[~suppressed, "warning"].fillna("").str.contains("differencing:")
+    if differencing.any():
+        notes.append(f"{int(differencing.sum())} rows at differencing risk if the cohorts overlap")
     return (REVIEW if notes else PASS), notes
 
 
@@ -69,13 +73,18 @@ def build_manifest(
     release: pd.DataFrame,
     disclosure: dict,
     not_released: dict[str, str],
+    figure_outputs: dict | None = None,
 ) -> dict:
-    """The manifest of one cohort's release tier (a JSON-ready dict, sorted for determinism)."""
+    """The manifest of one release folder (a JSON-ready dict, sorted for determinism).
+
+    `figure_outputs` maps a figure's stem to the outputs it draws (default: the cohort
+    figures, `figures.FIGURE_OUTPUTS`)."""
+    figure_outputs = FIGURE_OUTPUTS if figure_outputs is None else figure_outputs
     release_dir = Path(release_dir)
     entries = []
     for path in sorted({Path(f) for f in files}, key=lambda p: p.as_posix()):
         relative = path.relative_to(release_dir).as_posix()
-        status, reasons = output_status(release, _outputs_of(relative))
+        status, reasons = output_status(release, _outputs_of(relative, figure_outputs))
         if relative == "disclosure.json":
             status, reasons = PASS, ["names and reasons of suppressed cells only, no values"]
         entries.append(
@@ -106,6 +115,29 @@ def build_manifest(
             for path, reason in sorted(not_released.items())
         ],
         "suppressed_cells": disclosure["suppressed_cells"],
+    }
+
+
+def rows_summary(release: pd.DataFrame, policy_summary: dict, label: str) -> dict:
+    """The part of a manifest that describes the rows of a released table (no values)."""
+    suppressed = release[release["disclosure"] == SUPPRESSED]
+    columns = ["output", "variable", "level", "group_variable", "group", "statistic",
+               "disclosure_reason"]
+    cells = [
+        {("reason" if k == "disclosure_reason" else k): (None if pd.isna(v) else str(v))
+         for k, v in record.items()}
+        for record in suppressed[columns].to_dict("records")
+    ]
+    return {
+        "cohort": label,
+        "synthetic": bool(release["synthetic"].fillna(False).any()),
+        "policy": policy_summary,
+        "summary": {
+            "rows": len(release),
+            "rows_released": int((release["disclosure"] != SUPPRESSED).sum()),
+            "rows_suppressed": len(suppressed),
+        },
+        "suppressed_cells": cells,
     }
 
 

@@ -5,6 +5,24 @@ TABLES = ["cases", "case_file", "behaviours"]
 # what passed the disclosure gate (workflow/rules/release.smk).
 INTERNAL = "results/internal/{cohort}"
 RELEASE = "results/release/{cohort}"
+INTERNAL_COMPARISON = "results/internal/comparison"
+RELEASE_COMPARISON = "results/release/comparison"
+# The comparison's sections (must list tahsb_analysis.comparison.SECTION_TITLES without
+# "other"; tests/test_workflow_lists.py checks).
+SECTIONS = ["prevalence", "range", "characteristics", "links", "responses"]
+COMPARISON = config.get("comparison", {})
+# Cohorts in comparison order: the reference first, then the others as listed.
+REFERENCE_COHORT = COMPARISON.get("reference", next(iter(config["cohorts"])))
+if REFERENCE_COHORT not in config["cohorts"]:
+    raise ValueError(
+        f"config.yaml: comparison.reference is {REFERENCE_COHORT!r}, which is not one of the "
+        f"cohorts {sorted(config['cohorts'])}"
+    )
+COMPARED_COHORTS = [REFERENCE_COHORT] + [c for c in config["cohorts"] if c != REFERENCE_COHORT]
+PUBLISHED_COHORTS = COMPARISON.get("published_cohorts", [])
+# A comparison needs two cohorts, listed or published.
+COMPARE = len(COMPARED_COHORTS) + len(PUBLISHED_COHORTS) >= 2
+
 # Outputs that are never released, and why (listed in every release manifest).
 NOT_RELEASED = {
     "figures/dual_timelines": "individual-level figure (one line per child): never released",
@@ -74,6 +92,18 @@ def analysis_parts(wildcards):
     )
 
 
+def comparison_settings(wildcards):
+    """What the comparison adapter needs besides its input files."""
+    return {
+        "cohorts": COMPARED_COHORTS,
+        "reference": REFERENCE_COHORT,
+        "published_cohorts": PUBLISHED_COHORTS,
+        "confidence_level": config["confidence_level"],
+        "not_released": NOT_RELEASED,
+        "config": {"comparison": COMPARISON, "cohorts": config["cohorts"]},
+    }
+
+
 def report_config(wildcards):
     """The settings the study report records as provenance (no input paths of other cohorts)."""
     settings = {key: config[key] for key in ANALYSIS_CONFIG_KEYS}
@@ -107,4 +137,7 @@ def all_outputs():
         targets += expand(rules.render_timelines.output.png, cohort=cohort)
         targets += expand(rules.study_report.output.html, cohort=cohort)
         targets += expand(rules.release_manifest.output.json, cohort=cohort)
+    if COMPARE:
+        targets += [rules.compare_cohorts.output.report]
+        targets += [rules.compare_release_cohorts.output.manifest]
     return targets

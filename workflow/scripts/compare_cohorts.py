@@ -1,0 +1,96 @@
+"""Snakemake adapter: compare the cohorts of one tier side by side (table, forest plots,
+replication verdicts, page); in the release tier also the manifest of the comparison folder."""
+
+import json
+from pathlib import Path
+
+import pandas as pd
+
+from tahsb_analysis.comparison import (
+    compare_cohorts,
+    load_published_cohorts,
+    published_results,
+    replication_side_by_side,
+    section_of,
+)
+from tahsb_analysis.comparison_figures import forest_figure
+from tahsb_analysis.disclosure import load_policy
+from tahsb_analysis.figures import write_figure
+from tahsb_analysis.manifest import (
+    build_manifest,
+    manifest_markdown,
+    rows_summary,
+    write_manifest_json,
+)
+from tahsb_analysis.replication import evaluate_register
+from tahsb_analysis.report import (
+    build_comparison_report,
+    collect_comparison_provenance,
+    write_report,
+)
+from tahsb_analysis.results import write_results_csv
+
+
+def main(smk) -> None:
+    settings = smk.params.settings
+    policy = load_policy(smk.input.policy)
+    tables = {
+        label: pd.read_parquet(path)
+        for label, path in zip(settings["cohorts"], smk.input.tables, strict=True)
+    }
+    metadata = {
+        label: json.loads(Path(path).read_text(encoding="utf-8"))
+        for label, path in zip(settings["cohorts"], smk.input.metadata, strict=True)
+    }
+    known = {entry["id"]: entry for entry in load_published_cohorts()}
+    unknown = sorted(set(settings["published_cohorts"]) - set(known))
+    if unknown:
+        raise SystemExit(
+            f"config.yaml: comparison.published_cohorts names {unknown}, which are not in "
+            f"src/tahsb_analysis/data/published_cohorts.yaml (known: {sorted(known)})"
+        )
+    published = [known[name] for name in settings["published_cohorts"]]
+    tables.update(published_results(published))
+    reference = settings["reference"]
+    pairs = [(label, reference) for label in tables if label != reference]
+    rows = compare_cohorts(tables, pairs, confidence=settings["confidence_level"],
+                           threshold=policy.threshold)
+    rows.to_parquet(smk.output.parquet, index=False)
+    write_results_csv(rows, smk.output.csv)
+    side_by_side = replication_side_by_side(
+        {label: evaluate_register(table) for label, table in tables.items()}
+    )
+    side_by_side.to_csv(smk.output.side_by_side, index=False, lineterminator="\n")
+    figures = {}
+    for png in smk.output.figures:
+        section = Path(png).stem.removeprefix("comparison_")
+        write_figure(forest_figure(rows, section), Path(png).with_suffix(""))
+        figures[section] = Path(png)
+    cohorts = {**metadata, **{entry["id"]: entry for entry in published}}
+    provenance = collect_comparison_provenance(
+        config=settings["config"], repo_dir=Path.cwd(), cohort_metadata=metadata
+    )
+    html = build_comparison_report(rows, side_by_side=side_by_side, figures=figures,
+                                   cohorts=cohorts, provenance=provenance)
+    write_report(html, Path(smk.output.report))
+    if "manifest" in smk.output.keys():
+        folder = Path(smk.output.manifest).parent
+        files = [Path(p) for p in (smk.output.csv, smk.output.side_by_side, smk.output.report)]
+        files += [p.with_name(p.stem + suffix) for p in figures.values()
+                  for suffix in (".png", ".svg", ".pdf", ".alt.txt", ".caption.txt")]
+        figure_outputs = {
+            Path(png).stem: tuple(sorted({o for o in rows["output"] if section_of(o) == s}))
+            for s, png in figures.items()
+        }
+        manifest = build_manifest(
+            folder, files, rows, rows_summary(rows, policy.summary(), "comparison"),
+            settings["not_released"], figure_outputs,
+        )
+        write_manifest_json(manifest, Path(smk.output.manifest))
+        Path(smk.output.manifest_markdown).write_text(manifest_markdown(manifest),
+                                                      encoding="utf-8")
+    with open(smk.log[0], "w", encoding="utf-8") as log:
+        log.write(f"{len(rows)} comparison rows for pairs {pairs}\n")
+
+
+main(snakemake)  # noqa: F821 - injected by Snakemake's script directive
