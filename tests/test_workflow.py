@@ -155,7 +155,7 @@ def test_snakemake_report_is_built_from_the_release_tier_only(finished_run):
         return {hashlib.sha256(p.read_bytes()).hexdigest()
                 for p in (finished_run / tier).rglob("*") if p.is_file()}
 
-    release, internal = digests(RELEASE), digests(INTERNAL)
+    release, internal = digests(Path("results/release")), digests(Path("results/internal"))
     with zipfile.ZipFile(finished_run / "report.zip") as bundle:
         bundled = {name: hashlib.sha256(bundle.read(name)).hexdigest()
                    for name in bundle.namelist() if "/data/raw/" in name}
