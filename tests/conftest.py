@@ -145,3 +145,18 @@ def synthetic_results(synthetic_cohort) -> pd.DataFrame:
     config = yaml.safe_load((REPO / "config" / "config.yaml").read_text(encoding="utf-8"))
     return concat_results([run_analysis(name, synthetic_cohort, analysis_settings(name, config))
                            for name in ANALYSES])
+
+
+def copy_project(target: Path) -> Path:
+    """A copy of the workflow (Snakefile, config, workflow, data) in `target`, to run
+    Snakemake in without touching the repository's results."""
+    import shutil
+
+    target.mkdir(parents=True, exist_ok=True)
+    for name in ["Snakefile", "config", "workflow", "data"]:
+        source = REPO / name
+        if source.is_dir():
+            shutil.copytree(source, target / name)
+        else:
+            shutil.copy(source, target / name)
+    return target

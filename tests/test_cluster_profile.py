@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from conftest import copy_project
 
 from tahsb_analysis.analyses import ANALYSES
 
@@ -45,15 +46,6 @@ def _profile() -> dict:
     return yaml.safe_load(PROFILE.read_text(encoding="utf-8"))
 
 
-def _copy_project(target: Path) -> Path:
-    target.mkdir(parents=True, exist_ok=True)
-    for name in ["Snakefile", "config", "workflow", "data"]:
-        source = REPO / name
-        if source.is_dir():
-            shutil.copytree(source, target / name)
-        else:
-            shutil.copy(source, target / name)
-    return target
 
 
 def _snakemake(workdir: Path, *args: str, env=None, timeout=600) -> subprocess.CompletedProcess:
@@ -90,7 +82,7 @@ def planned_resources(output: str) -> list[tuple[str, dict[str, str]]]:
 
 @pytest.fixture(scope="module")
 def project(tmp_path_factory):
-    return _copy_project(tmp_path_factory.mktemp("project"))
+    return copy_project(tmp_path_factory.mktemp("project"))
 
 
 @pytest.fixture(scope="module")
@@ -302,7 +294,7 @@ def _minutes(time_limit: str) -> int:
 
 @pytest.mark.slurm
 def test_the_workflow_runs_through_the_profile_on_a_single_node_slurm(slurm_cluster, tmp_path):
-    project = _copy_project(tmp_path / "project")
+    project = copy_project(tmp_path / "project")
     profile = _profile()
     # This cluster's settings, layered on the shipped profile as docs/cluster.md suggests.
     # No accounting database here, hence no account and job states from squeue.

@@ -2,7 +2,6 @@
 
 import hashlib
 import json
-import shutil
 import subprocess
 import sys
 import zipfile
@@ -11,20 +10,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import yaml
+from conftest import copy_project
 
 REPO = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.workflow
 
 
-def _copy_project(target: Path) -> Path:
-    target.mkdir(parents=True, exist_ok=True)
-    for name in ["Snakefile", "config", "workflow", "data"]:
-        source = REPO / name
-        if source.is_dir():
-            shutil.copytree(source, target / name)
-        else:
-            shutil.copy(source, target / name)
-    return target
 
 
 def _one_cohort(workdir: Path) -> Path:
@@ -50,7 +41,7 @@ def _snakemake(workdir: Path, *args: str) -> subprocess.CompletedProcess:
 
 @pytest.fixture(scope="module")
 def finished_run(tmp_path_factory):
-    workdir = _copy_project(tmp_path_factory.mktemp("project"))
+    workdir = copy_project(tmp_path_factory.mktemp("project"))
     result = _snakemake(workdir)
     assert result.returncode == 0, result.stderr[-3000:]
     return workdir
@@ -134,7 +125,7 @@ def test_the_manifest_lists_every_released_file_with_its_checksum(finished_run):
 
 
 def test_two_fresh_runs_give_byte_identical_tiers(finished_run, tmp_path):
-    second = _copy_project(tmp_path)
+    second = copy_project(tmp_path)
     assert _snakemake(second).returncode == 0
     produced = sorted(
         p.relative_to(finished_run)
@@ -174,7 +165,7 @@ def test_second_run_has_nothing_to_do(finished_run):
 
 
 def test_workflow_on_bad_input_fails_and_leaves_no_results(tmp_path):
-    workdir = _one_cohort(_copy_project(tmp_path))
+    workdir = _one_cohort(copy_project(tmp_path))
     behaviours = workdir / "data" / "synthetic" / "behaviours.csv"
     frame = pd.read_csv(behaviours, dtype=str, keep_default_na=False)
     frame.loc[0, "behaviour_type"] = "not-a-type"
@@ -186,7 +177,7 @@ def test_workflow_on_bad_input_fails_and_leaves_no_results(tmp_path):
 
 
 def test_misspelt_config_key_stops_the_workflow_before_any_rule(tmp_path):
-    workdir = _copy_project(tmp_path)
+    workdir = copy_project(tmp_path)
     config = workdir / "config" / "config.yaml"
     config.write_text(config.read_text(encoding="utf-8") + "sed: 1\n", encoding="utf-8")
     result = _snakemake(workdir, "--dry-run")
@@ -202,7 +193,7 @@ def test_identifier_canaries_planted_in_the_input_never_reach_an_output(tmp_path
     """A case id planted in the input may sit in the internal typed tables (they hold one row
     per child, and never leave the machine), but in no table, figure, report, manifest or
     log; a postcode planted in a cell is refused without being echoed anywhere."""
-    workdir = _one_cohort(_copy_project(tmp_path / "ids"))
+    workdir = _one_cohort(copy_project(tmp_path / "ids"))
     data = workdir / "data" / "synthetic"
     frames = {name: pd.read_csv(data / f"{name}.csv", dtype=str, keep_default_na=False)
               for name in ("cases", "case_file", "behaviours")}
@@ -221,7 +212,7 @@ def test_identifier_canaries_planted_in_the_input_never_reach_an_output(tmp_path
     assert not leaks
     assert CANARY_ID not in result.stdout + result.stderr
 
-    refused = _one_cohort(_copy_project(tmp_path / "postcode"))
+    refused = _one_cohort(copy_project(tmp_path / "postcode"))
     cases = pd.read_csv(refused / "data" / "synthetic" / "cases.csv", dtype=str,
                         keep_default_na=False)
     cases.loc[3, "assessment_month"] = CANARY_POSTCODE

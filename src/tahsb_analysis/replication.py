@@ -897,10 +897,4 @@ def write_replication(frame: pd.DataFrame, rendered: tables.RenderedTable,
         "md": tables.table_to_markdown(rendered),
         "html": tables.table_to_html(rendered),
     }
-    paths = {}
-    for suffix, text in texts.items():
-        path = stem.with_name(f"{stem.name}.{suffix}")
-        with open(path, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
-        paths[suffix] = path
-    return paths
+    return tables.write_texts(texts, stem)

@@ -1863,11 +1863,19 @@ def write_table(results: pd.DataFrame, output: str, stem: Path) -> dict[str, Pat
     stem = Path(stem)
     stem.parent.mkdir(parents=True, exist_ok=True)
     rendered = render_table(results, output)
-    texts = {
-        "csv": table_to_csv(results, output),
-        "md": table_to_markdown(rendered),
-        "html": table_to_html(rendered),
-    }
+    return write_texts(
+        {
+            "csv": table_to_csv(results, output),
+            "md": table_to_markdown(rendered),
+            "html": table_to_html(rendered),
+        },
+        stem,
+    )
+
+
+def write_texts(texts: dict[str, str], stem: Path) -> dict[str, Path]:
+    """Write each text as `stem`.<suffix> (UTF-8, line endings as given); paths by suffix."""
+    stem = Path(stem)
     paths = {}
     for suffix, text in texts.items():
         path = stem.with_name(f"{stem.name}.{suffix}")
