@@ -155,6 +155,21 @@ def test_one_problem_per_column_and_kind_of_identifier():
         ("cohort", 2), ("sex", 2), ("sex", 4)]
 
 
+def test_screen_with_the_distinct_values_of_validation_equals_screen_alone():
+    from tahsb_analysis.validation import _raw_distinct
+
+    table = raw_table({
+        "case_id": ["C001", "C002", "C003", "C004", "C005"],
+        "notes": ["SW1A 1AA", "", None, "SW1A 1AA", "one two three four five six seven"],
+        "contact": ["020 7946 0999", np.nan, "x", "y", "someone@example.org"],
+        "Surname": ["a", "b", "c", "d", "e"],
+    })
+    distinct = [_raw_distinct(table.frame.iloc[:, i]) for i in range(table.frame.shape[1])]
+    shared = screen_identifiers(table, distinct)
+    pd.testing.assert_frame_equal(shared, screen_identifiers(table))
+    assert len(shared) == 5  # a name column, a postcode, free text, a phone number, an e-mail
+
+
 def test_identifier_problems_are_reported_with_the_other_problems(tmp_path, frames):
     changed = with_cell(frames, "cases", 6, "cohort", "someone@example.org")
     changed = with_cell(changed, "case_file", 2, "looked_after", "perhaps")

@@ -46,6 +46,7 @@ from tahsb_analysis.characteristics import characteristics
 from tahsb_analysis.codebook import load_codebook
 from tahsb_analysis.links import (
     TRAJECTORY_LEVELS,
+    bootstrap_counts_of_distinct,
     bootstrap_mean_ci,
     dual_timelines,
     links,
@@ -351,6 +352,81 @@ def test_bootstrap_in_blocks_gives_the_same_interval_as_one_matrix(monkeypatch):
     whole = bootstrap_mean_ci(sample, resamples=999, seed=5)
     monkeypatch.setattr(links_module, "BOOTSTRAP_BLOCK_CELLS", 50 * 7)  # 7 resamples a block
     assert bootstrap_mean_ci(sample, resamples=999, seed=5) == whole
+
+
+def gap_sample(size: int, seed: int = 8) -> np.ndarray:
+    """Gaps in tenths of a year between 1 and 6 years, as onset gaps are: few distinct values."""
+    return np.random.default_rng(seed).integers(10, 61, size=size) / 10
+
+
+def test_small_bootstrap_keeps_the_resample_index_matrix():
+    import tahsb_analysis.links as links_module
+
+    sample = gap_sample(2_000)
+    assert 2_000 * 9_999 <= links_module.BOOTSTRAP_INDEX_LIMIT
+    assert bootstrap_counts_of_distinct(sample, 9_999) is None
+
+
+def test_large_bootstrap_of_few_distinct_values_draws_counts_within_a_tenth_of_a_standard_error(
+    monkeypatch,
+):
+    import tahsb_analysis.links as links_module
+
+    sample = gap_sample(2_000)
+    index_low, index_high = bootstrap_mean_ci(sample, resamples=9_999, seed=3)
+    monkeypatch.setattr(links_module, "BOOTSTRAP_INDEX_LIMIT", 1_000)
+    assert bootstrap_counts_of_distinct(sample, 9_999) == len(np.unique(sample)) == 51
+    low, high = bootstrap_mean_ci(sample, resamples=9_999, seed=3)
+    # Independent recomputation of the counts path: numpy.random.default_rng(3).multinomial.
+    values, counts = np.unique(sample, return_counts=True)
+    draws = np.random.default_rng(3).multinomial(len(sample), counts / len(sample), size=9_999)
+    expected = np.quantile(draws @ values / len(sample), [0.025, 0.975])
+    assert (low, high) == pytest.approx(tuple(expected), rel=1e-12)
+    # The same bootstrap distribution of the mean, another random stream: Monte Carlo error
+    # only (the documented tolerance is a tenth of the standard error of the mean).
+    standard_error = sample.std(ddof=1) / np.sqrt(len(sample))
+    assert abs(low - index_low) < 0.1 * standard_error
+    assert abs(high - index_high) < 0.1 * standard_error
+
+
+def test_bootstrap_counts_in_blocks_give_the_same_interval(monkeypatch):
+    import tahsb_analysis.links as links_module
+
+    sample = gap_sample(500)
+    monkeypatch.setattr(links_module, "BOOTSTRAP_INDEX_LIMIT", 1_000)
+    whole = bootstrap_mean_ci(sample, resamples=999, seed=5)
+    monkeypatch.setattr(links_module, "BOOTSTRAP_BLOCK_CELLS", 51 * 7)  # 7 resamples a block
+    assert bootstrap_mean_ci(sample, resamples=999, seed=5) == whole
+
+
+def test_large_bootstrap_of_many_distinct_values_keeps_the_index_matrix(monkeypatch):
+    import tahsb_analysis.links as links_module
+
+    sample = np.random.default_rng(4).normal(3.0, 1.0, size=500)  # 500 distinct values
+    whole = bootstrap_mean_ci(sample, resamples=999, seed=5)
+    monkeypatch.setattr(links_module, "BOOTSTRAP_INDEX_LIMIT", 1_000)
+    assert bootstrap_counts_of_distinct(sample, 999) is None
+    assert bootstrap_mean_ci(sample, resamples=999, seed=5) == whole
+
+
+def test_gap_row_says_when_the_bootstrap_drew_counts(monkeypatch):
+    import tahsb_analysis.links as links_module
+
+    settings = links_module._settings(
+        "wilson", 0.95, "bootstrap", 999, 7, "wilcoxon", "kruskal-wallis", "holm"
+    )
+    gaps = gap_sample(1_000)
+    rows = links_module._gap_summary_rows(gaps, {"level": "offline_first"}, settings)
+    assert rows[0]["method"] == "mean with bootstrap percentile 95% CI (999 resamples, seed 7)"
+    monkeypatch.setattr(links_module, "BOOTSTRAP_INDEX_LIMIT", 1_000)
+    rows = links_module._gap_summary_rows(gaps, {"level": "offline_first"}, settings)
+    assert rows[0]["method"] == (
+        "mean with bootstrap percentile 95% CI (999 resamples, each drawn as multinomial counts "
+        "of the 51 distinct gaps because the 1000 gaps are many, seed 7)"
+    )
+    assert (rows[0]["ci_low"], rows[0]["ci_high"]) == bootstrap_mean_ci(
+        gaps, resamples=999, seed=7
+    )
 
 
 def test_t_interval_option_matches_scipy_t_interval(cohort_d):

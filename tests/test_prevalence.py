@@ -147,6 +147,28 @@ def test_synthetic_cohort_reproduces_p1_and_p2():
     assert set(overall["denominator"]) == {275}
 
 
+def test_breakdown_tests_are_chi_squared_on_the_crosstab_of_group_by_level(tmp_path):
+    from tahsb_analysis.groups import hsb_group
+    from tahsb_analysis.synthetic import generate_cohort, load_parameters, write_cohort_csv
+    from tahsb_analysis.validation import validate_cohort
+
+    tables = generate_cohort(load_parameters(), seed=3, n_cases=3_000)
+    cohort = validate_cohort(write_cohort_csv(tables, tmp_path))
+    rows = pick(prevalence(cohort), "prevalence_by_sex", variable="hsb_group")
+    row = rows[rows["p_value"].notna()].iloc[0]
+    known = cohort.cases.assign(hsb_group=hsb_group(cohort.cases)).dropna(
+        subset=["hsb_group", "sex"]
+    )
+    # Reference: scipy.stats.chi2_contingency on pd.crosstab(group, sex), empty levels dropped.
+    table = pd.crosstab(known["hsb_group"], known["sex"], dropna=False).to_numpy()
+    table = table[table.sum(axis=1) > 0][:, table.sum(axis=0) > 0]
+    expected = stats.chi2_contingency(table, correction=False)
+    assert row["statistic"] == "chi2"
+    assert row["estimate"] == pytest.approx(expected.statistic, rel=1e-12)
+    assert row["p_value"] == pytest.approx(expected.pvalue, rel=1e-12)
+    assert row["n"] == table.sum()
+
+
 def test_variable_missing_for_every_child_gives_empty_rows_and_no_test(tmp_path, frames):
     frames["cases"]["learning_disability"] = "-9"
     cohort = build_cohort(tmp_path, frames)

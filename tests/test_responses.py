@@ -450,6 +450,35 @@ def test_ordinal_odds_ratios_match_ordered_model_fitted_independently():
     )
 
 
+def test_fast_logistic_cdf_is_scipys_logistic_cdf_bit_for_bit():
+    from scipy import stats
+
+    from tahsb_analysis.responses import _LOGISTIC
+
+    x = np.array([-np.inf, -800, -36.5, -1e-300, -0.0, 0.0, 1e-12, 0.3, 5, 40, np.inf, np.nan])
+    np.testing.assert_array_equal(_LOGISTIC.cdf(x), stats.logistic.cdf(x))
+    assert _LOGISTIC.cdf(0.3) == stats.logistic.cdf(0.3)
+    assert _LOGISTIC.cdf(x, loc=1.0, scale=2.0)[7] == stats.logistic.cdf(0.3, loc=1.0, scale=2.0)
+    assert isinstance(_LOGISTIC, stats.rv_continuous)  # OrderedModel accepts it without warning
+
+
+def test_ordinal_rows_with_the_fast_cdf_equal_those_of_distr_logit_exactly(monkeypatch):
+    import tahsb_analysis.responses as responses_module
+
+    frame = model_frame(seed=5, n=400)
+    rng = np.random.default_rng(6)
+    levels = ["none", "early_help", "section_17", "section_47"]
+    frame["care"] = pd.Categorical(
+        rng.choice(levels, size=len(frame)), categories=levels, ordered=True
+    )
+    fast = as_rows(ordinal_odds_ratios(frame, "care", "hsb_group", covariates=["age_at_referral"]))
+    monkeypatch.setattr(responses_module, "_LOGISTIC", "logit")  # statsmodels' own logistic
+    reference = as_rows(
+        ordinal_odds_ratios(frame, "care", "hsb_group", covariates=["age_at_referral"])
+    )
+    pd.testing.assert_frame_equal(fast, reference, check_exact=True)
+
+
 def test_input_data_not_modified():
     frame = model_frame()
     frame["y__missing"] = pd.Categorical([None] * len(frame), categories=["-9"])

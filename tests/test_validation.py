@@ -501,6 +501,43 @@ def test_typed_table_of_text_frame_in_pandas_default_string_dtype(tmp_path, fram
     assert find_problems({"cases": raw}, codebook).empty
 
 
+def map_and_factorize_distinct_text(column: pd.Series):
+    """The formulation _distinct_text replaced (a per-value lambda, then factorize again)."""
+    codes, uniques = pd.factorize(column.to_numpy(dtype=object), use_na_sentinel=False)
+    stripped = pd.Series(uniques, dtype=object).map(
+        lambda cell: cell.strip() if isinstance(cell, str) else "")
+    codes_of_stripped, distinct = pd.factorize(stripped.to_numpy(dtype=object))
+    return codes_of_stripped[codes], pd.Series(np.asarray(distinct, dtype=object), dtype=str)
+
+
+@pytest.mark.parametrize("cells", [
+    ["yes", " yes", "no", "yes ", "", "   ", None, np.nan, "\u00a0no", "a\x1fb", "\tno\n", "no"],
+    ["C001", "C002", "C001", "C003"],  # already stripped: codes and texts as factorize gives
+    [None, "", "x"],  # None becomes "", the same text as the blank cell
+    [],
+], ids=["whitespace-and-missing", "stripped", "none-and-blank", "empty"])
+def test_distinct_text_equals_the_map_and_factorize_formulation(cells):
+    column = pd.Series(cells, dtype=object)
+    codes, text = v._distinct_text(column)
+    expected_codes, expected_text = map_and_factorize_distinct_text(column)
+    np.testing.assert_array_equal(codes, expected_codes)
+    pd.testing.assert_series_equal(text, expected_text)
+    shared = v._distinct_text(column, v._raw_distinct(column))
+    np.testing.assert_array_equal(shared[0], expected_codes)
+    pd.testing.assert_series_equal(shared[1], expected_text)
+
+
+def test_validate_cohort_types_each_table_exactly_as_typed_table(tmp_path, frames, codebook):
+    # validate_cohort reuses the distinct texts of its checks; typed_table computes them anew.
+    changed = with_cell(frames, "cases", 3, "sex", " male ")
+    changed = with_cell(changed, "case_file", 2, "looked_after", "-9 ")
+    paths = write_csv_tables(tmp_path, changed)
+    cohort = validate_cohort(paths, codebook)
+    for name, path in paths.items():
+        expected = typed_table(read_table_as_text(path), codebook.table(name))
+        pd.testing.assert_frame_equal(cohort.table(name), expected, check_exact=True)
+
+
 # --- validate_cohort on bad input -----------------------------------------------------------
 
 

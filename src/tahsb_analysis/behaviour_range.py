@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from .codebook import Field, load_codebook
-from .cohort import Cohort, missing_column
+from .cohort import Cohort, id_positions, missing_column
 from .groups import DUAL_SUBGROUPS, dual_subgroup, hsb_group, online_behaviours
 from .inference import ci_method_label, proportion_ci
 from .missing import MISSING_METHOD, missing_rows, short_label
@@ -434,10 +434,9 @@ def _missing_rows_by_group(reasons: pd.Series, groups: pd.Series, variable: str,
 
 
 def _is_in(values: pd.Series, ids: pd.Series) -> np.ndarray:
-    """Which `values` are among `ids`, as a numpy mask (a hash lookup: Series.isin on Arrow
-    strings walks the ids in Python, which is slow for a million children)."""
-    lookup = pd.Index(np.asarray(ids, dtype=object)).unique()
-    return lookup.get_indexer(np.asarray(values, dtype=object)) >= 0
+    """Which `values` are among `ids`, as a numpy mask (`cohort.id_positions`: Series.isin on
+    Arrow strings walks the ids in Python, which is slow for a million children)."""
+    return id_positions(values, ids) >= 0
 
 
 def _count_codes(codes: np.ndarray, size: int) -> np.ndarray:

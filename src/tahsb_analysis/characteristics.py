@@ -21,7 +21,7 @@ from statsmodels.stats.multitest import multipletests
 from statsmodels.stats.proportion import confint_proportions_2indep
 
 from .codebook import load_codebook
-from .cohort import Cohort, missing_column
+from .cohort import Cohort, id_positions, missing_column
 from .groups import HSB_GROUP_LABELS, hsb_group
 from .inference import (
     DEFAULT_MONTE_CARLO_RESAMPLES,
@@ -785,8 +785,7 @@ def in_depth_frame(cohort: Cohort, background) -> pd.DataFrame:
     from_file = columns(cohort.case_file, [f.name for t, f in background if t == "case_file"])
     if from_file:
         case_file = cohort.case_file
-        ids = pd.Index(np.asarray(case_file["case_id"].astype("string"), dtype=object))
-        rows = ids.get_indexer(np.asarray(frame["case_id"], dtype=object))
+        rows = id_positions(frame["case_id"], case_file["case_id"])
         for column in from_file:
             # A child without a case_file row (validation refuses one) would get <NA>, and so
             # count as "not recorded".

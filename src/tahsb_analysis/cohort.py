@@ -17,7 +17,10 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from .codebook import TABLE_NAMES
 
@@ -59,6 +62,36 @@ class Cohort:
             "sources": self.sources,
             "rows": {name: int(len(self.table(name))) for name in TABLE_NAMES},
         }
+
+
+def id_positions(values, ids) -> np.ndarray:
+    """Position of each of `values` among `ids`, -1 where it is absent or missing.
+
+    How the tables of a cohort are joined on case_id. Both are compared as text; `ids` is a
+    key (each id once; a repeated id would match its first position). A hash lookup in Arrow
+    (`pyarrow.compute.index_in`): Series.isin, Series.map and Index.get_indexer turn Arrow
+    strings into Python objects first, which for a million children takes seconds.
+
+    Parameters
+    ----------
+    values, ids : Series, Index or array-like of str
+        Missing values (<NA>, None) never match.
+
+    Returns
+    -------
+    numpy.ndarray of intp
+        As ``pandas.Index(ids).get_indexer(values)`` for unique `ids`.
+    """
+    found = pc.index_in(_arrow_text(values), value_set=_arrow_text(ids), skip_nulls=True)
+    return found.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.intp)
+
+
+def _arrow_text(values) -> pa.Array:
+    text = pd.Series(values, copy=False).astype("string").array
+    array = pa.array(text)
+    if isinstance(array, pa.ChunkedArray):
+        array = array.combine_chunks()
+    return array.cast(pa.large_string())
 
 
 def write_cohort(cohort: Cohort, directory: str | Path) -> None:

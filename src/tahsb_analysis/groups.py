@@ -16,6 +16,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .cohort import id_positions
+
 HSB_GROUPS = ("ta_only", "dual", "offline_only", "neither")
 HSB_GROUP_LABELS = {
     "ta_only": "TA-HSB only",
@@ -56,22 +58,39 @@ def hsb_group(cases: pd.DataFrame) -> pd.Series:
 
 def online_behaviours(behaviours: pd.DataFrame) -> pd.DataFrame:
     """The TA-HSB (online) rows of the behaviours table."""
-    return behaviours[behaviours["setting"].astype("string") == "online"]
+    return behaviours[is_code(behaviours["setting"], "online")]
+
+
+def is_code(values: pd.Series, code: str) -> np.ndarray:
+    """Where `values` equals `code`, as a numpy mask (False where missing).
+
+    A Categorical compares its integer codes: turning a million categorical values into text
+    first, as ``values.astype("string") == code`` does, takes a large part of a second.
+    """
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        categories = values.cat.categories
+        if code not in categories:
+            return np.zeros(len(values), dtype=bool)
+        return np.asarray(values.cat.codes) == categories.get_loc(code)
+    return values.astype("string").eq(code).fillna(False).to_numpy(dtype=bool)
 
 
 def dual_subgroup(cases: pd.DataFrame, behaviours: pd.DataFrame) -> pd.Series:
     """Each child's R5 sub-group (Categorical of DUAL_SUBGROUPS), indexed like `cases`."""
     online = online_behaviours(behaviours)
-    is_porn = online["behaviour_type"].astype("string") == PORNOGRAPHY_TYPE
-    porn_only = is_porn.groupby(online["case_id"].astype("string")).all()
-    case_ids = cases["case_id"].astype("string")
-    looked_up = case_ids.map(porn_only)  # <NA> where the child has no online behaviour
+    # Per child with online rows: is any of them a known type other than pornography? (A
+    # missing type decides nothing.) Children are numbered by factorize, then looked up.
+    child, ids = pd.factorize(online["case_id"].astype("string"))
+    types = online["behaviour_type"]
+    other_type = types.notna().to_numpy(dtype=bool) & ~is_code(types, PORNOGRAPHY_TYPE)
+    has_other = np.zeros(len(ids), dtype=bool)
+    has_other[child[(child >= 0) & other_type]] = True
+    at = id_positions(cases["case_id"], ids)  # -1 where the child has no online behaviour
+    looked_up = at >= 0
+    porn_only = looked_up & ~has_other[np.maximum(at, 0)] if len(ids) else looked_up
     dual = (hsb_group(cases) == "dual").to_numpy()
     subgroup = np.select(
-        [
-            dual & looked_up.eq(True).fillna(False).to_numpy(dtype=bool),
-            dual & looked_up.eq(False).fillna(False).to_numpy(dtype=bool),
-        ],
+        [dual & porn_only, dual & looked_up & ~porn_only],
         DUAL_SUBGROUPS,
         default=None,
     )

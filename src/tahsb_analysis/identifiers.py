@@ -9,6 +9,7 @@ the value. The screen errs towards refusing: a false alarm costs an edit, a leak
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -91,8 +92,15 @@ def identifier_kinds_of_values(values: pd.Series) -> dict[str, np.ndarray]:
     return kinds
 
 
-def screen_identifiers(raw: RawTable) -> pd.DataFrame:
-    """Problems for identifier-like column names and values in `raw` (a problem table)."""
+def screen_identifiers(
+    raw: RawTable, distinct: Sequence[tuple[np.ndarray, np.ndarray]] | None = None
+) -> pd.DataFrame:
+    """Problems for identifier-like column names and values in `raw` (a problem table).
+
+    `distinct`: per column position, the codes and distinct cells of the column as
+    ``pandas.factorize(cells, use_na_sentinel=False)`` gives them, when the caller has them
+    already (validation shares them between its checks); computed here otherwise.
+    """
     records = []
     rows = np.asarray(raw.row_numbers, dtype=np.int64)
     screened = []  # (column name, codes of its rows, offset of its distinct values)
@@ -107,7 +115,10 @@ def screen_identifiers(raw: RawTable) -> pd.DataFrame:
                             "expected": COLUMN_NAME_EXPECTED})
             continue  # the whole column is refused; its values need no second message
         # Coded columns hold few distinct values: each is tested once, for all columns at once.
-        codes, uniques = pd.factorize(raw.frame.iloc[:, position].to_numpy(dtype=object))
+        if distinct is not None:
+            codes, uniques = distinct[position]
+        else:
+            codes, uniques = pd.factorize(raw.frame.iloc[:, position].to_numpy(dtype=object))
         screened.append((name, codes, offset))
         distinct_values.append(np.asarray(uniques, dtype=object))
         offset += len(uniques)

@@ -7,8 +7,9 @@ kind of HSB to the next (L3). Returns rows of the results table; `onset_ages` an
 `dual_timelines` give the per-child ages behind them, for internal use only.
 
 Onsets are reduced to one row per child and kind with one groupby, and every statistic is an
-array operation over children (the bootstrap is a matrix of resample indices), so the same code
-runs on the study's 91 case files and on a cohort of a million.
+array operation over children (the bootstrap is a matrix of resample indices, or for a very
+large group multinomial counts of its distinct gaps), so the same code runs on the study's 91
+case files and on a cohort of a million.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from scipy import stats
 from statsmodels.stats.descriptivestats import sign_test
 
 from .characteristics import CONTINUOUS_TESTS, P_ADJUST_METHODS, adjust_p_values, compare_groups
-from .cohort import Cohort, missing_column
+from .cohort import Cohort, id_positions, missing_column
 from .groups import DUAL_SUBGROUPS, PORNOGRAPHY_TYPE, dual_subgroup, hsb_group
 from .inference import DEFAULT_MONTE_CARLO_RESAMPLES, ci_method_label, proportion_ci
 from .missing import DEFAULT_REASON, missing_reason, missing_rows
@@ -62,6 +63,15 @@ GAP_UNIT = "years"
 # over a very large group is computed in blocks of resamples; the random stream, and so the
 # interval, is the same as with one matrix.
 BOOTSTRAP_BLOCK_CELLS = 10_000_000
+# Beyond this many draws (resamples x values), when the values take few distinct values (at
+# most BOOTSTRAP_DISTINCT_SHARE of them), each resample is drawn as multinomial counts of the
+# distinct values instead of one index per value: the same bootstrap distribution of the mean
+# at a cost that does not grow with the number of children, but another random stream, so the
+# limits differ by Monte Carlo error (well under a tenth of a standard error of the mean); the
+# row's method says so. With 9,999 resamples the index matrix serves up to 10,000 gaps, which
+# the synthetic cohort reaches at about 100,000 children.
+BOOTSTRAP_INDEX_LIMIT = 100_000_000
+BOOTSTRAP_DISTINCT_SHARE = 0.1
 
 EMPTY_WARNING = "empty denominator: no children in this population"
 INSUFFICIENT_WARNING = "insufficient data: fewer than 2 children"
@@ -114,7 +124,9 @@ def links(
     gap_ci : {"bootstrap", "t"}
         Interval of the mean onset gap: bootstrap percentile interval or t-based interval.
     bootstrap_resamples, bootstrap_seed : int
-        Number of bootstrap resamples and the seed of `numpy.random.default_rng`.
+        Number of bootstrap resamples and the seed of `numpy.random.default_rng`. How the
+        resamples are drawn (resample indices; for more than `BOOTSTRAP_INDEX_LIMIT` draws,
+        counts of the distinct gaps) is in `bootstrap_mean_ci` and in the mean row's method.
     paired_test : {"wilcoxon", "sign"}
         Paired test of first other TA-HSB onset against first offline onset.
     continuous_test, p_adjust, exact_test_seed, exact_test_resamples
@@ -290,6 +302,13 @@ def bootstrap_mean_ci(
     the limits are the (1 - confidence) / 2 and (1 + confidence) / 2 quantiles of the resample
     means (linear interpolation).
 
+    When that matrix would exceed `BOOTSTRAP_INDEX_LIMIT` draws and the values take few
+    distinct values (`bootstrap_counts_of_distinct` says when), each resample is instead the
+    counts of the k distinct values drawn by ``default_rng(seed).multinomial(n, counts / n)``:
+    a resample of n values with replacement has exactly that distribution of counts, so the
+    bootstrap distribution of the mean is the same, at a cost of resamples x k rather than
+    resamples x n; the random stream differs, so the limits differ by Monte Carlo error.
+
     References
     ----------
     Efron, B. and Tibshirani, R. J. (1993). An Introduction to the Bootstrap. Chapman & Hall,
@@ -300,14 +319,35 @@ def bootstrap_mean_ci(
     if n < 1 or np.isnan(values).any():
         raise ValueError("the bootstrap needs at least one value and no missing values")
     rng = np.random.default_rng(seed)
-    block = max(1, BOOTSTRAP_BLOCK_CELLS // n)
     means = np.empty(resamples)
-    for start in range(0, resamples, block):  # one block unless the sample is very large
-        stop = min(start + block, resamples)
-        means[start:stop] = values[rng.integers(0, n, size=(stop - start, n))].mean(axis=1)
+    distinct_count = bootstrap_counts_of_distinct(values, resamples)
+    if distinct_count is None:
+        block = max(1, BOOTSTRAP_BLOCK_CELLS // n)
+        for start in range(0, resamples, block):  # one block unless the sample is very large
+            stop = min(start + block, resamples)
+            means[start:stop] = values[rng.integers(0, n, size=(stop - start, n))].mean(axis=1)
+    else:
+        distinct, counts = np.unique(values, return_counts=True)
+        shares = counts / n
+        block = max(1, BOOTSTRAP_BLOCK_CELLS // len(distinct))
+        for start in range(0, resamples, block):  # rows are drawn in order: blocks change nothing
+            stop = min(start + block, resamples)
+            means[start:stop] = rng.multinomial(n, shares, size=stop - start) @ distinct / n
     alpha = 1 - confidence
     low, high = np.quantile(means, [alpha / 2, 1 - alpha / 2])
     return float(low), float(high)
+
+
+def bootstrap_counts_of_distinct(values, resamples: int) -> int | None:
+    """How `bootstrap_mean_ci` draws its resamples: None for the resample-index matrix, or the
+    number of distinct values when it draws multinomial counts of them (more than
+    `BOOTSTRAP_INDEX_LIMIT` draws and at most `BOOTSTRAP_DISTINCT_SHARE` of the values
+    distinct)."""
+    values = np.asarray(values, dtype=float)
+    if len(values) * resamples <= BOOTSTRAP_INDEX_LIMIT:
+        return None
+    distinct = len(np.unique(values))
+    return distinct if distinct <= BOOTSTRAP_DISTINCT_SHARE * len(values) else None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -534,6 +574,9 @@ def _gap_summary_rows(gaps: np.ndarray, common: dict, settings) -> list[dict]:
             resamples=settings["resamples"],
             seed=settings["seed"],
         )
+        distinct = bootstrap_counts_of_distinct(gaps, settings["resamples"])
+        if distinct is not None:
+            methods["mean"] = settings["bootstrap_counts_method"].format(distinct=distinct, n=n)
     else:
         half = stats.t.ppf(0.5 + settings["confidence"] / 2, n - 1) * sd / np.sqrt(n)
         low, high = mean - half, mean + half
@@ -743,13 +786,16 @@ def _settings(
     if isinstance(resamples, bool) or int(resamples) != resamples or resamples < 1:
         raise ValueError(f"bootstrap_resamples must be a positive whole number, got {resamples!r}")
     percent = f"{confidence * 100:g}%"
+    bootstrap = f"mean with bootstrap percentile {percent} CI ({int(resamples)} resamples, "
     if gap_ci == "bootstrap":
-        mean_method = (
-            f"mean with bootstrap percentile {percent} CI ({int(resamples)} resamples, "
-            f"seed {int(seed)})"
-        )
+        mean_method = f"{bootstrap}seed {int(seed)})"
     else:
         mean_method = f"mean with t-based {percent} CI"
+    # The method of a bootstrap drawn as counts of distinct values (bootstrap_mean_ci).
+    counts_method = (
+        f"{bootstrap}each drawn as multinomial counts of the {{distinct}} distinct gaps because "
+        f"the {{n}} gaps are many, seed {int(seed)})"
+    )
     return {
         "ci_method": ci_method,
         "ci_label": ci_label,
@@ -759,6 +805,7 @@ def _settings(
         "seed": int(seed),
         "paired_test": paired_test,
         "mean_method": mean_method,
+        "bootstrap_counts_method": counts_method,
     }
 
 
@@ -800,10 +847,8 @@ def _in_depth_ages(cohort: Cohort) -> pd.DataFrame:
 
 
 def _positions(values: pd.Series, ids: pd.Series) -> np.ndarray:
-    """Position of each of `values` among `ids` (-1 when absent): a hash lookup, because
-    Series.isin and map on Arrow strings are slow for a million children."""
-    lookup = pd.Index(np.asarray(ids.astype("string"), dtype=object))
-    return lookup.get_indexer(np.asarray(values.astype("string"), dtype=object))
+    """Position of each of `values` among `ids` (-1 when absent): `cohort.id_positions`."""
+    return id_positions(values, ids)
 
 
 def _float_array(values: np.ndarray) -> pd.arrays.FloatingArray:

@@ -109,8 +109,11 @@ def _breakdown_rows(frame, reasons, breakdown, ci_method, confidence, test_setti
     )
     groups = frame.loc[known, "hsb_group"]
     levels = frame.loc[known, breakdown]
-    composition = pd.crosstab(groups, levels, dropna=False)
-    any_ta = pd.crosstab(groups.isin(["ta_only", "dual"]), levels, dropna=False)
+    # Passed as one-element lists: given a bare Series, crosstab first checks whether it is a
+    # list of arrays by iterating over it, which turns a Categorical of a million children into
+    # Python objects. The table is the same either way.
+    composition = pd.crosstab([groups], [levels], dropna=False)
+    any_ta = pd.crosstab([groups.isin(["ta_only", "dual"])], [levels], dropna=False)
     for variable, table in (("hsb_group", composition), (ANY_TA_HSB, any_ta)):
         rows.append(_test_row(variable, breakdown, table, test_settings))
     return [{**row, "output": f"prevalence_by_{breakdown}"} for row in rows]

@@ -113,6 +113,7 @@ class _Column:
     ok: np.ndarray  # row: the cell passed its own checks (a permitted missing code is ok)
     missing: np.ndarray  # row: the cell holds a permitted missing code
     numbers: np.ndarray | None = None  # row: number where ok and not missing, else NaN
+    distinct: pd.Series | None = None  # `uniques` as str, for typed_table (not checked again)
 
     def text(self) -> np.ndarray:
         return self.uniques[self.codes]
@@ -128,13 +129,29 @@ class _Column:
         return np.isin(self.uniques, codes)[self.codes] & self.ok
 
 
-def _distinct_text(column: pd.Series) -> tuple[np.ndarray, pd.Series]:
-    """Codes and distinct stripped texts of a column of str cells (None or NaN read as "")."""
+def _raw_distinct(column: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Codes and distinct cells of a column as read (None and NaN are values here too).
+
+    Computed once per column by `find_problems` and shared by the identifier screen, the cell
+    checks and the typing: hashing a million text cells is the costly step of validation.
+    """
     codes, uniques = pd.factorize(column.to_numpy(dtype=object), use_na_sentinel=False)
-    stripped = pd.Series(uniques, dtype=object).map(
-        lambda cell: cell.strip() if isinstance(cell, str) else "")
-    codes_of_stripped, distinct = pd.factorize(stripped.to_numpy(dtype=object))
-    return codes_of_stripped[codes], pd.Series(np.asarray(distinct, dtype=object), dtype=str)
+    return codes, np.asarray(uniques, dtype=object)
+
+
+def _distinct_text(column: pd.Series, distinct: tuple[np.ndarray, np.ndarray] | None = None
+                   ) -> tuple[np.ndarray, pd.Series]:
+    """Codes and distinct stripped texts of a column of str cells (None or NaN read as "").
+
+    `distinct`: the column's `_raw_distinct`, when it has been computed already.
+    """
+    codes, uniques = distinct if distinct is not None else _raw_distinct(column)
+    stripped = np.empty(len(uniques), dtype=object)
+    stripped[:] = [cell.strip() if isinstance(cell, str) else "" for cell in uniques]
+    if not (stripped == uniques).all():  # else every cell is text already stripped: distinct
+        codes_of_stripped, distinct_text = pd.factorize(stripped)
+        codes, stripped = codes_of_stripped[codes], np.asarray(distinct_text, dtype=object)
+    return codes, pd.Series(stripped, dtype=str)
 
 
 @dataclass
@@ -166,7 +183,9 @@ class _CheckedTable:
 
 
 def _check_table(raw: RawTable, spec: Table, codebook_missing: set[str],
-                 identifier_columns: set[str]) -> tuple[_CheckedTable, list[pd.DataFrame]]:
+                 identifier_columns: set[str],
+                 distinct: list[tuple[np.ndarray, np.ndarray]] | None = None
+                 ) -> tuple[_CheckedTable, list[pd.DataFrame]]:
     checked = _CheckedTable(raw=raw, spec=spec)
     problems: list[pd.DataFrame] = []
     frame = raw.frame
@@ -208,8 +227,9 @@ def _check_table(raw: RawTable, spec: Table, codebook_missing: set[str],
 
     for fld in spec.fields:
         if fld.name in first_position:
-            column, found = _check_cells(checked, fld, frame.iloc[:, first_position[fld.name]],
-                                         codebook_missing)
+            position = first_position[fld.name]
+            column, found = _check_cells(checked, fld, frame.iloc[:, position], codebook_missing,
+                                         None if distinct is None else distinct[position])
             checked.columns[fld.name] = column
             problems += found
     problems += _check_primary_key(checked)
@@ -228,9 +248,11 @@ def _unknown_column_expected(name: str, spec: Table) -> str:
 
 
 def _check_cells(checked: _CheckedTable, fld: Field, cells: pd.Series,
-                 codebook_missing: set[str]) -> tuple[_Column, list[pd.DataFrame]]:
+                 codebook_missing: set[str],
+                 distinct: tuple[np.ndarray, np.ndarray] | None = None
+                 ) -> tuple[_Column, list[pd.DataFrame]]:
     """Check every cell of one column; at most one problem per cell (the first that applies)."""
-    codes, text = _distinct_text(cells)
+    codes, text = _distinct_text(cells, distinct)
     blank = (text == "").to_numpy(dtype=bool)
     any_missing_code = text.isin(codebook_missing).to_numpy(dtype=bool)
     allowed_missing = text.isin(fld.missing_values).to_numpy(dtype=bool)
@@ -282,7 +304,7 @@ def _check_cells(checked: _CheckedTable, fld: Field, cells: pd.Series,
             problems.append(_problems_at(checked.source, rows[hit], fld.name, problem, expected))
     ok_distinct = ~bad
     column = _Column(codes=codes, uniques=text.to_numpy(dtype=object), ok=ok_distinct[codes],
-                     missing=allowed_missing[codes])
+                     missing=allowed_missing[codes], distinct=text)
     if parsed is not None:
         column.numbers = np.where(ok_distinct & ~allowed_missing, parsed, np.nan)[codes]
     return column, problems
@@ -561,6 +583,12 @@ def find_problems(raw: Mapping[str, RawTable], codebook: Codebook | None = None
     then row. A table left out is not checked, nor is any cross-table check that needs it."""
 
     codebook = codebook if codebook is not None else load_codebook()
+    return _find_problems(raw, codebook)[0]
+
+
+def _find_problems(raw: Mapping[str, RawTable], codebook: Codebook
+                   ) -> tuple[pd.DataFrame, dict[str, _CheckedTable]]:
+    """`find_problems`, and the checked tables (whose columns `validate_cohort` types)."""
     unknown = sorted(set(raw) - set(TABLE_NAMES))
     if unknown:
         raise ValueError(f"unknown table name(s) {unknown}; tables are {TABLE_NAMES}")
@@ -573,15 +601,18 @@ def find_problems(raw: Mapping[str, RawTable], codebook: Codebook | None = None
             continue
         table = raw[name]
         spec = codebook.table(name)
+        distinct = [_raw_distinct(table.frame.iloc[:, position])
+                    for position in range(table.frame.shape[1])]
         # The identifier screen runs first, on every column, so nothing identifying is missed.
-        parts.append((name, screen_identifiers(table)))
+        parts.append((name, screen_identifiers(table, distinct)))
         identifier_columns = {str(c) for c in table.frame.columns
                               if str(c) not in spec.field_names
                               and identifier_kind_of_column(str(c)) is not None}
-        checked[name], own = _check_table(table, spec, codebook_missing, identifier_columns)
+        checked[name], own = _check_table(table, spec, codebook_missing, identifier_columns,
+                                          distinct)
         parts += [(name, frame) for frame in own]
     parts += _cross_table_problems(checked, codebook)
-    return _sorted_problems(parts, codebook)
+    return _sorted_problems(parts, codebook), checked
 
 
 def _sorted_problems(parts: list[tuple[str, pd.DataFrame]], codebook: Codebook) -> pd.DataFrame:
@@ -609,10 +640,21 @@ def typed_table(raw: RawTable, spec: Table) -> pd.DataFrame:
     Columns in codebook order, each field that allows missing codes followed by its
     `<field>__missing` column. The input is not modified.
     """
+    return _typed_table(raw, spec)
+
+
+def _typed_table(raw: RawTable, spec: Table, checked: _CheckedTable | None = None
+                 ) -> pd.DataFrame:
+    """`typed_table`, reusing the distinct texts of `checked` (the same table after
+    `_check_table`) instead of computing them again."""
     names = [str(name) for name in raw.frame.columns]
     columns: dict[str, object] = {}
     for fld in spec.fields:
-        codes, text = _distinct_text(raw.frame.iloc[:, names.index(fld.name)])
+        column = None if checked is None else checked.columns.get(fld.name)
+        if column is not None and column.distinct is not None:
+            codes, text = column.codes, column.distinct
+        else:
+            codes, text = _distinct_text(raw.frame.iloc[:, names.index(fld.name)])
         distinct_missing = text.isin(fld.missing_values).to_numpy(dtype=bool)
         missing = distinct_missing[codes]
         if fld.is_boolean:
@@ -658,11 +700,12 @@ def validate_cohort(paths: Mapping[str, str | Path], codebook: Codebook | None =
             raw[name] = read_table_as_text(paths[name])
         except InputValidationError as error:
             unreadable.append(error.problems)
-    problems = find_problems(raw, codebook)
+    problems, checked = _find_problems(raw, codebook)
     if unreadable or len(problems):
         everything = pd.concat([*unreadable, problems], ignore_index=True)
         raise InputValidationError(everything)
-    tables = {name: typed_table(raw[name], codebook.table(name)) for name in TABLE_NAMES}
+    tables = {name: _typed_table(raw[name], codebook.table(name), checked[name])
+              for name in TABLE_NAMES}
     label = str(tables["cases"]["cohort"].iloc[0])
     synthetic = bool(tables["cases"]["data_origin"].iloc[0] == "synthetic")
     sources = {name: {"file": raw[name].source, "sha256": _sha256(paths[name]),
