@@ -12,7 +12,7 @@ RELEASE_COMPARISON = "results/release/comparison"
 SECTIONS = ["prevalence", "range", "characteristics", "links", "responses"]
 COMPARISON = config.get("comparison", {})
 # Cohorts in comparison order: the reference first, then the others as listed.
-REFERENCE_COHORT = COMPARISON.get("reference", next(iter(config["cohorts"])))
+REFERENCE_COHORT = COMPARISON.get("reference") or next(iter(config["cohorts"]))
 if REFERENCE_COHORT not in config["cohorts"]:
     raise ValueError(
         f"config.yaml: comparison.reference is {REFERENCE_COHORT!r}, which is not one of the "
