@@ -727,3 +727,24 @@ def test_a_suppressed_source_suppresses_the_comparison_even_if_its_counts_are_st
     result = compare_cohorts({"a": table("a", [kept]),
                               "b": table("b", [share(50, 130)], disclosure=RELEASED)})
     assert set(result["disclosure"]) == {SUPPRESSED} and result["estimate"].isna().all()
+
+
+def test_every_cohort_is_compared_with_the_reference_in_the_order_given():
+    from tahsb_analysis.comparison import pairs_against
+
+    assert pairs_against(["b", "ref", "galvin-2024"], "ref") == [("b", "ref"),
+                                                                ("galvin-2024", "ref")]
+    with pytest.raises(ValueError, match="'ref' is not one of"):
+        pairs_against(["a", "b"], "ref")
+
+
+def test_each_forest_plot_is_mapped_to_the_outputs_of_its_section():
+    from tahsb_analysis.comparison import section_outputs
+
+    rows = pd.DataFrame({"output": ["prevalence_by_sex", "responses", "prevalence_overall",
+                                    "ta_hsb_types", "responses"]})
+    mapping = section_outputs(rows)
+    assert mapping["comparison_prevalence"] == ("prevalence_by_sex", "prevalence_overall")
+    assert mapping["comparison_responses"] == ("responses",)
+    assert mapping["comparison_range"] == ("ta_hsb_types",)
+    assert mapping["comparison_links"] == ()

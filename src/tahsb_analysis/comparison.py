@@ -114,6 +114,27 @@ def section_of(output) -> str:
     return OTHER_SECTION
 
 
+def pairs_against(labels, reference: str) -> list[tuple[str, str]]:
+    """Every cohort but the reference, each compared with the reference, in the given order.
+
+    Raises ValueError when the reference is not among the labels.
+    """
+    labels = list(labels)
+    if reference not in labels:
+        raise ValueError(f"reference cohort {reference!r} is not one of {labels}")
+    return [(label, reference) for label in labels if label != reference]
+
+
+def section_outputs(comparison: pd.DataFrame) -> dict[str, tuple[str, ...]]:
+    """The outputs each section's forest plot draws, keyed by the plot's file stem (for the
+    manifest: a plot's status is that of the rows it shows)."""
+    outputs = sorted(set(comparison["output"].dropna().astype(str)))
+    return {
+        f"comparison_{section}": tuple(o for o in outputs if section_of(o) == section)
+        for section in SECTION_TITLES
+    }
+
+
 # --- published cohorts ---------------------------------------------------------------------
 
 _NULLABLE_TEXT = {"type": ["string", "null"]}

@@ -9,9 +9,10 @@ import pandas as pd
 from tahsb_analysis.comparison import (
     compare_cohorts,
     load_published_cohorts,
+    pairs_against,
     published_results,
     replication_side_by_side,
-    section_of,
+    section_outputs,
 )
 from tahsb_analysis.comparison_figures import forest_figure
 from tahsb_analysis.disclosure import load_policy
@@ -51,8 +52,7 @@ def main(smk) -> None:
         )
     published = [known[name] for name in settings["published_cohorts"]]
     tables.update(published_results(published))
-    reference = settings["reference"]
-    pairs = [(label, reference) for label in tables if label != reference]
+    pairs = pairs_against(tables, settings["reference"])
     rows = compare_cohorts(tables, pairs, confidence=settings["confidence_level"],
                            threshold=policy.threshold)
     rows.to_parquet(smk.output.parquet, index=False)
@@ -78,13 +78,9 @@ def main(smk) -> None:
         files = [Path(p) for p in (smk.output.csv, smk.output.side_by_side, smk.output.report)]
         files += [p.with_name(p.stem + suffix) for p in figures.values()
                   for suffix in (".png", ".svg", ".pdf", ".alt.txt", ".caption.txt")]
-        figure_outputs = {
-            Path(png).stem: tuple(sorted({o for o in rows["output"] if section_of(o) == s}))
-            for s, png in figures.items()
-        }
         manifest = build_manifest(
             folder, files, rows, rows_summary(rows, policy.summary(), "comparison"),
-            settings["not_released"], figure_outputs,
+            settings["not_released"], section_outputs(rows),
         )
         write_manifest_json(manifest, Path(smk.output.manifest))
         Path(smk.output.manifest_markdown).write_text(manifest_markdown(manifest),
