@@ -111,7 +111,11 @@ class _Clock:
 
 
 def phase_generate(size: int, seed: int, folder: Path, wanted: set[str]) -> dict:
-    from tahsb_analysis.synthetic import generate_cohort, load_parameters, write_cohort_csv
+    from tahsb_analysis.synthetic.generator import (
+        generate_cohort,
+        load_parameters,
+        write_cohort_csv,
+    )
 
     clock = _Clock(wanted | set(PHASES["generate"]))
     parameters = load_parameters()  # the packaged, calibrated parameters, as `tahsb synthesize`
@@ -124,14 +128,14 @@ def phase_generate(size: int, seed: int, folder: Path, wanted: set[str]) -> dict
 def phase_analysis(folder: Path, wanted: set[str]) -> dict:
     import yaml
 
-    from tahsb_analysis.analyses import ANALYSES as REGISTERED
-    from tahsb_analysis.analyses import analysis_settings, run_analysis
-    from tahsb_analysis.codebook import TABLE_NAMES, load_codebook
-    from tahsb_analysis.cohort import read_cohort, write_cohort
-    from tahsb_analysis.disclosure import apply_disclosure_control, load_policy
-    from tahsb_analysis.replication import evaluate_register
-    from tahsb_analysis.results import concat_results
-    from tahsb_analysis.validation import validate_cohort
+    from tahsb_analysis.analyses.run import ANALYSES as REGISTERED
+    from tahsb_analysis.analyses.run import analysis_settings, run_analysis
+    from tahsb_analysis.compare.replication import evaluate_register
+    from tahsb_analysis.input.codebook import TABLE_NAMES, load_codebook
+    from tahsb_analysis.input.cohort import read_cohort, write_cohort
+    from tahsb_analysis.input.validation import validate_cohort
+    from tahsb_analysis.release.disclosure import apply_disclosure_control, load_policy
+    from tahsb_analysis.results.schema import concat_results
 
     if tuple(REGISTERED) != ANALYSES:
         raise RuntimeError(f"the benchmark times the analyses {ANALYSES}, the package registers "
@@ -187,8 +191,8 @@ def table_outputs() -> list[str]:
 def phase_render(folder: Path, wanted: set[str]) -> dict:
     import pandas as pd
 
-    from tahsb_analysis.figures import FIGURES, mark_tier, write_figure
-    from tahsb_analysis.tables import write_table
+    from tahsb_analysis.render.figures import FIGURES, mark_tier, write_figure
+    from tahsb_analysis.render.tables import write_table
 
     results = pd.read_parquet(folder / "results.parquet")
     outputs = table_outputs()

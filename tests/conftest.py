@@ -12,9 +12,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from tahsb_analysis.codebook import TABLE_NAMES, load_codebook
-from tahsb_analysis.readers import read_table_as_text
-from tahsb_analysis.validation import find_problems
+from tahsb_analysis.input.codebook import TABLE_NAMES, load_codebook
+from tahsb_analysis.input.readers import read_table_as_text
+from tahsb_analysis.input.validation import find_problems
 
 CASES = """\
 case_id,cohort,data_origin,assessment_month,sex,age_at_referral,learning_disability,offline_hsb,ta_hsb,in_depth_sample
@@ -98,7 +98,7 @@ def codebook():
 
 def build_cohort(directory: Path, frames: dict[str, pd.DataFrame]):
     """Write `frames` as CSV into `directory` and validate them into a typed Cohort."""
-    from tahsb_analysis.validation import validate_cohort
+    from tahsb_analysis.input.validation import validate_cohort
 
     return validate_cohort(write_csv_tables(directory, frames), _CODEBOOK)
 
@@ -127,7 +127,7 @@ REPO = Path(__file__).resolve().parents[1]
 @pytest.fixture(scope="session")
 def synthetic_cohort():
     """The embedded synthetic cohort, validated as the workflow validates it."""
-    from tahsb_analysis.validation import validate_cohort
+    from tahsb_analysis.input.validation import validate_cohort
 
     directory = REPO / "data" / "synthetic"
     return validate_cohort({name: directory / f"{name}.csv" for name in TABLE_NAMES})
@@ -139,8 +139,8 @@ def synthetic_results(synthetic_cohort) -> pd.DataFrame:
     the workflow runs them: the internal results table (built once per test session)."""
     import yaml
 
-    from tahsb_analysis.analyses import ANALYSES, analysis_settings, run_analysis
-    from tahsb_analysis.results import concat_results
+    from tahsb_analysis.analyses.run import ANALYSES, analysis_settings, run_analysis
+    from tahsb_analysis.results.schema import concat_results
 
     config = yaml.safe_load((REPO / "config" / "config.yaml").read_text(encoding="utf-8"))
     return concat_results([run_analysis(name, synthetic_cohort, analysis_settings(name, config))

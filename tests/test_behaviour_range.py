@@ -31,10 +31,10 @@ import pandas as pd
 import pytest
 from statsmodels.stats.proportion import proportion_confint
 
-from tahsb_analysis.behaviour_range import ta_hsb_range
-from tahsb_analysis.codebook import load_codebook
-from tahsb_analysis.results import validate_results
-from tahsb_analysis.validation import validate_cohort
+from tahsb_analysis.analyses.behaviour_range import ta_hsb_range
+from tahsb_analysis.input.codebook import load_codebook
+from tahsb_analysis.input.validation import validate_cohort
+from tahsb_analysis.results.schema import validate_results
 
 REPO = Path(__file__).resolve().parents[1]
 SETTINGS = load_codebook().behaviour_settings()

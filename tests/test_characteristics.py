@@ -18,7 +18,7 @@ from scipy import stats
 from statsmodels.stats.multitest import multipletests
 from statsmodels.stats.proportion import confint_proportions_2indep
 
-from tahsb_analysis.characteristics import (
+from tahsb_analysis.analyses.characteristics import (
     COMPARISON_COLUMNS,
     EMPTY_WARNING,
     GROUPS,
@@ -28,10 +28,10 @@ from tahsb_analysis.characteristics import (
     compare_groups,
     hodges_lehmann,
 )
-from tahsb_analysis.codebook import load_codebook
-from tahsb_analysis.inference import proportion_ci
-from tahsb_analysis.results import RESULT_COLUMNS, make_results, validate_results
-from tahsb_analysis.validation import validate_cohort
+from tahsb_analysis.analyses.inference import proportion_ci
+from tahsb_analysis.input.codebook import load_codebook
+from tahsb_analysis.input.validation import validate_cohort
+from tahsb_analysis.results.schema import RESULT_COLUMNS, make_results, validate_results
 
 REPO = Path(__file__).resolve().parents[1]
 GROUP = "hsb_group"

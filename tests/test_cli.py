@@ -8,8 +8,8 @@ from pathlib import Path
 import pandas as pd
 
 from tahsb_analysis.cli import EXIT_INVALID_INPUT, main
-from tahsb_analysis.codebook import TABLE_NAMES, load_codebook, render_markdown
-from tahsb_analysis.cohort import read_cohort
+from tahsb_analysis.input.codebook import TABLE_NAMES, load_codebook, render_markdown
+from tahsb_analysis.input.cohort import read_cohort
 
 REPO = Path(__file__).resolve().parents[1]
 SYNTHETIC = REPO / "data" / "synthetic"

@@ -20,7 +20,7 @@ import pytest
 import yaml
 from conftest import copy_project
 
-from tahsb_analysis.analyses import ANALYSES
+from tahsb_analysis.analyses.run import ANALYSES
 
 REPO = Path(__file__).resolve().parents[1]
 PROFILE = REPO / "workflow" / "profiles" / "slurm" / "config.v8+.yaml"

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tahsb_analysis.codebook import (
+from tahsb_analysis.input.codebook import (
     TABLE_NAMES,
     CodebookError,
     default_codebook_path,

@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from tahsb_analysis.cohort import id_positions
+from tahsb_analysis.input.cohort import id_positions
 
 IDS = ["C001", "C002", "C003", "C004"]
 VALUES = ["C003", "C999", "C001", "C003", "C004"]

@@ -15,7 +15,7 @@ from matplotlib.text import Text
 from scipy import stats
 from statsmodels.stats.proportion import proportion_confint
 
-from tahsb_analysis.comparison import (
+from tahsb_analysis.compare.cohorts import (
     COMPARISON_SECTIONS,
     DIFFERENCING_WARNING,
     SECTION_TITLES,
@@ -31,27 +31,27 @@ from tahsb_analysis.comparison import (
     section_of,
     welch_interval,
 )
-from tahsb_analysis.comparison_figures import NO_COMPARABLE_ROWS, figure_name, forest_figure
-from tahsb_analysis.figure_style import SYNTHETIC_LABEL, TIER_LABEL
-from tahsb_analysis.figures import write_figure
-from tahsb_analysis.report import (
+from tahsb_analysis.render.comparison_figures import NO_COMPARABLE_ROWS, figure_name, forest_figure
+from tahsb_analysis.render.figure_style import SYNTHETIC_LABEL, TIER_LABEL
+from tahsb_analysis.render.figures import write_figure
+from tahsb_analysis.render.report import (
     ReportError,
     build_comparison_report,
     collect_comparison_provenance,
 )
-from tahsb_analysis.results import (
-    NOT_CHECKED,
-    RELEASED,
-    SUPPRESSED,
-    make_results,
-    validate_results,
-)
-from tahsb_analysis.tables import (
+from tahsb_analysis.render.tables import (
     INTERNAL_BANNER,
     OUTPUT_TITLES,
     RELEASE_BANNER,
     SUPPRESSED_MARKER,
     SYNTHETIC_BANNER,
+)
+from tahsb_analysis.results.schema import (
+    NOT_CHECKED,
+    RELEASED,
+    SUPPRESSED,
+    make_results,
+    validate_results,
 )
 
 WILSON = "Wilson 95% CI"
@@ -730,7 +730,7 @@ def test_a_suppressed_source_suppresses_the_comparison_even_if_its_counts_are_st
 
 
 def test_every_cohort_is_compared_with_the_reference_in_the_order_given():
-    from tahsb_analysis.comparison import pairs_against
+    from tahsb_analysis.compare.cohorts import pairs_against
 
     assert pairs_against(["b", "ref", "galvin-2024"], "ref") == [("b", "ref"),
                                                                 ("galvin-2024", "ref")]
@@ -739,7 +739,7 @@ def test_every_cohort_is_compared_with_the_reference_in_the_order_given():
 
 
 def test_each_forest_plot_is_mapped_to_the_outputs_of_its_section():
-    from tahsb_analysis.comparison import section_outputs
+    from tahsb_analysis.compare.cohorts import section_outputs
 
     rows = pd.DataFrame({"output": ["prevalence_by_sex", "responses", "prevalence_overall",
                                     "ta_hsb_types", "responses"]})

@@ -19,14 +19,14 @@ import yaml
 from scipy.optimize import linprog
 from statsmodels.stats.proportion import proportion_confint
 
-from tahsb_analysis.disclosure import (
+from tahsb_analysis.release.disclosure import (
     DisclosurePolicyError,
     apply_disclosure_control,
     load_policy,
     policy_from_mapping,
     recoverable_cells,
 )
-from tahsb_analysis.results import RELEASED, SUPPRESSED, make_results
+from tahsb_analysis.results.schema import RELEASED, SUPPRESSED, make_results
 
 REPO = Path(__file__).resolve().parents[1]
 POLICY_FILE = REPO / "config" / "disclosure_policy.yaml"

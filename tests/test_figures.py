@@ -7,8 +7,8 @@ import pytest
 from matplotlib.patches import PathPatch, Rectangle
 from matplotlib.text import Text
 
-from tahsb_analysis import figures as figures_module
-from tahsb_analysis.figure_style import (
+from tahsb_analysis.render import figures as figures_module
+from tahsb_analysis.render.figure_style import (
     DOUBLE_COLUMN_IN,
     FONT_SIZE_PT,
     HSB_GROUP_COLOURS,
@@ -23,7 +23,7 @@ from tahsb_analysis.figure_style import (
     save_figure,
     style_context,
 )
-from tahsb_analysis.figures import (
+from tahsb_analysis.render.figures import (
     TIMELINE_FIGURE,
     characteristics_figure,
     forms_per_child_figure,
@@ -36,7 +36,7 @@ from tahsb_analysis.figures import (
     trajectory_figure,
     write_figure,
 )
-from tahsb_analysis.results import concat_results, empty_results, make_results
+from tahsb_analysis.results.schema import concat_results, empty_results, make_results
 
 WILSON = "Wilson 95% CI"
 

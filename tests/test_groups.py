@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from tahsb_analysis.groups import PORNOGRAPHY_TYPE, dual_subgroup, hsb_group, is_code
+from tahsb_analysis.analyses.groups import PORNOGRAPHY_TYPE, dual_subgroup, hsb_group, is_code
 
 
 def test_hsb_group_follows_the_two_flags_and_leaves_missing_flags_missing():

@@ -11,13 +11,13 @@ import pandas as pd
 import pytest
 from conftest import problems_in, with_cell, write_csv_tables
 
-from tahsb_analysis.identifiers import (
+from tahsb_analysis.input.identifiers import (
     COLUMN_NAME_EXPECTED,
     identifier_kind_of_column,
     screen_identifiers,
 )
-from tahsb_analysis.readers import RawTable
-from tahsb_analysis.validation import (
+from tahsb_analysis.input.readers import RawTable
+from tahsb_analysis.input.validation import (
     UNKNOWN_COLUMN,
     InputValidationError,
     format_problems,
@@ -156,7 +156,7 @@ def test_one_problem_per_column_and_kind_of_identifier():
 
 
 def test_screen_with_the_distinct_values_of_validation_equals_screen_alone():
-    from tahsb_analysis.validation import _raw_distinct
+    from tahsb_analysis.input.validation import _raw_distinct
 
     table = raw_table({
         "case_id": ["C001", "C002", "C003", "C004", "C005"],

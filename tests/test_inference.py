@@ -5,7 +5,7 @@ import pytest
 from scipy import stats
 from statsmodels.stats.proportion import proportion_confint
 
-from tahsb_analysis.inference import (
+from tahsb_analysis.analyses.inference import (
     association_test,
     ci_method_label,
     crosstab_counts,
@@ -150,7 +150,7 @@ def test_r_by_c_exact_test_on_a_tiny_table_returns_a_plain_float():
 
 
 def test_proportion_rows_carry_n_denominator_method_and_an_empty_warning():
-    from tahsb_analysis.inference import proportion_rows
+    from tahsb_analysis.analyses.inference import proportion_rows
 
     rows = proportion_rows(["a", "b"], [3, 0], [10, 0], method="Wilson 95% CI", variable="v")
     first, empty = rows

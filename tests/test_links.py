@@ -42,9 +42,8 @@ from scipy import stats
 from statsmodels.stats.descriptivestats import sign_test
 from statsmodels.stats.multitest import multipletests
 
-from tahsb_analysis.characteristics import characteristics
-from tahsb_analysis.codebook import load_codebook
-from tahsb_analysis.links import (
+from tahsb_analysis.analyses.characteristics import characteristics
+from tahsb_analysis.analyses.links import (
     TRAJECTORY_LEVELS,
     bootstrap_counts_of_distinct,
     bootstrap_mean_ci,
@@ -52,8 +51,9 @@ from tahsb_analysis.links import (
     links,
     onset_ages,
 )
-from tahsb_analysis.results import RESULT_COLUMNS, validate_results
-from tahsb_analysis.validation import validate_cohort
+from tahsb_analysis.input.codebook import load_codebook
+from tahsb_analysis.input.validation import validate_cohort
+from tahsb_analysis.results.schema import RESULT_COLUMNS, validate_results
 
 REPO = Path(__file__).resolve().parents[1]
 SETTINGS = load_codebook().behaviour_settings()
@@ -346,7 +346,7 @@ def test_bootstrap_interval_is_close_to_the_t_interval_on_a_normal_sample():
 
 
 def test_bootstrap_in_blocks_gives_the_same_interval_as_one_matrix(monkeypatch):
-    import tahsb_analysis.links as links_module
+    import tahsb_analysis.analyses.links as links_module
 
     sample = np.random.default_rng(3).normal(size=50)
     whole = bootstrap_mean_ci(sample, resamples=999, seed=5)
@@ -360,7 +360,7 @@ def gap_sample(size: int, seed: int = 8) -> np.ndarray:
 
 
 def test_small_bootstrap_keeps_the_resample_index_matrix():
-    import tahsb_analysis.links as links_module
+    import tahsb_analysis.analyses.links as links_module
 
     sample = gap_sample(2_000)
     assert 2_000 * 9_999 <= links_module.BOOTSTRAP_INDEX_LIMIT
@@ -370,7 +370,7 @@ def test_small_bootstrap_keeps_the_resample_index_matrix():
 def test_large_bootstrap_of_few_distinct_values_draws_counts_within_a_tenth_of_a_standard_error(
     monkeypatch,
 ):
-    import tahsb_analysis.links as links_module
+    import tahsb_analysis.analyses.links as links_module
 
     sample = gap_sample(2_000)
     index_low, index_high = bootstrap_mean_ci(sample, resamples=9_999, seed=3)
@@ -390,7 +390,7 @@ def test_large_bootstrap_of_few_distinct_values_draws_counts_within_a_tenth_of_a
 
 
 def test_bootstrap_counts_in_blocks_give_the_same_interval(monkeypatch):
-    import tahsb_analysis.links as links_module
+    import tahsb_analysis.analyses.links as links_module
 
     sample = gap_sample(500)
     monkeypatch.setattr(links_module, "BOOTSTRAP_INDEX_LIMIT", 1_000)
@@ -400,7 +400,7 @@ def test_bootstrap_counts_in_blocks_give_the_same_interval(monkeypatch):
 
 
 def test_large_bootstrap_of_many_distinct_values_keeps_the_index_matrix(monkeypatch):
-    import tahsb_analysis.links as links_module
+    import tahsb_analysis.analyses.links as links_module
 
     sample = np.random.default_rng(4).normal(3.0, 1.0, size=500)  # 500 distinct values
     whole = bootstrap_mean_ci(sample, resamples=999, seed=5)
@@ -410,7 +410,7 @@ def test_large_bootstrap_of_many_distinct_values_keeps_the_index_matrix(monkeypa
 
 
 def test_gap_row_says_when_the_bootstrap_drew_counts(monkeypatch):
-    import tahsb_analysis.links as links_module
+    import tahsb_analysis.analyses.links as links_module
 
     settings = links_module._settings(
         "wilson", 0.95, "bootstrap", 999, 7, "wilcoxon", "kruskal-wallis", "holm"

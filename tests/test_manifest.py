@@ -5,8 +5,7 @@ import hashlib
 import pandas as pd
 import pytest
 
-from tahsb_analysis.figures import FIGURE_OUTPUTS, FIGURES
-from tahsb_analysis.manifest import (
+from tahsb_analysis.release.manifest import (
     FAIL,
     PASS,
     REVIEW,
@@ -14,7 +13,8 @@ from tahsb_analysis.manifest import (
     manifest_markdown,
     output_status,
 )
-from tahsb_analysis.results import make_results
+from tahsb_analysis.render.figures import FIGURE_OUTPUTS, FIGURES
+from tahsb_analysis.results.schema import make_results
 
 COMMON = {"cohort": "c", "synthetic": True, "analysis": "a"}
 

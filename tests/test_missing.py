@@ -3,15 +3,15 @@
 import pandas as pd
 import pytest
 
-from tahsb_analysis.codebook import load_codebook
-from tahsb_analysis.missing import (
+from tahsb_analysis.analyses.missing import (
     MISSING_METHOD,
     missing_code_reasons,
     missing_reason,
     missing_rows,
     short_label,
 )
-from tahsb_analysis.results import make_results
+from tahsb_analysis.input.codebook import load_codebook
+from tahsb_analysis.results.schema import make_results
 
 
 def test_reasons_are_the_codebook_missing_labels_shortened():

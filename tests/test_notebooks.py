@@ -15,12 +15,16 @@ from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
-from tahsb_analysis.analyses import ANALYSES, analysis_settings, run_analysis
-from tahsb_analysis.disclosure import apply_disclosure_control, load_policy
-from tahsb_analysis.replication import evaluate_register, render_replication, write_replication
-from tahsb_analysis.results import concat_results
-from tahsb_analysis.tables import SYNTHETIC_BANNER
-from tahsb_analysis.validation import validate_cohort
+from tahsb_analysis.analyses.run import ANALYSES, analysis_settings, run_analysis
+from tahsb_analysis.compare.replication import (
+    evaluate_register,
+    render_replication,
+    write_replication,
+)
+from tahsb_analysis.input.validation import validate_cohort
+from tahsb_analysis.release.disclosure import apply_disclosure_control, load_policy
+from tahsb_analysis.render.tables import SYNTHETIC_BANNER
+from tahsb_analysis.results.schema import concat_results
 
 REPO = Path(__file__).resolve().parents[1]
 NOTEBOOKS = REPO / "notebooks"

@@ -11,8 +11,8 @@ from conftest import build_cohort
 from scipy import stats
 from statsmodels.stats.proportion import proportion_confint
 
-from tahsb_analysis.prevalence import age_bands, prevalence
-from tahsb_analysis.results import validate_results
+from tahsb_analysis.analyses.prevalence import age_bands, prevalence
+from tahsb_analysis.results.schema import validate_results
 
 
 @pytest.fixture
@@ -135,7 +135,7 @@ def test_input_cases_are_not_modified(cohort):
 def test_synthetic_cohort_reproduces_p1_and_p2():
     from pathlib import Path
 
-    from tahsb_analysis.validation import validate_cohort
+    from tahsb_analysis.input.validation import validate_cohort
 
     data = Path(__file__).resolve().parents[1] / "data" / "synthetic"
     cohort = validate_cohort({t: data / f"{t}.csv" for t in ("cases", "case_file", "behaviours")})
@@ -148,9 +148,13 @@ def test_synthetic_cohort_reproduces_p1_and_p2():
 
 
 def test_breakdown_tests_are_chi_squared_on_the_crosstab_of_group_by_level(tmp_path):
-    from tahsb_analysis.groups import hsb_group
-    from tahsb_analysis.synthetic import generate_cohort, load_parameters, write_cohort_csv
-    from tahsb_analysis.validation import validate_cohort
+    from tahsb_analysis.analyses.groups import hsb_group
+    from tahsb_analysis.input.validation import validate_cohort
+    from tahsb_analysis.synthetic.generator import (
+        generate_cohort,
+        load_parameters,
+        write_cohort_csv,
+    )
 
     tables = generate_cohort(load_parameters(), seed=3, n_cases=3_000)
     cohort = validate_cohort(write_cohort_csv(tables, tmp_path))

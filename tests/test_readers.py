@@ -10,8 +10,8 @@ import pyreadstat
 import pytest
 from conftest import valid_frames, write_csv_tables
 
-from tahsb_analysis.readers import RawTable, read_table_as_text
-from tahsb_analysis.validation import InputValidationError, validate_cohort
+from tahsb_analysis.input.readers import RawTable, read_table_as_text
+from tahsb_analysis.input.validation import InputValidationError, validate_cohort
 
 
 def write(path, text: str, encoding: str = "utf-8"):

@@ -12,8 +12,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from tahsb_analysis import tables
-from tahsb_analysis.replication import (
+from tahsb_analysis.compare.replication import (
     CONSISTENT,
     INSUFFICIENT,
     NOT_CONSISTENT,
@@ -28,7 +27,8 @@ from tahsb_analysis.replication import (
     validate_register,
     write_replication,
 )
-from tahsb_analysis.results import RELEASED, SUPPRESSED, concat_results, make_results
+from tahsb_analysis.render import tables
+from tahsb_analysis.results.schema import RELEASED, SUPPRESSED, concat_results, make_results
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -17,7 +17,7 @@ import pytest
 import yaml
 from matplotlib.figure import Figure
 
-from tahsb_analysis.report import (
+from tahsb_analysis.render.report import (
     NOT_A_GIT_CHECKOUT,
     SECTIONS,
     ReportError,
@@ -26,13 +26,13 @@ from tahsb_analysis.report import (
     method_summary,
     write_report,
 )
-from tahsb_analysis.results import make_results
-from tahsb_analysis.tables import (
+from tahsb_analysis.render.tables import (
     INTERNAL_BANNER,
     RELEASE_BANNER,
     SYNTHETIC_BANNER,
     render_table,
 )
+from tahsb_analysis.results.schema import make_results
 
 REPO = Path(__file__).resolve().parents[1]
 REAL_COHORT = REPO / "results" / "synthetic-ttp-2015"

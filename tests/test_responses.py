@@ -14,15 +14,15 @@ import statsmodels.formula.api as smf
 from conftest import build_cohort, one, select, valid_frames
 from statsmodels.miscmodels.ordinal_model import OrderedModel
 
-from tahsb_analysis.codebook import load_codebook
-from tahsb_analysis.responses import (
+from tahsb_analysis.analyses.responses import (
     logistic_odds_ratios,
     ordinal_odds_ratios,
     response_composites,
     responses,
 )
-from tahsb_analysis.results import make_results, validate_results
-from tahsb_analysis.validation import validate_cohort
+from tahsb_analysis.input.codebook import load_codebook
+from tahsb_analysis.input.validation import validate_cohort
+from tahsb_analysis.results.schema import make_results, validate_results
 
 REPO = Path(__file__).resolve().parents[1]
 COMPOSITES = {
@@ -453,7 +453,7 @@ def test_ordinal_odds_ratios_match_ordered_model_fitted_independently():
 def test_fast_logistic_cdf_is_scipys_logistic_cdf_bit_for_bit():
     from scipy import stats
 
-    from tahsb_analysis.responses import _LOGISTIC
+    from tahsb_analysis.analyses.responses import _LOGISTIC
 
     x = np.array([-np.inf, -800, -36.5, -1e-300, -0.0, 0.0, 1e-12, 0.3, 5, 40, np.inf, np.nan])
     np.testing.assert_array_equal(_LOGISTIC.cdf(x), stats.logistic.cdf(x))
@@ -463,7 +463,7 @@ def test_fast_logistic_cdf_is_scipys_logistic_cdf_bit_for_bit():
 
 
 def test_ordinal_rows_with_the_fast_cdf_equal_those_of_distr_logit_exactly(monkeypatch):
-    import tahsb_analysis.responses as responses_module
+    import tahsb_analysis.analyses.responses as responses_module
 
     frame = model_frame(seed=5, n=400)
     rng = np.random.default_rng(6)

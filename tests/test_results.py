@@ -3,7 +3,7 @@
 import pandas as pd
 import pytest
 
-from tahsb_analysis.results import (
+from tahsb_analysis.results.schema import (
     RESULT_COLUMNS,
     ResultsSchemaError,
     concat_results,

@@ -15,8 +15,8 @@ import pandas as pd
 import pytest
 import yaml
 
-from tahsb_analysis.codebook import load_codebook
-from tahsb_analysis.synthetic import (
+from tahsb_analysis.input.codebook import load_codebook
+from tahsb_analysis.synthetic.generator import (
     STATUSES,
     ParameterError,
     default_parameters_path,

@@ -5,8 +5,7 @@ from io import StringIO
 import pandas as pd
 import pytest
 
-from tahsb_analysis.results import RESULT_COLUMNS, concat_results, make_results
-from tahsb_analysis.tables import (
+from tahsb_analysis.render.tables import (
     INTERNAL_BANNER,
     OUTPUT_TITLES,
     RELEASE_BANNER,
@@ -31,6 +30,7 @@ from tahsb_analysis.tables import (
     variable_label,
     write_table,
 )
+from tahsb_analysis.results.schema import RESULT_COLUMNS, concat_results, make_results
 
 WILSON = "Wilson 95% CI"
 
@@ -729,7 +729,7 @@ def test_an_anova_row_in_a_generic_output_is_a_test_footnote_with_its_f():
 
 
 def test_rows_of_compare_groups_render_one_line_per_level_with_every_p_filled():
-    characteristics = pytest.importorskip("tahsb_analysis.characteristics")
+    characteristics = pytest.importorskip("tahsb_analysis.analyses.characteristics")
     frame = pd.DataFrame({
         "hsb_group": ["ta_only"] * 6 + ["dual"] * 6 + ["offline_only"] * 6,
         "impulsivity": pd.array([True, False] * 9, dtype="boolean"),
@@ -1213,7 +1213,7 @@ def test_table_one_of_characteristics_still_speaks_of_characteristics(table_one)
 
 
 def test_firth_rows_render_as_their_own_line_under_the_ordinary_odds_ratio():
-    from tahsb_analysis.tables import render_table
+    from tahsb_analysis.render.tables import render_table
 
     common = dict(cohort="c", synthetic=False, analysis="responses", output="response_models",
                   variable="police_involvement", group_variable="hsb_group", unit="children",

@@ -10,10 +10,10 @@ import pandas as pd
 import pytest
 from conftest import problems_in, with_cell, write_csv_tables
 
-from tahsb_analysis import validation as v
-from tahsb_analysis.cohort import Cohort, missing_column
-from tahsb_analysis.readers import read_table_as_text
-from tahsb_analysis.validation import (
+from tahsb_analysis.input import validation as v
+from tahsb_analysis.input.cohort import Cohort, missing_column
+from tahsb_analysis.input.readers import read_table_as_text
+from tahsb_analysis.input.validation import (
     InputValidationError,
     find_problems,
     format_problems,
@@ -492,7 +492,7 @@ def test_input_frames_are_not_modified(tmp_path, frames, codebook):
 
 def test_typed_table_of_text_frame_in_pandas_default_string_dtype(tmp_path, frames, codebook):
     # A caller may build RawTable frames with pandas' own str dtype rather than object.
-    from tahsb_analysis.readers import RawTable
+    from tahsb_analysis.input.readers import RawTable
 
     frame = frames["cases"].astype(str)
     raw = RawTable(frame, np.arange(2, len(frame) + 2), "cases.csv")

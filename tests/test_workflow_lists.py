@@ -10,7 +10,7 @@ from pathlib import Path
 
 import yaml
 
-from tahsb_analysis.analyses import ANALYSES, analysis_settings
+from tahsb_analysis.analyses.run import ANALYSES, analysis_settings
 
 REPO = Path(__file__).resolve().parents[1]
 COMMON = (REPO / "workflow" / "rules" / "common.smk").read_text(encoding="utf-8")
@@ -34,7 +34,7 @@ def test_every_analysis_gets_its_settings_from_the_config_keys_the_workflow_pass
 
 
 def test_workflow_draws_every_registered_figure():
-    from tahsb_analysis.figures import FIGURES
+    from tahsb_analysis.render.figures import FIGURES
 
     assert literal_list("FIGURES") == list(FIGURES)
 
@@ -50,7 +50,7 @@ def test_every_rendered_table_and_figure_has_a_report_caption():
 def test_every_rendered_table_is_an_output_the_analyses_produce(tmp_path):
     from conftest import build_cohort, valid_frames
 
-    from tahsb_analysis.analyses import ANALYSES, analysis_settings
+    from tahsb_analysis.analyses.run import ANALYSES, analysis_settings
 
     config = yaml.safe_load((REPO / "config" / "config.yaml").read_text(encoding="utf-8"))
     config["exact_test"]["resamples"] = 99
@@ -62,13 +62,13 @@ def test_every_rendered_table_is_an_output_the_analyses_produce(tmp_path):
 
 
 def test_workflow_draws_a_forest_plot_for_every_comparison_section():
-    from tahsb_analysis.comparison import OTHER_SECTION, SECTION_TITLES
+    from tahsb_analysis.compare.cohorts import OTHER_SECTION, SECTION_TITLES
 
     assert literal_list("SECTIONS") == [s for s in SECTION_TITLES if s != OTHER_SECTION]
 
 
 def test_every_published_cohort_the_config_names_is_in_the_published_cohorts_file():
-    from tahsb_analysis.comparison import load_published_cohorts
+    from tahsb_analysis.compare.cohorts import load_published_cohorts
 
     config = yaml.safe_load((REPO / "config" / "config.yaml").read_text(encoding="utf-8"))
     known = {entry["id"] for entry in load_published_cohorts()}

@@ -13,7 +13,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from .codebook import TABLE_NAMES, load_codebook, render_markdown
+from tahsb_analysis.input.codebook import TABLE_NAMES, load_codebook, render_markdown
 
 EXIT_INVALID_INPUT = 1
 EXIT_USAGE = 2
@@ -103,8 +103,12 @@ def _input_paths(args) -> dict[str, Path] | None:
 
 def _validate(args) -> int:
     # Imported here so that `tahsb codebook` stays fast and light.
-    from .cohort import write_cohort
-    from .validation import InputValidationError, format_problems, validate_cohort
+    from tahsb_analysis.input.cohort import write_cohort
+    from tahsb_analysis.input.validation import (
+        InputValidationError,
+        format_problems,
+        validate_cohort,
+    )
 
     paths = _input_paths(args)
     if paths is None:
@@ -128,7 +132,7 @@ def _validate(args) -> int:
 
 
 def _synthesize(args) -> int:
-    from .synthetic import (
+    from tahsb_analysis.synthetic.generator import (
         generate_cohort,
         load_parameters,
         render_parameters_markdown,

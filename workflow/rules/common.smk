@@ -7,7 +7,7 @@ INTERNAL = "results/internal/{cohort}"
 RELEASE = "results/release/{cohort}"
 INTERNAL_COMPARISON = "results/internal/comparison"
 RELEASE_COMPARISON = "results/release/comparison"
-# The comparison's sections (must list tahsb_analysis.comparison.SECTION_TITLES without
+# The comparison's sections (must list tahsb_analysis.compare.cohorts.SECTION_TITLES without
 # "other"; tests/test_workflow_lists.py checks).
 SECTIONS = ["prevalence", "range", "characteristics", "links", "responses"]
 COMPARISON = config.get("comparison", {})
@@ -29,11 +29,11 @@ NOT_RELEASED = {
     "validated/": "typed case-file tables (one row per child): never released",
 }
 COHORTS = sorted(config["cohorts"])
-# Must list the keys of tahsb_analysis.analyses.ANALYSES (tests/test_workflow_lists.py checks);
+# Must list the keys of tahsb_analysis.analyses.run.ANALYSES (tests/test_workflow_lists.py checks);
 # kept literal so that planning the workflow does not import the scientific stack.
 ANALYSES = ["prevalence", "ta_hsb_range", "characteristics", "links", "responses"]
 # Must list the outputs in the results table that get a rendered table, and the keys of
-# tahsb_analysis.figures.FIGURES (tests/test_workflow_lists.py checks both).
+# tahsb_analysis.render.figures.FIGURES (tests/test_workflow_lists.py checks both).
 TABLE_OUTPUTS = [
     "prevalence_overall",
     "prevalence_by_sex",

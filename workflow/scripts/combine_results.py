@@ -2,7 +2,7 @@
 
 import pandas as pd
 
-from tahsb_analysis.results import concat_results, write_results_csv
+from tahsb_analysis.results.schema import concat_results, write_results_csv
 
 
 def main(smk) -> None:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from tahsb_analysis.comparison import (
+from tahsb_analysis.compare.cohorts import (
     compare_cohorts,
     load_published_cohorts,
     pairs_against,
@@ -14,22 +14,22 @@ from tahsb_analysis.comparison import (
     replication_side_by_side,
     section_outputs,
 )
-from tahsb_analysis.comparison_figures import forest_figure
-from tahsb_analysis.disclosure import load_policy
-from tahsb_analysis.figures import write_figure
-from tahsb_analysis.manifest import (
+from tahsb_analysis.compare.replication import evaluate_register
+from tahsb_analysis.release.disclosure import load_policy
+from tahsb_analysis.release.manifest import (
     build_manifest,
     manifest_markdown,
     rows_summary,
     write_manifest_json,
 )
-from tahsb_analysis.replication import evaluate_register
-from tahsb_analysis.report import (
+from tahsb_analysis.render.comparison_figures import forest_figure
+from tahsb_analysis.render.figures import write_figure
+from tahsb_analysis.render.report import (
     build_comparison_report,
     collect_comparison_provenance,
     write_report,
 )
-from tahsb_analysis.results import write_results_csv
+from tahsb_analysis.results.schema import write_results_csv
 
 
 def main(smk) -> None:

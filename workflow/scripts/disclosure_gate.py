@@ -6,8 +6,12 @@ import json
 
 import pandas as pd
 
-from tahsb_analysis.disclosure import apply_disclosure_control, disclosure_summary, load_policy
-from tahsb_analysis.results import write_results_csv
+from tahsb_analysis.release.disclosure import (
+    apply_disclosure_control,
+    disclosure_summary,
+    load_policy,
+)
+from tahsb_analysis.results.schema import write_results_csv
 
 
 def main(smk) -> None:

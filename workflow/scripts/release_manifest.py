@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from tahsb_analysis.manifest import build_manifest, manifest_markdown, write_manifest_json
+from tahsb_analysis.release.manifest import build_manifest, manifest_markdown, write_manifest_json
 
 
 def main(smk) -> None:

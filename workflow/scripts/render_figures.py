@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from tahsb_analysis.figures import FIGURES, mark_tier, write_figure
+from tahsb_analysis.render.figures import FIGURES, mark_tier, write_figure
 
 
 def main(smk) -> None:

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from tahsb_analysis.tables import write_table
+from tahsb_analysis.render.tables import write_table
 
 
 def main(smk) -> None:

@@ -2,9 +2,9 @@
 
 from pathlib import Path
 
-from tahsb_analysis.cohort import read_cohort
-from tahsb_analysis.figures import timeline_figure, write_figure
-from tahsb_analysis.links import dual_timelines
+from tahsb_analysis.analyses.links import dual_timelines
+from tahsb_analysis.input.cohort import read_cohort
+from tahsb_analysis.render.figures import timeline_figure, write_figure
 
 
 def main(smk) -> None:

@@ -4,7 +4,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from tahsb_analysis.replication import evaluate_register, render_replication, write_replication
+from tahsb_analysis.compare.replication import (
+    evaluate_register,
+    render_replication,
+    write_replication,
+)
 
 
 def main(smk) -> None:

@@ -2,8 +2,8 @@
 
 from pathlib import Path
 
-from tahsb_analysis.analyses import analysis_settings, run_analysis
-from tahsb_analysis.cohort import read_cohort
+from tahsb_analysis.analyses.run import analysis_settings, run_analysis
+from tahsb_analysis.input.cohort import read_cohort
 
 
 def main(smk) -> None:

@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from tahsb_analysis.replication import evaluate_register, render_replication
-from tahsb_analysis.report import build_report, collect_provenance, write_report
+from tahsb_analysis.compare.replication import evaluate_register, render_replication
+from tahsb_analysis.render.report import build_report, collect_provenance, write_report
 
 
 def main(smk) -> None:

@@ -7,9 +7,9 @@ fails the job, so Snakemake keeps no partial output.
 import sys
 from pathlib import Path
 
-from tahsb_analysis.codebook import TABLE_NAMES
-from tahsb_analysis.cohort import write_cohort
-from tahsb_analysis.validation import InputValidationError, format_problems, validate_cohort
+from tahsb_analysis.input.codebook import TABLE_NAMES
+from tahsb_analysis.input.cohort import write_cohort
+from tahsb_analysis.input.validation import InputValidationError, format_problems, validate_cohort
 
 
 def main(smk) -> None:

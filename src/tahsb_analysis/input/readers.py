@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .problems import InputValidationError, problems_frame
+from tahsb_analysis.input.problems import InputValidationError, problems_frame
 
 SUPPORTED_SUFFIXES = (".csv", ".xlsx", ".sav")
 _SUPPORTED_TEXT = "a .csv (UTF-8), .xlsx or .sav file"

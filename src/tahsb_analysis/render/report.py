@@ -21,9 +21,8 @@ import pandas as pd
 import yaml
 from markupsafe import Markup
 
-from tahsb_analysis.figures import TIMELINE_FIGURE
-from tahsb_analysis.results import NOT_CHECKED, RELEASED, SUPPRESSED, validate_results
-from tahsb_analysis.tables import (
+from tahsb_analysis.render.figures import TIMELINE_FIGURE
+from tahsb_analysis.render.tables import (
     _HTML_STYLE,
     EFFECT_STATISTICS,
     FIRTH_STATISTIC,
@@ -40,6 +39,7 @@ from tahsb_analysis.tables import (
     tier_banner,
     tier_of,
 )
+from tahsb_analysis.results.schema import NOT_CHECKED, RELEASED, SUPPRESSED, validate_results
 
 TEMPLATE = "study_report.html.j2"
 REPORT_TITLE = "Technology-assisted harmful sexual behaviour: study report"
@@ -662,9 +662,9 @@ def write_report(html: str, path: Path) -> None:
 # comparison.py imports nothing from this module, so there is no cycle.
 from dataclasses import replace as _replace  # noqa: E402
 
-from tahsb_analysis import comparison as _comparison  # noqa: E402
-from tahsb_analysis.comparison_figures import item_label as _item_label  # noqa: E402
-from tahsb_analysis.tables import (  # noqa: E402
+from tahsb_analysis.compare import cohorts as _comparison  # noqa: E402
+from tahsb_analysis.render.comparison_figures import item_label as _item_label  # noqa: E402
+from tahsb_analysis.render.tables import (  # noqa: E402
     NOT_AVAILABLE,
     SUPPRESSED_MARKER,
     ci_label,

@@ -17,9 +17,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from tahsb_analysis.codebook import load_codebook
-from tahsb_analysis.groups import DUAL_SUBGROUP_LABELS, HSB_GROUP_LABELS
-from tahsb_analysis.results import RELEASED, SUPPRESSED
+from tahsb_analysis.analyses.groups import DUAL_SUBGROUP_LABELS, HSB_GROUP_LABELS
+from tahsb_analysis.input.codebook import load_codebook
+from tahsb_analysis.results.schema import RELEASED, SUPPRESSED
 
 SYNTHETIC_BANNER = "SYNTHETIC DATA: describes no real child"
 # Every output says which tier it belongs to (results.py: a row is "not checked" until the

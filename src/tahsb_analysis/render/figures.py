@@ -19,8 +19,8 @@ from matplotlib.path import Path as MplPath
 from matplotlib.ticker import NullFormatter
 from matplotlib.transforms import blended_transform_factory
 
-from tahsb_analysis.codebook import load_codebook
-from tahsb_analysis.figure_style import (
+from tahsb_analysis.input.codebook import load_codebook
+from tahsb_analysis.render.figure_style import (
     BAR_COLOUR,
     BEHAVIOUR_KIND_COLOURS,
     BEHAVIOUR_KIND_MARKERS,
@@ -47,8 +47,7 @@ from tahsb_analysis.figure_style import (
     style_context,
     wrap_label,
 )
-from tahsb_analysis.results import SUPPRESSED
-from tahsb_analysis.tables import (
+from tahsb_analysis.render.tables import (
     BEHAVIOUR_KINDS,
     CHARACTERISTICS_OUTPUT,
     INTERNAL_TIER,
@@ -79,6 +78,7 @@ from tahsb_analysis.tables import (
     upper_first,
     variable_label,
 )
+from tahsb_analysis.results.schema import SUPPRESSED
 
 PREVALENCE_SEGMENTS = ("ta_only", "dual", "offline_only", "neither")
 MORE_THAN_ONE = "more than one"

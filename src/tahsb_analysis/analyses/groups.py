@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .cohort import id_positions
+from tahsb_analysis.input.cohort import id_positions
 
 HSB_GROUPS = ("ta_only", "dual", "offline_only", "neither")
 HSB_GROUP_LABELS = {

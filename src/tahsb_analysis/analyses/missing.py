@@ -13,7 +13,7 @@ from functools import cache
 import numpy as np
 import pandas as pd
 
-from .codebook import load_codebook
+from tahsb_analysis.input.codebook import load_codebook
 
 # A value that is <NA> with no code beside it (or an unknown code) was simply not recorded.
 DEFAULT_REASON = "not recorded"

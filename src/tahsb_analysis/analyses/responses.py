@@ -26,7 +26,7 @@ from statsmodels.tools.sm_exceptions import (
     PerfectSeparationWarning,
 )
 
-from .characteristics import (
+from tahsb_analysis.analyses.characteristics import (
     COMPARISON_COLUMNS,
     GROUP_VARIABLE,
     GROUPS,
@@ -35,12 +35,12 @@ from .characteristics import (
     in_depth_frame,
     not_compared_rows,
 )
-from .codebook import load_codebook
-from .cohort import Cohort, missing_column
-from .groups import HSB_GROUP_LABELS
-from .inference import DEFAULT_MONTE_CARLO_RESAMPLES
-from .missing import missing_reason, missing_rows
-from .results import make_results
+from tahsb_analysis.analyses.groups import HSB_GROUP_LABELS
+from tahsb_analysis.analyses.inference import DEFAULT_MONTE_CARLO_RESAMPLES
+from tahsb_analysis.analyses.missing import missing_reason, missing_rows
+from tahsb_analysis.input.codebook import load_codebook
+from tahsb_analysis.input.cohort import Cohort, missing_column
+from tahsb_analysis.results.schema import make_results
 
 ANALYSIS = "responses"
 TABLE_OUTPUT = "responses"

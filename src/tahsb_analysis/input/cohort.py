@@ -22,7 +22,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .codebook import TABLE_NAMES
+from tahsb_analysis.input.codebook import TABLE_NAMES
 
 MISSING_SUFFIX = "__missing"
 METADATA_FILE = "cohort.json"

@@ -11,17 +11,17 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-from .codebook import load_codebook
-from .cohort import Cohort, missing_column
-from .groups import HSB_GROUPS, hsb_group
-from .inference import (
+from tahsb_analysis.analyses.groups import HSB_GROUPS, hsb_group
+from tahsb_analysis.analyses.inference import (
     DEFAULT_MONTE_CARLO_RESAMPLES,
     association_test,
     ci_method_label,
     proportion_rows,
 )
-from .missing import missing_reason, missing_rows
-from .results import make_results
+from tahsb_analysis.analyses.missing import missing_reason, missing_rows
+from tahsb_analysis.input.codebook import load_codebook
+from tahsb_analysis.input.cohort import Cohort, missing_column
+from tahsb_analysis.results.schema import make_results
 
 ANALYSIS = "prevalence"
 ANY_TA_HSB = "any_ta_hsb"

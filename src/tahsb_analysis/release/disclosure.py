@@ -32,8 +32,13 @@ from scipy import linalg, optimize
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-from .inference import proportion_ci
-from .results import RELEASED, SUPPRESSED, make_results, validate_results
+from tahsb_analysis.analyses.inference import proportion_ci
+from tahsb_analysis.results.schema import (
+    RELEASED,
+    SUPPRESSED,
+    make_results,
+    validate_results,
+)
 
 # Rows whose n (and denominator) are counts the policy protects directly.
 COUNT_STATISTICS = ("proportion", "count")

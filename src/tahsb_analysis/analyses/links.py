@@ -19,12 +19,26 @@ import pandas as pd
 from scipy import stats
 from statsmodels.stats.descriptivestats import sign_test
 
-from .characteristics import CONTINUOUS_TESTS, P_ADJUST_METHODS, adjust_p_values, compare_groups
-from .cohort import Cohort, id_positions, missing_column
-from .groups import DUAL_SUBGROUPS, PORNOGRAPHY_TYPE, dual_subgroup, hsb_group
-from .inference import DEFAULT_MONTE_CARLO_RESAMPLES, ci_method_label, proportion_ci
-from .missing import DEFAULT_REASON, missing_reason, missing_rows
-from .results import RESULT_COLUMNS, concat_results, make_results
+from tahsb_analysis.analyses.characteristics import (
+    CONTINUOUS_TESTS,
+    P_ADJUST_METHODS,
+    adjust_p_values,
+    compare_groups,
+)
+from tahsb_analysis.analyses.groups import (
+    DUAL_SUBGROUPS,
+    PORNOGRAPHY_TYPE,
+    dual_subgroup,
+    hsb_group,
+)
+from tahsb_analysis.analyses.inference import (
+    DEFAULT_MONTE_CARLO_RESAMPLES,
+    ci_method_label,
+    proportion_ci,
+)
+from tahsb_analysis.analyses.missing import DEFAULT_REASON, missing_reason, missing_rows
+from tahsb_analysis.input.cohort import Cohort, id_positions, missing_column
+from tahsb_analysis.results.schema import RESULT_COLUMNS, concat_results, make_results
 
 ANALYSIS = "links"
 GROUP_VARIABLE = "dual_subgroup"

@@ -48,8 +48,8 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from tahsb_analysis import tables
-from tahsb_analysis.results import SUPPRESSED, validate_results
+from tahsb_analysis.render import tables
+from tahsb_analysis.results.schema import SUPPRESSED, validate_results
 
 CONSISTENT = "consistent"
 NOT_CONSISTENT = "not consistent"

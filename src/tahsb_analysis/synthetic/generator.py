@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from .codebook import TABLE_NAMES, Codebook, load_codebook
+from tahsb_analysis.input.codebook import TABLE_NAMES, Codebook, load_codebook
 
 STATUSES = ("published", "derived from published", "assumed, not published")
 ENTRY_KEYS = ("value", "status", "source", "description")
@@ -224,7 +224,8 @@ def render_parameters_markdown(parameters: Mapping) -> str:
         "# Parameters of the SYNTHETIC cohort",
         "",
         "These parameters drive the generator of a **SYNTHETIC** cohort "
-        "(`tahsb_analysis.synthetic`). The cohort describes no real child. It is calibrated to the "
+        "(`tahsb_analysis.synthetic.generator`). The cohort describes no real child. It is "
+        "calibrated to the "
         "published findings of Hollis and Belton (2017), listed in the project's `study.md`. Rows "
         'marked **"assumed, not published"** are choices of this project, not findings of the '
         "study: the study did not publish sub-group sizes, percentages per characteristic, onset "
@@ -237,7 +238,8 @@ def render_parameters_markdown(parameters: Mapping) -> str:
         "offline HSB only. Codes `-9` = not recorded, `-8` = not applicable.",
         "",
         "Generated from `src/tahsb_analysis/data/synthetic_parameters.yaml` by "
-        "`tahsb_analysis.synthetic.render_parameters_markdown`; do not edit by hand (a test "
+        "`tahsb_analysis.synthetic.generator.render_parameters_markdown`; do not edit by hand "
+        "(a test "
         "checks that this file is current).",
         "",
         f"{len(rows)} parameters: "

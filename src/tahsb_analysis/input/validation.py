@@ -20,17 +20,17 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .codebook import TABLE_NAMES, Codebook, Field, Table, load_codebook
-from .cohort import Cohort, missing_column
-from .identifiers import identifier_kind_of_column, screen_identifiers
-from .problems import (
+from tahsb_analysis.input.codebook import TABLE_NAMES, Codebook, Field, Table, load_codebook
+from tahsb_analysis.input.cohort import Cohort, missing_column
+from tahsb_analysis.input.identifiers import identifier_kind_of_column, screen_identifiers
+from tahsb_analysis.input.problems import (
     PROBLEM_COLUMNS,
     InputValidationError,
     describe_rows,
     format_problems,
     problems_frame,
 )
-from .readers import RawTable, read_table_as_text
+from tahsb_analysis.input.readers import RawTable, read_table_as_text
 
 # Problem wording, one place, so the CLI, the tests and the documentation agree.
 EMPTY_FILE = "file is empty (no header row)"

@@ -11,12 +11,12 @@ from collections.abc import Callable, Mapping
 
 import pandas as pd
 
-from .behaviour_range import ta_hsb_range
-from .characteristics import characteristics
-from .cohort import Cohort
-from .links import links
-from .prevalence import prevalence
-from .responses import responses
+from tahsb_analysis.analyses.behaviour_range import ta_hsb_range
+from tahsb_analysis.analyses.characteristics import characteristics
+from tahsb_analysis.analyses.links import links
+from tahsb_analysis.analyses.prevalence import prevalence
+from tahsb_analysis.analyses.responses import responses
+from tahsb_analysis.input.cohort import Cohort
 
 ANALYSES: dict[str, Callable[..., pd.DataFrame]] = {
     "prevalence": prevalence,

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from .figures import FIGURE_OUTPUTS
-from .results import SUPPRESSED
+from tahsb_analysis.render.figures import FIGURE_OUTPUTS
+from tahsb_analysis.results.schema import SUPPRESSED
 
 PASS = "pass"
 REVIEW = "review"

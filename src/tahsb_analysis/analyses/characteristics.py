@@ -20,17 +20,17 @@ from scipy import stats
 from statsmodels.stats.multitest import multipletests
 from statsmodels.stats.proportion import confint_proportions_2indep
 
-from .codebook import load_codebook
-from .cohort import Cohort, id_positions, missing_column
-from .groups import HSB_GROUP_LABELS, hsb_group
-from .inference import (
+from tahsb_analysis.analyses.groups import HSB_GROUP_LABELS, hsb_group
+from tahsb_analysis.analyses.inference import (
     DEFAULT_MONTE_CARLO_RESAMPLES,
     association_test,
     ci_method_label,
     proportion_rows,
 )
-from .missing import missing_reason, missing_rows
-from .results import RESULT_COLUMNS, make_results
+from tahsb_analysis.analyses.missing import missing_reason, missing_rows
+from tahsb_analysis.input.codebook import load_codebook
+from tahsb_analysis.input.cohort import Cohort, id_positions, missing_column
+from tahsb_analysis.results.schema import RESULT_COLUMNS, make_results
 
 ANALYSIS = "characteristics"
 GROUP_VARIABLE = "hsb_group"

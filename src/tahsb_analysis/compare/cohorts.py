@@ -24,9 +24,10 @@ from scipy import stats
 from statsmodels.stats.multitest import multipletests
 from statsmodels.stats.proportion import confint_proportions_2indep
 
-from tahsb_analysis.inference import MIN_EXPECTED_COUNT, association_test, proportion_ci
-from tahsb_analysis.replication import OVERALL_PART
-from tahsb_analysis.results import (
+from tahsb_analysis.analyses.inference import MIN_EXPECTED_COUNT, association_test, proportion_ci
+from tahsb_analysis.compare.replication import OVERALL_PART
+from tahsb_analysis.render.tables import MISSING_PREFIX, round_half_up
+from tahsb_analysis.results.schema import (
     NOT_CHECKED,
     RELEASED,
     SUPPRESSED,
@@ -34,7 +35,6 @@ from tahsb_analysis.results import (
     make_results,
     validate_results,
 )
-from tahsb_analysis.tables import MISSING_PREFIX, round_half_up
 
 COMPARISON_ANALYSIS = "comparison"
 PUBLISHED_ANALYSIS = "published"

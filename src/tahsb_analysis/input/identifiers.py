@@ -15,10 +15,10 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from .problems import describe_rows, problems_frame
+from tahsb_analysis.input.problems import describe_rows, problems_frame
 
 if TYPE_CHECKING:
-    from .readers import RawTable
+    from tahsb_analysis.input.readers import RawTable
 
 COLUMN_NAME_PROBLEM = (
     "column name looks like a direct identifier ({kind}); it must not be in the input"

@@ -11,12 +11,12 @@ import pandas as pd
 from matplotlib.lines import Line2D
 from matplotlib.transforms import blended_transform_factory
 
-from tahsb_analysis.comparison import (
+from tahsb_analysis.compare.cohorts import (
     RISK_DIFFERENCE,
     SECTION_TITLES,
     section_of,
 )
-from tahsb_analysis.figure_style import (
+from tahsb_analysis.render.figure_style import (
     FONT_SIZE_PT,
     MARKER_EDGE_COLOUR,
     OKABE_ITO,
@@ -29,9 +29,8 @@ from tahsb_analysis.figure_style import (
     style_context,
     wrap_label,
 )
-from tahsb_analysis.figures import SUPPRESSED_WORDS, FigureOutput
-from tahsb_analysis.results import SUPPRESSED
-from tahsb_analysis.tables import (
+from tahsb_analysis.render.figures import SUPPRESSED_WORDS, FigureOutput
+from tahsb_analysis.render.tables import (
     INTERNAL_TIER,
     NOT_AVAILABLE,
     SUPPRESSED_MARKER,
@@ -44,6 +43,7 @@ from tahsb_analysis.tables import (
     upper_first,
     variable_label,
 )
+from tahsb_analysis.results.schema import SUPPRESSED
 
 NO_COMPARABLE_ROWS = "no comparable rows"
 FIGURE_PREFIX = "comparison_"

@@ -13,12 +13,17 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .codebook import Field, load_codebook
-from .cohort import Cohort, id_positions, missing_column
-from .groups import DUAL_SUBGROUPS, dual_subgroup, hsb_group, online_behaviours
-from .inference import ci_method_label, proportion_ci
-from .missing import MISSING_METHOD, missing_rows, short_label
-from .results import make_results
+from tahsb_analysis.analyses.groups import (
+    DUAL_SUBGROUPS,
+    dual_subgroup,
+    hsb_group,
+    online_behaviours,
+)
+from tahsb_analysis.analyses.inference import ci_method_label, proportion_ci
+from tahsb_analysis.analyses.missing import MISSING_METHOD, missing_rows, short_label
+from tahsb_analysis.input.codebook import Field, load_codebook
+from tahsb_analysis.input.cohort import Cohort, id_positions, missing_column
+from tahsb_analysis.results.schema import make_results
 
 ANALYSIS = "ta_hsb_range"
 POPULATION = "population"

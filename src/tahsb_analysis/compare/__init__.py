@@ -1,0 +1,2 @@
+"""Compare: a cohort against the published study (replication register) and against other
+cohorts (cohort comparison)."""

@@ -1,0 +1,1 @@
+"""Synthetic: the deterministic, calibrated SYNTHETIC cohorts that ship with the project."""
