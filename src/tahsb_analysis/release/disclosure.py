@@ -33,6 +33,7 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 from tahsb_analysis.analyses.inference import proportion_ci
+from tahsb_analysis.registry import load_registry
 from tahsb_analysis.results.schema import (
     RELEASED,
     SUPPRESSED,
@@ -129,10 +130,25 @@ def policy_from_mapping(data, source: str = "<memory>") -> DisclosurePolicy:
         check_complements=data["check_complements"],
         rounding_base=data["rounding_base"],
         secondary_suppression=data["secondary_suppression"],
-        structure=data["structure"],
+        structure=registered_structure(),
         missing_counts_disclosive=data["missing_counts_disclosive"],
         source=source,
     )
+
+
+def registered_structure() -> dict:
+    """The structure of the counts as the output registry declares it, checked against the
+    schema's `$defs/structure` (the policy holds the rules, the registry the structure)."""
+    structure = load_registry().disclosure_structure()
+    schema = _schema()
+    validator = jsonschema.Draft202012Validator({**schema["$defs"]["structure"],
+                                                  "$defs": schema["$defs"]})
+    errors = sorted(validator.iter_errors(structure), key=lambda e: list(map(str, e.path)))
+    if errors:
+        raise DisclosurePolicyError(
+            "the output registry's disclosure structure is not valid:\n" + "\n".join(
+                f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in errors))
+    return structure
 
 
 def load_policy(path) -> DisclosurePolicy:

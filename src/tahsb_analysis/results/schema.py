@@ -19,7 +19,8 @@ level              string    the level of the variable (e.g. "dual"), "missing: 
 group_variable     string    the variable that splits the population (e.g. "sex"), or <NA>
 group              string    the level of group_variable, or <NA> for the whole population
 statistic          string    what estimate is: "proportion", "count", "mean", "median",
-                             "chi2", "fisher_exact", ...; one vocabulary, see STATISTICS
+                             "chi2", "fisher_exact", ...; one vocabulary,
+                             tahsb_analysis.vocabulary.STATISTICS
 estimate           Float64   the number itself (a proportion as 0-1, not a percentage)
 ci_low, ci_high    Float64   confidence limits of estimate, or <NA>
 n                  Int64     numerator: the children (or behaviours) counted in estimate
@@ -41,6 +42,8 @@ disclosure_reason  string    why a row was suppressed, or what was done to it, o
 from __future__ import annotations
 
 import pandas as pd
+
+from tahsb_analysis.vocabulary import STATISTICS
 
 RESULT_COLUMNS: dict[str, str] = {
     "cohort": "string",
@@ -137,6 +140,11 @@ def validate_results(frame: pd.DataFrame) -> None:
             bad_states = ~frame["disclosure"].isin(DISCLOSURE_STATES) & frame["disclosure"].notna()
             if bad_states.any():
                 problems.append(f"disclosure: only {DISCLOSURE_STATES} allowed")
+            unknown = ~frame["statistic"].isin(STATISTICS) & frame["statistic"].notna()
+            if unknown.any():
+                names = sorted(frame.loc[unknown, "statistic"].unique())
+                problems.append(f"statistic: {names} not in the vocabulary "
+                                "(tahsb_analysis.vocabulary.STATISTICS)")
             bad_units = ~frame["unit"].isin(UNITS) & frame["unit"].notna()
             if bad_units.any():
                 problems.append(f"unit: only {UNITS} allowed")

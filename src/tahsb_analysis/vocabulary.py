@@ -1,0 +1,53 @@
+"""Words several layers share, defined once: the statistics of the results table, how missing
+values and pairwise comparisons are written in it, and the two tiers.
+
+Analyses write these words into results rows; disclosure control, comparison, tables, figures
+and pages read them back. No imports: every layer may use this module.
+"""
+
+from __future__ import annotations
+
+# --- how a results row writes a missing value, a pair and an empty population -----------------
+
+# Level of a row counting children whose value was not recorded: "missing: not recorded".
+MISSING_PREFIX = "missing: "
+# Group of a pairwise comparison row: "TA-HSB only vs offline HSB only".
+PAIR_SEPARATOR = " vs "
+# Warning on a row whose population has no children (estimate and CI left empty).
+EMPTY_DENOMINATOR_WARNING = "empty denominator: no children in this population"
+
+# --- the statistic column ---------------------------------------------------------------------
+
+PROPORTION = "proportion"
+COUNT = "count"
+RANK = "rank"
+# Children in a group of a group comparison (recorded and missing values together): the N of
+# the group's column heading, a row of its own so that no renderer has to add counts up.
+GROUP_SIZE = "group_size"
+ODDS_RATIO = "odds_ratio"
+ODDS_RATIO_FIRTH = "odds_ratio_firth"
+
+# Summaries of a distribution (of ages, gaps): each describes the children counted in `n`.
+SUMMARY_STATISTICS = ("mean", "sd", "median", "q1", "q3")
+# Tests: the estimate is the test statistic, the row carries the p-value.
+TEST_STATISTICS = (
+    "chi2", "fisher_exact", "not_tested", "t", "welch_t", "mann_whitney_u", "kruskal_wallis",
+    "anova", "binomial_test", "wilcoxon", "sign_test", "z",
+)
+# Effect sizes of a comparison between two groups or two cohorts.
+EFFECT_STATISTICS = (
+    "risk_difference", "cramers_v", "hodges_lehmann", "rank_biserial", "mean_difference",
+)
+MODEL_STATISTICS = (ODDS_RATIO, ODDS_RATIO_FIRTH)
+COUNT_STATISTICS = (PROPORTION, COUNT)
+
+# Every value the results table's `statistic` column may hold (checked by its schema).
+STATISTICS = (
+    *COUNT_STATISTICS, RANK, GROUP_SIZE, *SUMMARY_STATISTICS, *TEST_STATISTICS,
+    *EFFECT_STATISTICS, *MODEL_STATISTICS,
+)
+
+# --- tiers ------------------------------------------------------------------------------------
+
+INTERNAL_TIER = "internal"
+RELEASE_TIER = "release"
