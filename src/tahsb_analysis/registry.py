@@ -274,3 +274,24 @@ def _check_unique(outputs: tuple[Output, ...], source: str) -> None:
         repeated = sorted({value for value in values if values.count(value) > 1})
         if repeated:
             raise RegistryError(f"{source}: {kind} names given more than once: {repeated}")
+
+
+def caption_of(registry: Registry, name: str) -> str:
+    """The one-sentence caption of a registered output, figure or other file."""
+    if registry.has_output(name):
+        return registry.output(name).caption
+    if name in registry.files:
+        return registry.files[name]
+    return registry.figure(name).caption
+
+
+def write_report_caption(registry: Registry, name: str, folder: str | Path) -> str:
+    """Write the caption of `name` as a reStructuredText file in `folder` for Snakemake's
+    report (which takes captions as files) and return its path. The file is rewritten only
+    when its text changed, so a rerun leaves it untouched."""
+    path = Path(folder) / f"{name}.rst"
+    text = caption_of(registry, name) + "\n"
+    if not path.is_file() or path.read_text(encoding="utf-8") != text:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    return str(path)

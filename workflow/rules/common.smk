@@ -1,4 +1,7 @@
 # Helpers shared by every rules file (input functions, target lists); no analysis logic.
+from pathlib import Path
+
+from tahsb_analysis.registry import load_registry, write_report_caption
 
 TABLES = ["cases", "case_file", "behaviours"]
 # The two tiers of outputs. Internal: everything, for the analyst's machine only. Release: only
@@ -7,9 +10,6 @@ INTERNAL = "results/internal/{cohort}"
 RELEASE = "results/release/{cohort}"
 INTERNAL_COMPARISON = "results/internal/comparison"
 RELEASE_COMPARISON = "results/release/comparison"
-# The comparison's sections (must list tahsb_analysis.compare.cohorts.SECTION_TITLES without
-# "other"; tests/test_workflow_lists.py checks).
-SECTIONS = ["prevalence", "range", "characteristics", "links", "responses"]
 COMPARISON = config.get("comparison", {})
 # Cohorts in comparison order: the reference first, then the others as listed.
 REFERENCE_COHORT = COMPARISON.get("reference") or next(iter(config["cohorts"]))
@@ -23,45 +23,24 @@ PUBLISHED_COHORTS = COMPARISON.get("published_cohorts", [])
 # A comparison needs two cohorts, listed or published.
 COMPARE = len(COMPARED_COHORTS) + len(PUBLISHED_COHORTS) >= 2
 
+COHORTS = sorted(config["cohorts"])
+# Every table, figure and section comes from the output registry (one home per output); it is
+# read with yaml alone, so planning the workflow does not import the scientific stack.
+REGISTRY = load_registry()
+ANALYSES = REGISTRY.analyses()
+TABLE_OUTPUTS = REGISTRY.table_outputs("internal")
+RELEASE_TABLE_OUTPUTS = REGISTRY.table_outputs("release")
+FIGURES = REGISTRY.figure_names("internal")
+RELEASE_FIGURES = REGISTRY.figure_names("release")
+SECTIONS = [section.id for section in REGISTRY.sections]
 # Outputs that are never released, and why (listed in every release manifest).
 NOT_RELEASED = {
-    "figures/dual_timelines": "individual-level figure (one line per child): never released",
+    **{
+        f"figures/{figure.name}": "individual-level figure (one line per child): never released"
+        for figure in REGISTRY.figures("internal", drawn_from="cohort")
+    },
     "validated/": "typed case-file tables (one row per child): never released",
 }
-COHORTS = sorted(config["cohorts"])
-# Must list the keys of tahsb_analysis.analyses.run.ANALYSES (tests/test_workflow_lists.py checks);
-# kept literal so that planning the workflow does not import the scientific stack.
-ANALYSES = ["prevalence", "ta_hsb_range", "characteristics", "links", "responses"]
-# Must list the outputs in the results table that get a rendered table, and the keys of
-# tahsb_analysis.render.figures.FIGURES (tests/test_workflow_lists.py checks both).
-TABLE_OUTPUTS = [
-    "prevalence_overall",
-    "prevalence_by_sex",
-    "prevalence_by_age_band",
-    "prevalence_by_learning_disability",
-    "ta_hsb_types",
-    "ta_hsb_forms_per_child",
-    "ta_hsb_aimed_at_other",
-    "dual_subgroups",
-    "characteristics",
-    "onset_order",
-    "porn_trigger",
-    "onset_gap",
-    "first_hsb_age_by_group",
-    "trajectories",
-    "responses",
-    "response_models",
-]
-FIGURES = [
-    "prevalence",
-    "ta_hsb_types",
-    "forms_per_child",
-    "characteristics",
-    "onset_gap",
-    "trajectories",
-    "responses",
-    "response_models",
-]
 # Config sections the analyses read; passed as params so that changing them reruns the analyses.
 ANALYSIS_CONFIG_KEYS = [
     "ci_method",
@@ -141,3 +120,9 @@ def all_outputs():
         targets += [rules.compare_cohorts.output.report]
         targets += [rules.compare_release_cohorts.output.manifest]
     return targets
+
+
+def caption(name):
+    """The Snakemake report caption of a registered output, figure or file: written from the
+    output registry into .snakemake/ (only when it changed), so captions have one home."""
+    return write_report_caption(REGISTRY, name, Path(".snakemake/report_captions").resolve())

@@ -33,21 +33,21 @@ use rule compare_cohorts as compare_release_cohorts with:
         parquet=f"{RELEASE_COMPARISON}/comparison_table.parquet",
         csv=report(
             f"{RELEASE_COMPARISON}/comparison_table.csv",
-            caption="../report/comparison_table.rst",
+            caption=caption("comparison_table"),
             category="Cohort comparison",
         ),
         side_by_side=f"{RELEASE_COMPARISON}/replication_side_by_side.csv",
         figures=[
             report(
                 f"{RELEASE_COMPARISON}/figures/comparison_{section}.png",
-                caption="../report/comparison_figure.rst",
+                caption=caption("comparison_figure"),
                 category="Cohort comparison",
             )
             for section in SECTIONS
         ],
         report=report(
             f"{RELEASE_COMPARISON}/report.html",
-            caption="../report/comparison_report.rst",
+            caption=caption("comparison_report"),
             category="Cohort comparison",
         ),
         manifest=f"{RELEASE_COMPARISON}/manifest.json",

@@ -10,7 +10,7 @@ rule disclosure_gate:
         parquet=f"{RELEASE}/results_table.parquet",
         csv=report(
             f"{RELEASE}/results_table.csv",
-            caption="../report/results_table.rst",
+            caption=caption("results_table"),
             category="{cohort}",
             subcategory="Results table",
         ),
@@ -29,7 +29,7 @@ rule release_manifest:
         json=f"{RELEASE}/manifest.json",
         markdown=report(
             f"{RELEASE}/manifest.md",
-            caption="../report/manifest.rst",
+            caption=caption("manifest"),
             category="{cohort}",
             subcategory="Release manifest",
         ),

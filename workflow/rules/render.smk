@@ -24,19 +24,21 @@ use rule render_tables as render_release_tables with:
     input:
         results=rules.disclosure_gate.output.parquet,
     output:
-        csv=expand(f"{RELEASE}/tables/{{table}}.csv", table=TABLE_OUTPUTS, cohort="{cohort}"),
-        markdown=expand(f"{RELEASE}/tables/{{table}}.md", table=TABLE_OUTPUTS, cohort="{cohort}"),
+        csv=expand(f"{RELEASE}/tables/{{table}}.csv", table=RELEASE_TABLE_OUTPUTS, cohort="{cohort}"),
+        markdown=expand(f"{RELEASE}/tables/{{table}}.md", table=RELEASE_TABLE_OUTPUTS, cohort="{cohort}"),
         html=[
             report(
                 f"{RELEASE}/tables/{table}.html",
-                caption=f"../report/table_{table}.rst",
+                caption=caption(table),
                 category="{cohort}",
                 subcategory="Tables",
             )
-            for table in TABLE_OUTPUTS
+            for table in RELEASE_TABLE_OUTPUTS
         ],
     log:
         "logs/{cohort}/render_tables_release.log",
+    params:
+        tables=RELEASE_TABLE_OUTPUTS,
 
 
 rule render_figures:
@@ -63,18 +65,20 @@ use rule render_figures as render_release_figures with:
         png=[
             report(
                 f"{RELEASE}/figures/{figure}.png",
-                caption=f"../report/figure_{figure}.rst",
+                caption=caption(figure),
                 category="{cohort}",
                 subcategory="Figures",
             )
-            for figure in FIGURES
+            for figure in RELEASE_FIGURES
         ],
-        svg=expand(f"{RELEASE}/figures/{{figure}}.svg", figure=FIGURES, cohort="{cohort}"),
-        pdf=expand(f"{RELEASE}/figures/{{figure}}.pdf", figure=FIGURES, cohort="{cohort}"),
-        alt_text=expand(f"{RELEASE}/figures/{{figure}}.alt.txt", figure=FIGURES, cohort="{cohort}"),
-        caption=expand(f"{RELEASE}/figures/{{figure}}.caption.txt", figure=FIGURES, cohort="{cohort}"),
+        svg=expand(f"{RELEASE}/figures/{{figure}}.svg", figure=RELEASE_FIGURES, cohort="{cohort}"),
+        pdf=expand(f"{RELEASE}/figures/{{figure}}.pdf", figure=RELEASE_FIGURES, cohort="{cohort}"),
+        alt_text=expand(f"{RELEASE}/figures/{{figure}}.alt.txt", figure=RELEASE_FIGURES, cohort="{cohort}"),
+        caption=expand(f"{RELEASE}/figures/{{figure}}.caption.txt", figure=RELEASE_FIGURES, cohort="{cohort}"),
     log:
         "logs/{cohort}/render_figures_release.log",
+    params:
+        figures=RELEASE_FIGURES,
 
 
 # The swimmer plot shows individual children (no case ids), so it is drawn from the validated

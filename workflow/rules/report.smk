@@ -23,7 +23,7 @@ use rule replication as release_replication with:
         markdown=f"{RELEASE}/replication.md",
         html=report(
             f"{RELEASE}/replication.html",
-            caption="../report/replication.rst",
+            caption=caption("replication"),
             category="{cohort}",
             subcategory="Replication of the published findings",
         ),
@@ -58,7 +58,7 @@ use rule study_report as release_study_report with:
     output:
         html=report(
             f"{RELEASE}/report.html",
-            caption="../report/study_report.rst",
+            caption=caption("study_report"),
             category="{cohort}",
             subcategory="Study report",
         ),
