@@ -15,7 +15,7 @@ from tahsb_analysis.input.codebook import (
 )
 
 REPO = Path(__file__).resolve().parents[1]
-# Finding ids listed in ../shared/reference/study.md ("Published findings").
+# Finding ids listed in docs/study.md ("Published findings").
 STUDY_FINDINGS = {"P1", "P2", "R1", "R2", "R3", "R4", "R5", "L1", "L2", "L3", "S1", "S2", "S3"}
 STUDY_FINDINGS |= {f"C{i}" for i in range(1, 7)}
 

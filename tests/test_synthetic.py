@@ -1,7 +1,7 @@
 """Tests for the synthetic cohort generator.
 
 Counts are recounted here with plain pandas from the text tables, never from the generator's
-internals: the published findings (study.md) and the documented assumptions must be visible in
+internals: the published findings (docs/study.md) and the documented assumptions must be visible in
 the rows themselves, exactly as the analysis will read them.
 """
 

@@ -226,7 +226,7 @@ def render_parameters_markdown(parameters: Mapping) -> str:
         "These parameters drive the generator of a **SYNTHETIC** cohort "
         "(`tahsb_analysis.synthetic.generator`). The cohort describes no real child. It is "
         "calibrated to the "
-        "published findings of Hollis and Belton (2017), listed in the project's `study.md`. Rows "
+        "published findings of Hollis and Belton (2017), listed in the project's `docs/study.md`. Rows "
         'marked **"assumed, not published"** are choices of this project, not findings of the '
         "study: the study did not publish sub-group sizes, percentages per characteristic, onset "
         'ages or response rates. Rows marked "published" or "derived from published" come from '
