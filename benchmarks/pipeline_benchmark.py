@@ -191,7 +191,8 @@ def table_outputs() -> list[str]:
 def phase_render(folder: Path, wanted: set[str]) -> dict:
     import pandas as pd
 
-    from tahsb_analysis.render.figures import FIGURES, mark_tier, write_figure
+    from tahsb_analysis.render.figures.catalogue import FIGURES
+    from tahsb_analysis.render.figures.output import mark_tier, write_figure
     from tahsb_analysis.render.tables import write_table
 
     results = pd.read_parquet(folder / "results.parquet")

@@ -31,9 +31,9 @@ from tahsb_analysis.compare.cohorts import (
     section_of,
     welch_interval,
 )
-from tahsb_analysis.render.comparison_figures import NO_COMPARABLE_ROWS, figure_name, forest_figure
-from tahsb_analysis.render.figure_style import SYNTHETIC_LABEL, TIER_LABEL
-from tahsb_analysis.render.figures import write_figure
+from tahsb_analysis.render.figures.comparison import NO_COMPARABLE_ROWS, figure_name, forest_figure
+from tahsb_analysis.render.figures.output import write_figure
+from tahsb_analysis.render.figures.style import SYNTHETIC_LABEL, TIER_LABEL
 from tahsb_analysis.render.report import (
     ReportError,
     build_comparison_report,

@@ -13,7 +13,6 @@ from tahsb_analysis.release.manifest import (
     manifest_markdown,
     output_status,
 )
-from tahsb_analysis.render.figures import FIGURE_OUTPUTS, FIGURES
 from tahsb_analysis.results.schema import make_results
 
 COMMON = {"cohort": "c", "synthetic": True, "analysis": "a"}
@@ -32,8 +31,18 @@ def rows(*states):
     )
 
 
-def test_every_figure_names_the_outputs_it_is_drawn_from():
-    assert set(FIGURE_OUTPUTS) == set(FIGURES)
+def test_a_released_figure_takes_the_status_of_the_output_the_registry_draws_it_from(tmp_path):
+    (tmp_path / "figures").mkdir()
+    figures = [tmp_path / "figures" / name for name in ("prevalence.png", "ta_hsb_types.png")]
+    for figure in figures:
+        figure.write_bytes(b"png")
+    # The registry draws "prevalence" from "prevalence_overall", "ta_hsb_types" from its own.
+    release = rows(("prevalence_overall", "suppressed", "x"), ("ta_hsb_types", "released", None))
+    disclosure = {"cohort": "c", "synthetic": True, "policy": {}, "summary": {},
+                  "suppressed_cells": []}
+    manifest = build_manifest(tmp_path, figures, release, disclosure, {})
+    status = {entry["path"]: entry["status"] for entry in manifest["files"]}
+    assert status == {"figures/prevalence.png": REVIEW, "figures/ta_hsb_types.png": PASS}
 
 
 def test_a_file_passes_when_nothing_was_hidden_and_needs_review_when_something_was():

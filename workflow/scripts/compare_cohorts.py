@@ -22,8 +22,8 @@ from tahsb_analysis.release.manifest import (
     rows_summary,
     write_manifest_json,
 )
-from tahsb_analysis.render.comparison_figures import forest_figure
-from tahsb_analysis.render.figures import write_figure
+from tahsb_analysis.render.figures.comparison import forest_figure
+from tahsb_analysis.render.figures.output import write_figure
 from tahsb_analysis.render.report import (
     build_comparison_report,
     collect_comparison_provenance,

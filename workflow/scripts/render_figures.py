@@ -1,18 +1,22 @@
-"""Snakemake adapter: draw each figure of a cohort (PNG, SVG, PDF, alt text, caption)."""
+"""Snakemake adapter: draw each figure of a cohort (PNG, SVG, PDF, alt text, caption).
+
+`params.figures` are registry figure names (drawn from the results table), in the order of
+`output.png`.
+"""
 
 from pathlib import Path
 
 import pandas as pd
 
-from tahsb_analysis.render.figures import FIGURES, mark_tier, write_figure
+from tahsb_analysis.render.figures.catalogue import draw_figure
+from tahsb_analysis.render.figures.output import write_figure
 
 
 def main(smk) -> None:
     results = pd.read_parquet(smk.input.results)
     with open(smk.log[0], "w", encoding="utf-8") as log:
         for name, png in zip(smk.params.figures, smk.output.png, strict=True):
-            figure = mark_tier(FIGURES[name](results), results, name)
-            write_figure(figure, Path(png).with_suffix(""))
+            write_figure(draw_figure(name, results), Path(png).with_suffix(""))
             log.write(f"figure {name}\n")
 
 

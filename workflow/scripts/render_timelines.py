@@ -4,7 +4,8 @@ from pathlib import Path
 
 from tahsb_analysis.analyses.links import dual_timelines
 from tahsb_analysis.input.cohort import read_cohort
-from tahsb_analysis.render.figures import timeline_figure, write_figure
+from tahsb_analysis.render.figures.output import write_figure
+from tahsb_analysis.render.figures.timelines import timeline_figure
 
 
 def main(smk) -> None:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from tahsb_analysis.render.figures import FIGURE_OUTPUTS
+from tahsb_analysis.registry import load_registry
 from tahsb_analysis.results.schema import SUPPRESSED
 
 PASS = "pass"
@@ -78,8 +78,8 @@ def build_manifest(
     """The manifest of one release folder (a JSON-ready dict, sorted for determinism).
 
     `figure_outputs` maps a figure's stem to the outputs it draws (default: the cohort
-    figures, `figures.FIGURE_OUTPUTS`)."""
-    figure_outputs = FIGURE_OUTPUTS if figure_outputs is None else figure_outputs
+    figures, `Registry.figure_sources`)."""
+    figure_outputs = load_registry().figure_sources() if figure_outputs is None else figure_outputs
     release_dir = Path(release_dir)
     entries = []
     for path in sorted({Path(f) for f in files}, key=lambda p: p.as_posix()):

@@ -21,7 +21,7 @@ import pandas as pd
 import yaml
 from markupsafe import Markup
 
-from tahsb_analysis.render.figures import TIMELINE_FIGURE
+from tahsb_analysis.render.figures.timelines import TIMELINE_FIGURE
 from tahsb_analysis.render.tables import (
     _HTML_STYLE,
     EFFECT_STATISTICS,
@@ -663,7 +663,7 @@ def write_report(html: str, path: Path) -> None:
 from dataclasses import replace as _replace  # noqa: E402
 
 from tahsb_analysis.compare import cohorts as _comparison  # noqa: E402
-from tahsb_analysis.render.comparison_figures import item_label as _item_label  # noqa: E402
+from tahsb_analysis.render.figures.comparison import item_label as _item_label  # noqa: E402
 from tahsb_analysis.render.tables import (  # noqa: E402
     NOT_AVAILABLE,
     SUPPRESSED_MARKER,

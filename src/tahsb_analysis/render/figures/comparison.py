@@ -8,19 +8,24 @@ captions are formatted by `tables`, so the figure, its caption and the page's ta
 from __future__ import annotations
 
 import pandas as pd
-from matplotlib.lines import Line2D
-from matplotlib.transforms import blended_transform_factory
 
 from tahsb_analysis.compare.cohorts import (
     RISK_DIFFERENCE,
     SECTION_TITLES,
     section_of,
 )
-from tahsb_analysis.render.figure_style import (
+from tahsb_analysis.render.figures.blocks import (
+    ForestMark,
+    forest_axes,
+    forest_marks,
+    marker_handle,
+    symmetric_axis,
+)
+from tahsb_analysis.render.figures.output import SUPPRESSED_WORDS, FigureOutput
+from tahsb_analysis.render.figures.rows import ci_limits, percent
+from tahsb_analysis.render.figures.style import (
     FONT_SIZE_PT,
-    MARKER_EDGE_COLOUR,
     OKABE_ITO,
-    ROW_RULE_COLOUR,
     TIER_LABEL,
     mark_internal_tier,
     mark_synthetic,
@@ -29,7 +34,6 @@ from tahsb_analysis.render.figure_style import (
     style_context,
     wrap_label,
 )
-from tahsb_analysis.render.figures import SUPPRESSED_WORDS, FigureOutput
 from tahsb_analysis.render.tables import (
     INTERNAL_TIER,
     NOT_AVAILABLE,
@@ -142,13 +146,6 @@ def forest_figure(comparison_rows: pd.DataFrame, section: str) -> FigureOutput:
     synthetic = bool(source["synthetic"].fillna(False).any()) if len(source) else False
     tier = tier_of(source) if len(source) else INTERNAL_TIER
     title = SECTION_TITLES[section]
-    offsets = _offsets(len(pairs))
-    drawn = [r for _, r in rows.iterrows()
-             if r["disclosure"] != SUPPRESSED and not _is_na(r["estimate"])]
-    values = [0.0] + [float(v) * 100 for r in drawn
-                      for v in (r["estimate"], r["ci_low"], r["ci_high"]) if not _is_na(v)]
-    span = max(abs(min(values)), abs(max(values)), 5.0) * 1.1
-
     labels = [wrap_label(label, _LABEL_WIDTH) for label in items.values()]
     lines = max([label.count("\n") + 1 for label in labels] + [1])
     row_height = max(_ROW_HEIGHT_IN, _LINE_HEIGHT_IN * lines + 0.08)
@@ -158,43 +155,19 @@ def forest_figure(comparison_rows: pd.DataFrame, section: str) -> FigureOutput:
         # An empty suptitle keeps a strip above the title for the SYNTHETIC and tier labels.
         fig.suptitle(" ", fontsize=FONT_SIZE_PT)
         ax = fig.add_subplot()
-        positions = {key: float(len(items) - 1 - i) for i, key in enumerate(items)}
-        ax.set_yticks(list(positions.values()), labels)
-        ax.set_ylim(-0.6, max(len(items), 1) - 0.4)
-        for y in list(positions.values())[:-1]:
-            ax.axhline(y - 0.5, color=ROW_RULE_COLOUR, linewidth=0.5, zorder=1)
-        ax.tick_params(axis="y", length=0)
-        ax.spines["left"].set_visible(False)
-        ax.axvline(0.0, color=MARKER_EDGE_COLOUR, linewidth=0.7, linestyle="--", zorder=1)
-        text_x = blended_transform_factory(ax.transAxes, ax.transData)
-        for _, row in rows.iterrows():
-            pair = str(row["cohort"])
-            y = positions[_item_key(row)] + offsets[pairs.index(pair)]
-            marker, colour = styles[pair]
-            if row["disclosure"] == SUPPRESSED or _is_na(row["estimate"]):
-                mark = SUPPRESSED_MARKER if row["disclosure"] == SUPPRESSED else NOT_AVAILABLE
-                ax.text(_TEXT_X, y, f"{pair}: {mark}", transform=text_x, ha="left",
-                        va="center", color=MARKER_EDGE_COLOUR, fontstyle="italic")
-                continue
-            value = float(row["estimate"]) * 100
-            if not _is_na(row["ci_low"]) and not _is_na(row["ci_high"]):
-                ax.hlines(y, float(row["ci_low"]) * 100, float(row["ci_high"]) * 100,
-                          colors=colour, linewidth=1.2, zorder=2)
-            ax.plot(value, y, linestyle="none", marker=marker, markersize=4.5,
-                    markerfacecolor=colour, markeredgecolor=MARKER_EDGE_COLOUR,
-                    markeredgewidth=0.5, zorder=3)
-        ax.set_xlim(-span, span)
+        positions = dict(zip(items, forest_axes(ax, labels, reference=0.0, at_least=1),
+                             strict=True))
+        forest_marks(ax, _marks(rows, positions, pairs, styles), _TEXT_X)
+        symmetric_axis(ax, [percent(v) for _, r in rows.iterrows() if _drawn(r)
+                            for v in (r["estimate"], r["ci_low"], r["ci_high"]) if not _is_na(v)])
         ax.set_xlabel("risk difference (percentage points): first cohort minus second")
         ax.set_title(f"{title}: differences between cohorts", loc="left")
         if not items:
             ax.set_yticks([])
             no_data(ax, NO_COMPARABLE_ROWS)
         if pairs:
-            handles = [Line2D([], [], linestyle="none", marker=styles[p][0],
-                              markerfacecolor=styles[p][1], markeredgecolor=MARKER_EDGE_COLOUR,
-                              markeredgewidth=0.5, markersize=5) for p in pairs]
-            fig.legend(handles, pairs, loc="outside lower center", ncol=min(len(pairs), 3),
-                       handlelength=1.0)
+            fig.legend([marker_handle(*styles[p]) for p in pairs], pairs,
+                       loc="outside lower center", ncol=min(len(pairs), 3), handlelength=1.0)
         if synthetic:
             mark_synthetic(fig)
         if tier == INTERNAL_TIER:
@@ -208,6 +181,27 @@ def forest_figure(comparison_rows: pd.DataFrame, section: str) -> FigureOutput:
     elif rows["disclosure"].eq(SUPPRESSED).any():
         caption, alt_text = f"{caption} {SUPPRESSED_WORDS}", f"{alt_text} {SUPPRESSED_WORDS}"
     return FigureOutput(fig, alt_text, caption, synthetic, figure_name(section))
+
+
+def _drawn(row) -> bool:
+    """A difference that is drawn: released and estimated."""
+    return row["disclosure"] != SUPPRESSED and not _is_na(row["estimate"])
+
+
+def _marks(rows: pd.DataFrame, positions: dict, pairs: list[str], styles: dict):
+    """A mark per row: the pair's marker with its CI, or "[c]" / "n/a" written on its line."""
+    offsets = _offsets(len(pairs))
+    marks = []
+    for _, row in rows.iterrows():
+        pair = str(row["cohort"])
+        y = positions[_item_key(row)] + offsets[pairs.index(pair)]
+        if not _drawn(row):
+            mark = SUPPRESSED_MARKER if row["disclosure"] == SUPPRESSED else NOT_AVAILABLE
+            marks.append(ForestMark(y, None, note=f"{pair}: {mark}"))
+        else:
+            marks.append(ForestMark(y, percent(row["estimate"]), ci_limits(row, 100),
+                                    *styles[pair]))
+    return marks
 
 
 def _offsets(count: int) -> list[float]:
