@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from tahsb_analysis.render.figures import FIGURE_OUTPUTS
+from tahsb_analysis.registry import load_registry
 from tahsb_analysis.results.schema import SUPPRESSED
 
 PASS = "pass"
@@ -77,9 +77,10 @@ def build_manifest(
 ) -> dict:
     """The manifest of one release folder (a JSON-ready dict, sorted for determinism).
 
-    `figure_outputs` maps a figure's stem to the outputs it draws (default: the cohort
-    figures, `figures.FIGURE_OUTPUTS`)."""
-    figure_outputs = FIGURE_OUTPUTS if figure_outputs is None else figure_outputs
+    `figure_outputs` maps a figure's stem to the outputs it draws (default: the figures the
+    output registry draws from the results table, `Registry.figure_sources`)."""
+    if figure_outputs is None:
+        figure_outputs = load_registry().figure_sources()
     release_dir = Path(release_dir)
     entries = []
     for path in sorted({Path(f) for f in files}, key=lambda p: p.as_posix()):
