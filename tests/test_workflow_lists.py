@@ -68,7 +68,7 @@ def test_workflow_draws_a_forest_plot_for_every_comparison_section():
 
 
 def test_every_published_cohort_the_config_names_is_in_the_published_cohorts_file():
-    from tahsb_analysis.compare.cohorts import load_published_cohorts
+    from tahsb_analysis.compare.published import load_published_cohorts
 
     config = yaml.safe_load((REPO / "config" / "config.yaml").read_text(encoding="utf-8"))
     known = {entry["id"] for entry in load_published_cohorts()}

@@ -11,11 +11,8 @@ import pandas as pd
 from matplotlib.lines import Line2D
 from matplotlib.transforms import blended_transform_factory
 
-from tahsb_analysis.compare.cohorts import (
-    RISK_DIFFERENCE,
-    SECTION_TITLES,
-    section_of,
-)
+from tahsb_analysis.compare.cohorts import SECTION_TITLES, section_of
+from tahsb_analysis.compare.statistics import RISK_DIFFERENCE
 from tahsb_analysis.render.figure_style import (
     FONT_SIZE_PT,
     MARKER_EDGE_COLOUR,
