@@ -136,7 +136,7 @@ def compare_cohorts(
     ----------
     tables
         Cohort label -> that cohort's results table (internal or release tier, or the rows of
-        `published_cohort_results`). Every row of a table must be of its cohort.
+        `published.published_cohort_results`). Every row of a table must be of its cohort.
     pairs
         (A, B) pairs to compare, A minus B; default each cohort against the first, in order.
     confidence

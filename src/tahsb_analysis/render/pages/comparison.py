@@ -205,7 +205,7 @@ def comparison_table(comparison: pd.DataFrame, section: str) -> RenderedTable:
 
 def side_by_side_table(side_by_side: pd.DataFrame, *, tier: str, synthetic: bool
                        ) -> RenderedTable:
-    """The replication verdicts of several cohorts (`comparison.replication_side_by_side`)
+    """The replication verdicts of several cohorts (`compare.cohorts.replication_side_by_side`)
     as a table: finding, published value, then one verdict column per cohort."""
     cohorts = [c for c in side_by_side.columns if c not in SIDE_BY_SIDE_COLUMNS]
     rows = [
@@ -285,21 +285,21 @@ def build_comparison_report(
     Parameters
     ----------
     comparison
-        Rows of `comparison.compare_cohorts` (results schema). Their tier (`tables.tier_of`)
+        Rows of `compare.cohorts.compare_cohorts` (results schema). Their tier (`tables.tier_of`)
         gives the tier banner; any synthetic row gives the SYNTHETIC banner.
     side_by_side
-        `comparison.replication_side_by_side` of the same cohorts' evaluations (of the same
+        `compare.cohorts.replication_side_by_side` of the same cohorts' evaluations (of the same
         tier as `comparison`).
     figures
-        Section id (keys of `comparison.SECTION_TITLES`) -> PNG of its forest plot, with
+        Section id (keys of `compare.cohorts.SECTION_TITLES`) -> PNG of its forest plot, with
         `<stem>.alt.txt` and `<stem>.caption.txt` beside it (`figures.write_figure`).
     cohorts
         Cohort label -> metadata: a service cohort's validated/cohort.json, or a published
-        cohort's entry of `comparison.load_published_cohorts()` (recognised by its
+        cohort's entry of `compare.published.load_published_cohorts()` (recognised by its
         `citation`; listed under "Sources" with every figure, compared or not, and why).
         Every cohort of every compared pair must be here.
     provenance
-        From `collect_comparison_provenance`, or None (the section then says so).
+        From `provenance.collect_comparison_provenance`, or None (the section then says so).
 
     Raises ReportError when a pair's cohort is not described, a figure's section is unknown
     or a figure file is missing. The same inputs give the same page, byte for byte.
