@@ -45,6 +45,24 @@ def test_a_released_figure_takes_the_status_of_the_output_the_registry_draws_it_
     assert status == {"figures/prevalence.png": REVIEW, "figures/ta_hsb_types.png": PASS}
 
 
+def test_a_figure_takes_the_status_of_the_output_the_registry_draws_it_from(tmp_path):
+    # forms_per_child is drawn from ta_hsb_forms_per_child (data/outputs.yaml), prevalence from
+    # prevalence_overall: the file names alone do not say so.
+    (tmp_path / "figures").mkdir()
+    files = [tmp_path / "figures" / f"{name}.png" for name in ("forms_per_child", "prevalence")]
+    for path in files:
+        path.write_bytes(b"png")
+    release = rows(("ta_hsb_forms_per_child", "suppressed", "count below 10"),
+                   ("prevalence_overall", "released", None))
+    disclosure = {"cohort": "c", "synthetic": True, "policy": {}, "summary": {},
+                  "suppressed_cells": []}
+    manifest = build_manifest(tmp_path, files, release, disclosure, {})
+    by_path = {entry["path"]: entry for entry in manifest["files"]}
+    assert by_path["figures/forms_per_child.png"]["status"] == REVIEW
+    assert by_path["figures/forms_per_child.png"]["reasons"] == ["1 of 1 rows suppressed"]
+    assert by_path["figures/prevalence.png"]["status"] == PASS
+
+
 def test_a_file_passes_when_nothing_was_hidden_and_needs_review_when_something_was():
     release = rows(("a", "released", None), ("b", "released", None), ("b", "suppressed", "x"))
     assert output_status(release, ("a",)) == (PASS, [])

@@ -139,7 +139,7 @@ def test_report_caption_is_written_once_and_left_alone_when_unchanged(registry, 
 
 
 def test_every_published_cohort_the_config_names_is_in_the_published_cohorts_file():
-    from tahsb_analysis.compare.cohorts import load_published_cohorts
+    from tahsb_analysis.compare.published import load_published_cohorts
 
     known = {entry["id"] for entry in load_published_cohorts()}
     assert set(CONFIG["comparison"]["published_cohorts"]) <= known

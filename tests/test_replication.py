@@ -1,36 +1,35 @@
-"""The replication register: it loads and refuses malformed registers; each rule gives the
+"""The replication check (compare/replication.py, compare/verdicts.py): each rule gives the
 right verdict on tiny hand-made results tables (consistent, not consistent, suppressed or
-absent); every claim holds on the synthetic cohort and a perturbed result breaks its claim; the
-rendered table and the written files say what they must."""
+absent); parts combine as all must hold; every claim holds on the synthetic cohort and a
+perturbed result breaks its claim."""
 
 from __future__ import annotations
 
-import copy
-from pathlib import Path
-
 import pandas as pd
 import pytest
-import yaml
+from replication_helpers import (
+    MORE_THAN_HALF,
+    SELECT,
+    by_group,
+    claim_row,
+    direction_register,
+    parts_of,
+    register_of,
+    results,
+    row,
+    suppressed,
+    verdict_of,
+)
 
+from tahsb_analysis.compare.register import ReplicationRegisterError
 from tahsb_analysis.compare.replication import (
-    CONSISTENT,
-    INSUFFICIENT,
-    NOT_CONSISTENT,
     REPLICATION_COLUMNS,
-    SYNTHETIC_FOOTNOTE,
-    VERDICTS,
-    ReplicationRegisterError,
     combine_verdicts,
     evaluate_register,
-    load_register,
-    render_replication,
-    validate_register,
-    write_replication,
 )
+from tahsb_analysis.compare.verdicts import CONSISTENT, INSUFFICIENT, NOT_CONSISTENT, VERDICTS
 from tahsb_analysis.render import tables
 from tahsb_analysis.results.schema import RELEASED, SUPPRESSED, concat_results, make_results
-
-REPO = Path(__file__).resolve().parents[1]
 
 # The published findings as listed in the study summary (study.md), written out here so that
 # the test does not trust the module's own list.
@@ -38,153 +37,6 @@ PUBLISHED_FINDINGS = [
     "P1", "P2", "R1", "R2", "R3", "R4", "R5", "C1", "C2", "C3", "C4", "C5", "C6",
     "L1", "L2", "L3", "S1", "S2", "S3",
 ]
-
-
-# --- helpers: hand-made results tables and one-claim registers ------------------------------
-
-
-def row(**values) -> dict:
-    """One results row: a whole-population proportion of "v = yes" in output "o" unless
-    told otherwise."""
-    base = {
-        "cohort": "test-cohort",
-        "synthetic": False,
-        "analysis": "test",
-        "output": "o",
-        "variable": "v",
-        "level": "yes",
-        "statistic": "proportion",
-        "unit": "children",
-        "method": "Wilson 95% CI",
-    }
-    return {**base, **values}
-
-
-def results(*rows: dict) -> pd.DataFrame:
-    return make_results(list(rows))
-
-
-def suppressed(**values) -> dict:
-    """A release-tier row whose numbers were blanked by disclosure control."""
-    return row(**values, estimate=pd.NA, ci_low=pd.NA, ci_high=pd.NA, n=pd.NA,
-               denominator=pd.NA, disclosure=SUPPRESSED, disclosure_reason="count below 10")
-
-
-SELECT = {"output": "o", "variable": "v", "level": "yes", "group_variable": None,
-          "group": None, "statistic": "proportion"}
-
-
-def register_of(*checks: dict, claim_id: str = "X1") -> dict:
-    return {
-        "version": 1,
-        "source": "hand-made register for tests",
-        "claims": [{"id": claim_id, "finding": "a finding", "kind": "value",
-                    "published": "a published value", "checks": list(checks)}],
-    }
-
-
-def claim_row(frame: pd.DataFrame, finding: str = "X1") -> pd.Series:
-    """The overall row (part 0) of one claim."""
-    rows = frame[frame["finding"].eq(finding).fillna(False) & frame["part"].eq(0).fillna(False)]
-    assert len(rows) == 1, f"{len(rows)} overall rows for {finding}"
-    return rows.iloc[0]
-
-
-def parts_of(frame: pd.DataFrame, finding: str = "X1") -> pd.DataFrame:
-    return frame[frame["finding"].eq(finding).fillna(False) & frame["part"].gt(0).fillna(False)]
-
-
-def verdict_of(table: pd.DataFrame, register: dict, finding: str = "X1") -> str:
-    return claim_row(evaluate_register(table, register), finding)["verdict"]
-
-
-def packaged_claim(register: dict, finding: str) -> dict:
-    return next(c for c in register["claims"] if c["id"] == finding)
-
-
-# --- the register -----------------------------------------------------------------------------
-
-
-def test_packaged_register_loads_and_validates():
-    register = load_register()
-    assert isinstance(register["version"], int) and register["version"] >= 1
-    validate_register(register)  # raises when malformed
-
-
-def test_packaged_register_covers_every_published_finding_exactly_once():
-    ids = [claim["id"] for claim in load_register()["claims"]]
-    assert len(ids) == len(set(ids))
-    assert sorted(ids) == sorted(PUBLISHED_FINDINGS)
-
-
-def test_interpretive_claim_says_in_its_text_that_it_is_checked_by_a_proxy():
-    claim = packaged_claim(load_register(), "L3")
-    assert claim["kind"] == "interpretive"
-    assert "proxy" in claim["finding"] and "proxy" in claim["published"]
-
-
-def test_register_with_an_unknown_rule_type_is_refused_naming_the_claim():
-    register = copy.deepcopy(load_register())
-    packaged_claim(register, "C1")["checks"][0]["rule"] = "directon"
-    with pytest.raises(ReplicationRegisterError, match=r"claim 'C1'.*'directon' is not one of"):
-        validate_register(register)
-
-
-def test_register_check_missing_a_key_of_its_rule_is_refused_naming_claim_and_key():
-    register = copy.deepcopy(load_register())
-    del packaged_claim(register, "S2")["checks"][1]["compared_with"]
-    with pytest.raises(ReplicationRegisterError,
-                       match=r"claim 'S2'.*check 2 \(rule 'direction'\).*'compared_with' is a "
-                             r"required property"):
-        validate_register(register)
-
-
-def test_register_claim_without_published_text_is_refused():
-    register = copy.deepcopy(load_register())
-    del packaged_claim(register, "P1")["published"]
-    with pytest.raises(ReplicationRegisterError, match=r"claim 'P1'.*'published' is a required"):
-        validate_register(register)
-
-
-def test_register_without_a_version_is_refused():
-    register = copy.deepcopy(load_register())
-    del register["version"]
-    with pytest.raises(ReplicationRegisterError, match="'version' is a required property"):
-        validate_register(register)
-
-
-def test_misspelt_selector_key_is_refused():
-    select = {**SELECT, "grup": "dual"}
-    register = register_of({"rule": "share_above", "measure": "m", "threshold": 0.5,
-                            "select": select})
-    with pytest.raises(ReplicationRegisterError, match=r"select.*'grup' was unexpected"):
-        validate_register(register)
-
-
-def test_published_percentage_written_as_a_whole_number_is_refused():
-    register = register_of({"rule": "value_in_ci", "measure": "m", "value": 46,
-                            "select": SELECT})
-    with pytest.raises(ReplicationRegisterError, match=r"46 is not a proportion.*0\.46"):
-        validate_register(register)
-
-
-def test_two_claims_with_one_id_are_refused():
-    register = register_of({"rule": "share_above", "measure": "m", "threshold": 0.5,
-                            "select": SELECT})
-    register["claims"].append(copy.deepcopy(register["claims"][0]))
-    with pytest.raises(ReplicationRegisterError, match="id 'X1' is used by an earlier claim"):
-        validate_register(register)
-
-
-def test_register_is_read_from_a_given_path_and_bad_yaml_is_refused(tmp_path):
-    register = register_of({"rule": "share_above", "measure": "m", "threshold": 0.5,
-                            "select": SELECT})
-    path = tmp_path / "register.yaml"
-    path.write_text(yaml.safe_dump(register), encoding="utf-8")
-    assert load_register(path) == register
-    path.write_text("claims: [unclosed\n", encoding="utf-8")
-    with pytest.raises(ReplicationRegisterError, match="not valid YAML"):
-        load_register(path)
 
 
 def test_selector_matching_two_results_rows_is_an_error_not_a_verdict():
@@ -248,8 +100,6 @@ def test_value_in_ci_on_an_empty_denominator_or_a_row_without_ci_is_insufficient
 
 # --- share_above ----------------------------------------------------------------------------
 
-MORE_THAN_HALF = register_of({"rule": "share_above", "measure": "share", "threshold": 0.5,
-                              "select": SELECT})
 
 
 def test_share_above_is_consistent_for_a_share_above_the_threshold():
@@ -394,21 +244,6 @@ def test_a_failing_part_decides_even_when_another_part_is_suppressed():
 
 
 # --- direction ------------------------------------------------------------------------------
-
-TA_ONLY = {**SELECT, "group_variable": "hsb_group", "group": "ta_only"}
-
-
-def direction_register(direction: str) -> dict:
-    return register_of({"rule": "direction", "measure": "share", "direction": direction,
-                        "compared_with": {"group": ["dual", "offline_only"]},
-                        "select": TA_ONLY})
-
-
-def by_group(**estimates) -> pd.DataFrame:
-    return results(*[row(group_variable="hsb_group", group=group, estimate=value,
-                         ci_low=max(value - 0.1, 0), ci_high=min(value + 0.1, 1),
-                         n=round(value * 20), denominator=20)
-                     for group, value in estimates.items()])
 
 
 def test_direction_is_consistent_when_the_group_is_higher_than_every_other():
@@ -564,64 +399,3 @@ def test_a_suppressed_row_in_the_release_tier_makes_its_claims_insufficient_data
     assert claim_row(frame, "L3")["verdict"] == INSUFFICIENT
     assert claim_row(frame, "P2")["verdict"] == CONSISTENT
     assert set(frame["tier"]) == {tables.RELEASE_TIER}
-
-
-# --- rendering and writing ------------------------------------------------------------------
-
-
-def test_rendered_synthetic_replication_says_consistency_is_by_construction(
-    synthetic_evaluation,
-):
-    rendered = render_replication(synthetic_evaluation)
-    assert rendered.synthetic
-    assert rendered.footnotes[0] == SYNTHETIC_FOOTNOTE
-    assert "by construction" in rendered.title
-    assert rendered.header == ["Finding", "Published", "This cohort (estimate, CI, n/N)",
-                               "Verdict"]
-    assert len(rendered.rows) == len(synthetic_evaluation)
-    assert rendered.tier == tables.INTERNAL_TIER  # the analyses' rows are "not checked"
-
-
-def test_rendered_replication_of_a_real_cohort_has_no_synthetic_note():
-    rendered = render_replication(evaluate_register(
-        results(row(estimate=0.6, ci_low=0.5, ci_high=0.7, n=60, denominator=100)),
-        MORE_THAN_HALF))
-    assert not rendered.synthetic
-    assert SYNTHETIC_FOOTNOTE not in rendered.footnotes
-    assert "by construction" not in rendered.title
-    # 60/100 = 60.0% with its interval and counts, in one cell
-    assert rendered.rows[0][2] == "60.0% (95% CI 50.0 to 70.0), 60/100"
-
-
-def test_suppressed_claim_renders_as_insufficient_data_in_the_release_tier():
-    table = results(suppressed())  # its only row went through the gate: release tier
-    rendered = render_replication(evaluate_register(table, MORE_THAN_HALF))
-    assert rendered.rows[0][3] == INSUFFICIENT
-    assert rendered.rows[0][2] == tables.NOT_AVAILABLE
-    assert rendered.tier == tables.RELEASE_TIER
-
-
-def test_render_refuses_an_evaluation_of_two_cohorts():
-    table = concat_results([
-        results(row(estimate=0.6, n=6, denominator=10)),
-        results(row(cohort="second", estimate=0.4, n=4, denominator=10)),
-    ])
-    with pytest.raises(tables.TableError, match="several cohorts"):
-        render_replication(evaluate_register(table, MORE_THAN_HALF))
-
-
-def test_write_replication_writes_csv_markdown_and_html_deterministically(tmp_path):
-    frame = evaluate_register(by_group(ta_only=0.8, dual=0.45, offline_only=0.35),
-                              direction_register("higher"))
-    rendered = render_replication(frame)
-    paths = write_replication(frame, rendered, tmp_path / "out" / "replication")
-    assert sorted(paths) == ["csv", "html", "md"]
-    first = {k: p.read_bytes() for k, p in paths.items()}
-    write_replication(frame, rendered, tmp_path / "out" / "replication")
-    assert {k: p.read_bytes() for k, p in paths.items()} == first
-    assert b"\r\n" not in first["csv"]
-    back = pd.read_csv(paths["csv"])
-    assert list(back.columns) == list(REPLICATION_COLUMNS)
-    assert back["verdict"].tolist() == frame["verdict"].tolist()
-    assert rendered.title in paths["md"].read_text(encoding="utf-8")
-    assert "<table>" in paths["html"].read_text(encoding="utf-8")

@@ -8,12 +8,11 @@ import pandas as pd
 
 from tahsb_analysis.compare.cohorts import (
     compare_cohorts,
-    load_published_cohorts,
     pairs_against,
-    published_results,
     replication_side_by_side,
     section_outputs,
 )
+from tahsb_analysis.compare.published import load_published_cohorts, published_results
 from tahsb_analysis.compare.replication import evaluate_register
 from tahsb_analysis.release.disclosure import load_policy
 from tahsb_analysis.release.manifest import (
@@ -24,11 +23,9 @@ from tahsb_analysis.release.manifest import (
 )
 from tahsb_analysis.render.figures.comparison import forest_figure
 from tahsb_analysis.render.figures.output import write_figure
-from tahsb_analysis.render.report import (
-    build_comparison_report,
-    collect_comparison_provenance,
-    write_report,
-)
+from tahsb_analysis.render.pages.comparison import build_comparison_report
+from tahsb_analysis.render.pages.page import write_report
+from tahsb_analysis.render.pages.provenance import collect_comparison_provenance
 from tahsb_analysis.results.schema import write_results_csv
 
 

@@ -4,11 +4,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from tahsb_analysis.compare.replication import (
-    evaluate_register,
-    render_replication,
-    write_replication,
-)
+from tahsb_analysis.compare.replication import evaluate_register
+from tahsb_analysis.render.replication_table import render_replication, write_replication
 
 
 def main(smk) -> None:

@@ -5,8 +5,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from tahsb_analysis.compare.replication import evaluate_register, render_replication
-from tahsb_analysis.render.report import build_report, collect_provenance, write_report
+from tahsb_analysis.compare.replication import evaluate_register
+from tahsb_analysis.render.pages.page import write_report
+from tahsb_analysis.render.pages.provenance import collect_provenance
+from tahsb_analysis.render.pages.study import build_report
+from tahsb_analysis.render.replication_table import render_replication
 
 
 def main(smk) -> None:

@@ -77,9 +77,10 @@ def build_manifest(
 ) -> dict:
     """The manifest of one release folder (a JSON-ready dict, sorted for determinism).
 
-    `figure_outputs` maps a figure's stem to the outputs it draws (default: the cohort
-    figures, `Registry.figure_sources`)."""
-    figure_outputs = load_registry().figure_sources() if figure_outputs is None else figure_outputs
+    `figure_outputs` maps a figure's stem to the outputs it draws (default: the figures the
+    output registry draws from the results table, `Registry.figure_sources`)."""
+    if figure_outputs is None:
+        figure_outputs = load_registry().figure_sources()
     release_dir = Path(release_dir)
     entries = []
     for path in sorted({Path(f) for f in files}, key=lambda p: p.as_posix()):

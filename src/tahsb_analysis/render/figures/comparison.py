@@ -9,11 +9,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from tahsb_analysis.compare.cohorts import (
-    RISK_DIFFERENCE,
-    SECTION_TITLES,
-    section_of,
-)
+from tahsb_analysis.compare.cohorts import SECTION_TITLES, section_of
+from tahsb_analysis.compare.statistics import RISK_DIFFERENCE
 from tahsb_analysis.render.figures.blocks import (
     ForestMark,
     forest_axes,

@@ -4,10 +4,8 @@ results rows whose methods, counts and banners are known by construction."""
 from __future__ import annotations
 
 import base64
-import json
 import re
 import shutil
-import subprocess
 from html.parser import HTMLParser
 from importlib import metadata
 from pathlib import Path
@@ -17,15 +15,11 @@ import pytest
 import yaml
 from matplotlib.figure import Figure
 
-from tahsb_analysis.render.report import (
-    NOT_A_GIT_CHECKOUT,
-    SECTIONS,
-    ReportError,
-    build_report,
-    collect_provenance,
-    method_summary,
-    write_report,
-)
+from tahsb_analysis.registry import load_registry
+from tahsb_analysis.render.pages.methods import method_summary
+from tahsb_analysis.render.pages.page import ReportError, write_report
+from tahsb_analysis.render.pages.provenance import NOT_A_GIT_CHECKOUT, collect_provenance
+from tahsb_analysis.render.pages.study import build_report, internal_only_figures
 from tahsb_analysis.render.tables import (
     INTERNAL_BANNER,
     RELEASE_BANNER,
@@ -337,9 +331,37 @@ def test_every_output_of_the_table_appears_in_its_section(tmp_path, output, sect
     assert page.count(f'id="table-{output}"') == 1
 
 
-def test_each_output_the_study_names_belongs_to_exactly_one_section():
-    outputs = [name for s in SECTIONS for kind, name in s.items if kind == "table"]
-    assert len(outputs) == len(set(outputs)) == 16
+def item_ids(page: str, section_id: str) -> list[str]:
+    """The ids of the tables and figures of one section, in page order."""
+    return re.findall(r'id="((?:table|figure)-[^"]+)"', section(page, section_id))
+
+
+def test_sections_and_their_items_follow_the_output_registry(
+    tmp_path, figure_png, synthetic_results, synthetic_cohort
+):
+    registry = load_registry()
+    figures = {name: figure_png if name == "prevalence" else same_figure_as(figure_png, name)
+               for name in registry.figure_names("internal", drawn_from=None)}
+    record = collect_provenance(cohort_metadata=synthetic_cohort.metadata(), config=CONFIG,
+                                repo_dir=tmp_path)
+    page = build_report(synthetic_results, figures=figures, provenance=record)
+    shown = re.findall(r'<section id="([^"]+)">', page)
+    assert shown[:len(registry.sections)] == [s.id for s in registry.sections]
+    for entry in registry.sections:
+        expected = [f"{kind}-{name}" for kind, name in registry.section_items(entry.id)]
+        assert item_ids(page, entry.id) == expected, entry.id
+    # The swimmer plot is drawn from the cohort, not from the trajectories rows, but it follows
+    # them, as the study shows it.
+    assert item_ids(page, "links")[-3:] == [
+        "table-trajectories", "figure-trajectories", "figure-dual_timelines"]
+    assert "Onset timelines of dual children (INTERNAL USE ONLY: individual children)" in (
+        section(page, "links"))
+
+
+def test_only_the_figures_the_registry_keeps_internal_are_refused_on_a_release_page():
+    assert internal_only_figures(["prevalence", "dual_timelines", "trajectories"]) == [
+        "dual_timelines"]
+    assert internal_only_figures(["made_up"]) == []
 
 
 def test_an_output_of_a_section_missing_from_the_table_is_named_as_absent(tmp_path):
@@ -433,32 +455,6 @@ def test_provenance_outside_a_git_checkout_says_so(tmp_path):
     assert ["git commit", NOT_A_GIT_CHECKOUT] in parse(section(page, "provenance")).rows
 
 
-def test_provenance_in_a_git_checkout_records_the_commit_and_a_dirty_tree(tmp_path):
-    def git(*args):
-        command = ["git", "-c", "user.name=t", "-c", "user.email=t@example.org", "-c",
-                   "commit.gpgsign=false", *args]
-        return subprocess.run(command, cwd=tmp_path, check=True, capture_output=True,
-                              text=True).stdout.strip()
-
-    git("init", "-q")
-    (tmp_path / "a.txt").write_text("a\n", encoding="utf-8")
-    git("add", "a.txt")
-    git("commit", "-q", "-m", "first")
-    clean = provenance(tmp_path)["git"]
-    assert clean == {"commit": git("rev-parse", "HEAD"), "dirty": False, "note": None}
-    (tmp_path / "a.txt").write_text("changed\n", encoding="utf-8")
-    assert provenance(tmp_path)["git"]["dirty"] is True
-
-
-def test_seeds_come_from_the_config_and_given_seeds_win(tmp_path):
-    seeds = provenance(tmp_path)["seeds"]
-    assert [s["value"] for s in seeds] == [111, 222]
-    name = seeds[0]["name"]
-    given = provenance(tmp_path, seeds={name: 7, "cluster k-means": 5})["seeds"]
-    assert {s["name"]: s["value"] for s in given} == {name: 7, seeds[1]["name"]: 222,
-                                                      "cluster k-means": 5}
-
-
 def test_provenance_shows_the_config_as_yaml(tmp_path):
     page = build_report(small_results(), provenance=provenance(tmp_path))
     pre = re.search(r"<pre>(.*?)</pre>", section(page, "provenance"), flags=re.DOTALL)
@@ -466,19 +462,9 @@ def test_provenance_shows_the_config_as_yaml(tmp_path):
     assert "age_band_starts: [5, 12, 15]" in pre.group(1)
 
 
-def test_provenance_is_plain_data_that_can_be_saved_as_json(tmp_path):
-    record = provenance(tmp_path)
-    assert json.loads(json.dumps(record)) == record
-
-
 def test_provenance_of_another_cohort_is_an_error(tmp_path):
     with pytest.raises(ReportError, match="other"):
         build_report(small_results(), provenance=provenance(tmp_path, cohort="other"))
-
-
-def test_metadata_without_its_input_files_is_an_error_naming_what_is_missing(tmp_path):
-    with pytest.raises(ReportError, match="sources"):
-        collect_provenance(cohort_metadata={"cohort": COHORT}, config=CONFIG)
 
 
 def test_a_table_of_several_cohorts_is_an_error(tmp_path):

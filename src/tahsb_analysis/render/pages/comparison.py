@@ -1,0 +1,383 @@
+"""The cohort comparison page: one self-contained HTML page per tier, laying out the comparison
+rows (`compare.cohorts.compare_cohorts`) section by section (the output registry's sections,
+then "other"), each with its forest plot and a table of its comparisons, the replication
+verdicts of every cohort side by side, the sources of the published cohorts, the methods and
+the provenance, through templates/comparison_report.html.j2. Nothing is computed here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import replace
+from pathlib import Path
+
+import pandas as pd
+from markupsafe import Markup
+
+from tahsb_analysis.compare.cohorts import (
+    OTHER_SECTION,
+    SECTION_TITLES,
+    SIDE_BY_SIDE_COLUMNS,
+    section_of,
+)
+from tahsb_analysis.compare.statistics import (
+    KEY_COLUMNS,
+    MEAN_DIFFERENCE,
+    ODDS_RATIO,
+    RISK_DIFFERENCE,
+)
+from tahsb_analysis.render.figures.comparison import item_label
+from tahsb_analysis.render.pages.methods import comparison_methods
+from tahsb_analysis.render.pages.page import (
+    STUDY_CITATION,
+    ReportError,
+    anchor,
+    environment,
+    plain_text,
+    read_figure,
+    row_states,
+)
+from tahsb_analysis.render.pages.provenance import comparison_provenance_context
+from tahsb_analysis.render.tables import (
+    _HTML_STYLE,
+    NOT_AVAILABLE,
+    STATISTIC_LABELS,
+    SUPPRESSED_MARKER,
+    SYNTHETIC_BANNER,
+    RenderedTable,
+    ci_label,
+    format_ci,
+    format_number,
+    format_odds_ratio,
+    format_p_cell,
+    table_to_html_fragment,
+    tier_banner,
+    tier_of,
+)
+from tahsb_analysis.results.schema import SUPPRESSED, validate_results
+from tahsb_analysis.vocabulary import INTERNAL_TIER, PAIR_SEPARATOR
+
+COMPARISON_TEMPLATE = "comparison_report.html.j2"
+COMPARISON_TITLE = "Technology-assisted harmful sexual behaviour: cohort comparison"
+# The comparison page's introduction of each section, keyed by the registry's section ids (the
+# registry's intros introduce the study page's sections, which show one cohort).
+COMPARISON_INTROS = {
+    "prevalence": "Shares of all children assessed with TA-HSB only, dual HSB, offline HSB only "
+                  "and any TA-HSB, overall and by sex, age band and learning disability.",
+    "range": "Forms of TA-HSB, the number of forms per child, TA-HSB aimed at another person "
+             "and the sub-groups of dual children.",
+    "characteristics": "Backgrounds and characteristics within each HSB group; ages as "
+                       "differences in means.",
+    "links": "Which behaviour came first, pornography as a trigger, the onset gap, age at first "
+             "HSB and the sequence of behaviours, among dual children.",
+    "responses": "Professional responses within each HSB group.",
+    "other": "Outputs no section of this page names.",
+}
+COMPARISON_HEADER = [
+    "Compared statistic", "Cohorts (first vs second)", "Difference (95% CI)",
+    "Odds ratio (95% CI)", "Test", "p", "p adj.", "n/N (both cohorts)",
+]
+COMPARISON_SUPPRESSED_NOTE = (
+    "[c] Computed from a suppressed count: a value of either cohort was hidden by disclosure "
+    "control, so the comparison is hidden too."
+)
+PUBLISHED_KIND = "published (aggregate figures only)"
+SERVICE_KIND = "service cohort (results table)"
+_TEST_CELLS = {"chi2": "chi-squared = {value}", "welch_t": "Welch t = {value}"}
+_TEST_NAMES = {"fisher_exact": "Fisher's exact", "not_tested": "not tested"}
+
+
+def _na(value) -> bool:
+    return value is None or value is pd.NA or bool(pd.isna(value))
+
+
+def _pair_cohorts(pair) -> list[str]:
+    return str(pair).split(PAIR_SEPARATOR)
+
+
+def _difference_cell(row) -> str:
+    if row is None:
+        return NOT_AVAILABLE
+    if row["disclosure"] == SUPPRESSED:
+        return SUPPRESSED_MARKER
+    if _na(row["estimate"]):
+        return NOT_AVAILABLE
+    if row["statistic"] == RISK_DIFFERENCE:
+        text = f"{format_number(float(row['estimate']) * 100, 1)} pp"
+        limits = format_ci(row["ci_low"], row["ci_high"])
+    else:
+        digits = 1 if row["unit"] == "years" else 2
+        unit = f" {row['unit']}" if not _na(row["unit"]) else ""
+        text = f"{format_number(row['estimate'], digits)}{unit}"
+        limits = format_ci(row["ci_low"], row["ci_high"], percent=False, digits=digits)
+    return text if limits == NOT_AVAILABLE else f"{text} ({limits})"
+
+
+def _odds_ratio_cell(row) -> str:
+    if row is None:
+        return ""
+    if row["disclosure"] == SUPPRESSED:
+        return SUPPRESSED_MARKER
+    return format_odds_ratio(row["estimate"], row["ci_low"], row["ci_high"])
+
+
+def _test_cells(row) -> list[str]:
+    if row is None:
+        return [NOT_AVAILABLE] * 3
+    if row["disclosure"] == SUPPRESSED:
+        return [SUPPRESSED_MARKER] * 3
+    statistic = str(row["statistic"])
+    if statistic in _TEST_CELLS and not _na(row["estimate"]):
+        name = _TEST_CELLS[statistic].format(value=format_number(row["estimate"], 2))
+    else:
+        name = _TEST_NAMES.get(statistic, STATISTIC_LABELS.get(statistic, statistic))
+    return [name, format_p_cell(row["p_value"]), format_p_cell(row["p_adjusted"])]
+
+
+def _count_cell(row) -> str:
+    if row is None or row["disclosure"] == SUPPRESSED:
+        return SUPPRESSED_MARKER
+    if _na(row["n"]) or _na(row["denominator"]):
+        return NOT_AVAILABLE
+    if row["statistic"] == MEAN_DIFFERENCE:
+        return f"n = {int(row['n'])}"
+    return f"{int(row['n'])}/{int(row['denominator'])}"
+
+
+def comparison_table(comparison: pd.DataFrame, section: str) -> RenderedTable:
+    """The comparison rows of one section of the page as a table: one line per compared
+    statistic and pair of cohorts (difference with CI, odds ratio with CI, test, p, Holm-adjusted
+    p, n/N of both cohorts), with the methods, warnings and suppression as footnotes."""
+    in_section = comparison["output"].map(section_of).eq(section)
+    rows = comparison[in_section.to_numpy(dtype=bool)]
+    lines: dict[tuple, dict] = {}
+    for _, row in rows.iterrows():
+        key = (str(row["cohort"]),
+               *(None if _na(row[c]) else str(row[c]) for c in KEY_COLUMNS))
+        line = lines.setdefault(key, {"label": item_label(row), "pair": str(row["cohort"])})
+        statistic = str(row["statistic"])
+        if statistic in (RISK_DIFFERENCE, MEAN_DIFFERENCE):
+            line["difference"] = row
+        elif statistic == ODDS_RATIO:
+            line["odds_ratio"] = row
+        else:
+            line["test"] = row
+    table_rows, warnings = [], {}
+    for line in lines.values():
+        table_rows.append([
+            line["label"], line["pair"], _difference_cell(line.get("difference")),
+            _odds_ratio_cell(line.get("odds_ratio")), *_test_cells(line.get("test")),
+            _count_cell(line.get("difference")),
+        ])
+        for part in ("difference", "odds_ratio", "test"):
+            row = line.get(part)
+            if row is not None and not _na(row["warning"]):
+                where = f"{line['label']}, {line['pair']}"
+                for text in str(row["warning"]).split("; "):
+                    places = warnings.setdefault(text, [])
+                    if where not in places:
+                        places.append(where)
+    methods = list(dict.fromkeys(str(m) for m in rows["method"].dropna()))
+    footnotes = [
+        "Differences are first cohort minus second: risk differences in percentage points (pp), "
+        "differences in means in the variable's unit. The cohorts are assumed independent (no "
+        "child in both).",
+        "Methods: " + "; ".join(methods) + "." if methods else "No comparison in this section.",
+        "p adj.: Holm adjustment across all tests of each pair of cohorts (every section).",
+    ]
+    footnotes += [f"Warning: {text} ({'; '.join(places)})." for text, places in warnings.items()]
+    if rows["disclosure"].eq(SUPPRESSED).any():
+        footnotes.append(COMPARISON_SUPPRESSED_NOTE)
+    title = SECTION_TITLES.get(section, section)
+    # The headers name the interval the rows used ("95% CI" unless another confidence was set).
+    interval = ci_label(rows["method"].iloc[0]) if len(rows) else "95% CI"
+    header = [h.replace("95% CI", interval) for h in COMPARISON_HEADER]
+    return RenderedTable(
+        title=f"{title}: comparisons between cohorts",
+        header=header,
+        rows=table_rows,
+        footnotes=footnotes,
+        synthetic=bool(rows["synthetic"].fillna(False).any()),
+        output=f"comparison_{section}",
+        tier=tier_of(rows) if len(rows) else tier_of(comparison),
+    )
+
+
+def side_by_side_table(side_by_side: pd.DataFrame, *, tier: str, synthetic: bool
+                       ) -> RenderedTable:
+    """The replication verdicts of several cohorts (`compare.cohorts.replication_side_by_side`)
+    as a table: finding, published value, then one verdict column per cohort."""
+    cohorts = [c for c in side_by_side.columns if c not in SIDE_BY_SIDE_COLUMNS]
+    rows = [
+        [f"{r['finding']}: {r['claim']}", str(r["published"]),
+         *("not evaluated" if _na(r[c]) else str(r[c]) for c in cohorts)]
+        for _, r in side_by_side.iterrows()
+    ]
+    footnotes = [
+        "The overall verdict of each published finding of Hollis and Belton (2017) on each "
+        "cohort: consistent, not consistent, or insufficient data (a row the check needs is "
+        "absent, suppressed or empty). The parts of each verdict are in each cohort's own "
+        "replication table.",
+    ]
+    if synthetic:
+        footnotes.append("A SYNTHETIC cohort was generated to match the published findings: "
+                         "its consistency holds by construction.")
+    return RenderedTable(
+        title="Published findings checked on each cohort",
+        header=["Finding", "Published", *cohorts],
+        rows=rows,
+        footnotes=footnotes,
+        synthetic=synthetic,
+        output="replication_side_by_side",
+        tier=tier,
+    )
+
+
+def _published_source(label: str, meta: Mapping) -> dict:
+    figures = []
+    for figure in meta.get("figures") or []:
+        if figure.get("comparable"):
+            target = figure.get("maps_to") or {}
+            shown = ", ".join(f"{k} {v}" for k, v in target.items() if v is not None)
+            use = f"compared with the results row {shown}"
+            if figure.get("note"):
+                use += f". {figure['note']}"
+        else:
+            use = f"not compared: {figure.get('reason', 'no reason given')}"
+        figures.append({"wording": str(figure.get("wording", "")),
+                        "measure": str(figure.get("measure", "")), "use": use})
+    return {
+        "label": label,
+        "citation": str(meta.get("citation", label)),
+        "full_reference": meta.get("full_reference"),
+        "reference_note": meta.get("reference_note"),
+        "setting": meta.get("setting"),
+        "population": meta.get("population"),
+        "not_encoded": meta.get("not_encoded"),
+        "figures": figures,
+    }
+
+
+def _cohort_line(label: str, meta: Mapping) -> list[str]:
+    published = "citation" in meta
+    kind = PUBLISHED_KIND if published else SERVICE_KIND
+    if published:
+        about = f"{meta['citation']}: {meta.get('population', '')}".rstrip(": ")
+    else:
+        sources = meta.get("sources") or {}
+        about = "; ".join(f"{table}: {plain_text(s.get('rows'))} rows"
+                          for table, s in sorted(sources.items()) if isinstance(s, Mapping))
+    synthetic = "yes (SYNTHETIC)" if meta.get("synthetic") else "no"
+    return [label, kind, synthetic, about]
+
+
+def build_comparison_report(
+    comparison: pd.DataFrame,
+    *,
+    side_by_side: pd.DataFrame,
+    figures: Mapping[str, Path],
+    cohorts: Mapping[str, Mapping],
+    provenance: Mapping | None = None,
+) -> str:
+    """The cohort comparison as one self-contained HTML page (inline CSS, figures as data:
+    URIs, nothing fetched from outside).
+
+    Parameters
+    ----------
+    comparison
+        Rows of `compare.cohorts.compare_cohorts` (results schema). Their tier (`tables.tier_of`)
+        gives the tier banner; any synthetic row gives the SYNTHETIC banner.
+    side_by_side
+        `compare.cohorts.replication_side_by_side` of the same cohorts' evaluations (of the same
+        tier as `comparison`).
+    figures
+        Section id (keys of `compare.cohorts.SECTION_TITLES`) -> PNG of its forest plot, with
+        `<stem>.alt.txt` and `<stem>.caption.txt` beside it (`figures.write_figure`).
+    cohorts
+        Cohort label -> metadata: a service cohort's validated/cohort.json, or a published
+        cohort's entry of `compare.published.load_published_cohorts()` (recognised by its
+        `citation`; listed under "Sources" with every figure, compared or not, and why).
+        Every cohort of every compared pair must be here.
+    provenance
+        From `provenance.collect_comparison_provenance`, or None (the section then says so).
+
+    Raises ReportError when a pair's cohort is not described, a figure's section is unknown
+    or a figure file is missing. The same inputs give the same page, byte for byte.
+    """
+    _check_comparison(comparison, figures, cohorts)
+    tier = tier_of(comparison)
+    synthetic = (bool(comparison["synthetic"].fillna(False).any())
+                 or any(bool(m.get("synthetic")) for m in cohorts.values()))
+    warned = comparison["warning"].str.contains("differencing:", regex=False).fillna(False)
+    banners = [tier_banner(tier)] + ([SYNTHETIC_BANNER] if synthetic else [])
+    context = {
+        "page_title": " | ".join([*banners, COMPARISON_TITLE]),
+        "report_title": COMPARISON_TITLE,
+        "style": _HTML_STYLE,
+        "tier": tier,
+        "tier_banner": tier_banner(tier),
+        "internal": tier == INTERNAL_TIER,
+        "synthetic": synthetic,
+        "synthetic_banner": SYNTHETIC_BANNER,
+        "citation": STUDY_CITATION,
+        "pairs": list(dict.fromkeys(comparison["cohort"].astype(str))),
+        "cohort_header": ["Cohort", "Kind", "Synthetic", "Description"],
+        "cohort_lines": [_cohort_line(str(label), meta) for label, meta in cohorts.items()],
+        "sources": [_published_source(str(label), meta) for label, meta in cohorts.items()
+                    if "citation" in meta],
+        **row_states(comparison),
+        "n_differencing": int(warned.sum()),
+        "sections": _sections(comparison, figures),
+        "side_by_side": Markup(table_to_html_fragment(
+            side_by_side_table(side_by_side, tier=tier, synthetic=synthetic))),
+        "methods": comparison_methods(comparison),
+        "provenance": comparison_provenance_context(provenance),
+    }
+    return environment().get_template(COMPARISON_TEMPLATE).render(context)
+
+
+def _check_comparison(comparison: pd.DataFrame, figures: Mapping[str, Path],
+                      cohorts: Mapping[str, Mapping]) -> None:
+    validate_results(comparison)
+    pair_cohorts = list(dict.fromkeys(
+        c for pair in comparison["cohort"].astype(str) for c in _pair_cohorts(pair)))
+    missing = [c for c in pair_cohorts if c not in cohorts]
+    if missing:
+        raise ReportError(
+            f"cohort(s) {missing} are compared but not described in `cohorts`; pass each "
+            "cohort's validated/cohort.json or its published-cohort entry"
+        )
+    unknown = sorted(set(figures) - set(SECTION_TITLES))
+    if unknown:
+        raise ReportError(
+            f"figure(s) {unknown} name no section of the comparison page; use the section ids "
+            f"{list(SECTION_TITLES)}"
+        )
+
+
+def _sections(comparison: pd.DataFrame, figures: Mapping[str, Path]) -> list[dict]:
+    """Every section of the registry with its forest plot and its table of comparisons (none
+    when it has no rows); "other" only when it has rows or a figure."""
+    read = {}
+    for section, path in sorted(figures.items()):
+        figure = read_figure(section, path)
+        read[section] = replace(
+            figure, title=f"Risk differences between cohorts: "
+                          f"{SECTION_TITLES[section].lower()}")
+    present = set(comparison["output"].astype(str).map(section_of))
+    sections = []
+    for section, title in SECTION_TITLES.items():
+        if section == OTHER_SECTION and section not in present | set(read):
+            continue
+        has_rows = section in present
+        sections.append({
+            "id": f"section-{section}",
+            "title": title,
+            "intro": COMPARISON_INTROS.get(section, ""),
+            "figure": read.get(section),
+            "figure_id": anchor("figure", f"comparison_{section}"),
+            "table": (Markup(table_to_html_fragment(comparison_table(comparison, section)))
+                      if has_rows else None),
+            "table_id": anchor("table", f"comparison_{section}"),
+        })
+    return sections

@@ -1,0 +1,117 @@
+"""The methods section of the pages: every method named on the results rows, grouped by kind
+of statistic, with the rows using it and the multiplicity adjustments applied. Nothing is
+computed beyond counting the rows of the table that name each method.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from tahsb_analysis.render.pages.page import output_links
+from tahsb_analysis.render.tables import (
+    EFFECT_STATISTICS,
+    FIRTH_STATISTIC,
+    ODDS_RATIO_STATISTIC,
+    STATISTIC_LABELS,
+    TEST_STATISTICS,
+)
+
+# Kinds of statistic, for the methods section, in the order they are listed.
+PROPORTIONS = "Proportions and their confidence intervals"
+SUMMARIES = "Summaries, counts and ranks"
+EFFECT_SIZES = "Effect sizes"
+TESTS = "Tests"
+MODELS = "Models"
+OTHER = "Other statistics"
+METHOD_KINDS = (PROPORTIONS, SUMMARIES, EFFECT_SIZES, TESTS, MODELS, OTHER)
+SUMMARY_STATISTICS = frozenset({"mean", "sd", "median", "q1", "q3", "count", "rank"})
+MODEL_STATISTICS = frozenset({ODDS_RATIO_STATISTIC, FIRTH_STATISTIC})
+
+
+def statistic_kind(statistic: str) -> str:
+    """The kind a statistic belongs to in the methods section: "chi2" -> "Tests"."""
+    if statistic == "proportion":
+        return PROPORTIONS
+    if statistic in SUMMARY_STATISTICS:
+        return SUMMARIES
+    if statistic in EFFECT_STATISTICS:
+        return EFFECT_SIZES
+    if statistic in TEST_STATISTICS:
+        return TESTS
+    if statistic in MODEL_STATISTICS:
+        return MODELS
+    return OTHER
+
+
+def method_summary(results: pd.DataFrame) -> pd.DataFrame:
+    """Every distinct method of the results table, per kind of statistic, with the rows using it.
+
+    Columns: kind, method, statistics (in words, sorted), outputs (sorted), rows. A method
+    used for statistics of two kinds is listed under each, so the rows add up to the table's.
+    Sorted by kind (METHOD_KINDS order), then method.
+    """
+    frame = pd.DataFrame({
+        "kind": results["statistic"].astype(str).map(statistic_kind),
+        "method": results["method"].astype(str),
+        "statistic": results["statistic"].astype(str),
+        "output": results["output"].astype(str),
+    })
+    records = []
+    for (kind, method), rows in frame.groupby(["kind", "method"], sort=False):
+        records.append({
+            "kind": kind,
+            "method": method,
+            "statistics": sorted({STATISTIC_LABELS.get(s, s.replace("_", " "))
+                                  for s in rows["statistic"]}),
+            "outputs": sorted(set(rows["output"])),
+            "rows": len(rows),
+        })
+    records.sort(key=lambda r: (METHOD_KINDS.index(r["kind"]), r["method"].lower(), r["method"]))
+    return pd.DataFrame(records, columns=["kind", "method", "statistics", "outputs", "rows"])
+
+
+def adjustment_summary(results: pd.DataFrame) -> list[dict]:
+    """Each multiplicity adjustment named on the rows: method, p-values adjusted, outputs."""
+    adjusted = results[results["p_adjust_method"].notna().to_numpy(dtype=bool)]
+    return [
+        {"method": str(method), "rows": len(rows), "outputs": sorted(set(rows["output"]))}
+        for method, rows in sorted(adjusted.groupby("p_adjust_method"), key=lambda i: str(i[0]))
+    ]
+
+
+def unadjusted_p_values(results: pd.DataFrame) -> int:
+    """Rows with a p-value and no multiplicity adjustment."""
+    return int((results["p_value"].notna() & results["p_adjust_method"].isna()).sum())
+
+
+def methods_context(results: pd.DataFrame) -> list[dict]:
+    """The study page's methods, per kind of statistic (`METHOD_KINDS` order), with links to
+    the tables using each."""
+    summary = method_summary(results)
+    return [
+        {"kind": kind,
+         "methods": [
+             {"method": r.method, "statistics": ", ".join(r.statistics),
+              "outputs": output_links(r.outputs), "rows": r.rows}
+             for r in summary[summary["kind"].eq(kind)].itertuples()
+         ]}
+        for kind in METHOD_KINDS if summary["kind"].eq(kind).any()
+    ]
+
+
+def adjustments_context(results: pd.DataFrame) -> list[dict]:
+    """Each multiplicity adjustment with links to the tables it adjusted."""
+    return [{**a, "outputs": output_links(a["outputs"])} for a in adjustment_summary(results)]
+
+
+def comparison_methods(comparison: pd.DataFrame) -> list[dict]:
+    """The comparison page's methods: each with the statistics it gave and its rows."""
+    counts = comparison.groupby(["statistic", "method"], sort=True).size()
+    methods: dict[str, dict] = {}
+    for (statistic, method), rows in counts.items():
+        entry = methods.setdefault(str(method), {"method": str(method), "statistics": set(),
+                                                 "rows": 0})
+        entry["statistics"].add(STATISTIC_LABELS.get(statistic, str(statistic).replace("_", " ")))
+        entry["rows"] += int(rows)
+    return [{**m, "statistics": ", ".join(sorted(m["statistics"]))}
+            for m in sorted(methods.values(), key=lambda m: m["method"].lower())]
