@@ -26,7 +26,7 @@ from statsmodels.stats.proportion import confint_proportions_2indep
 
 from tahsb_analysis.analyses.inference import MIN_EXPECTED_COUNT, association_test, proportion_ci
 from tahsb_analysis.compare.replication import OVERALL_PART
-from tahsb_analysis.render.tables import MISSING_PREFIX, round_half_up
+from tahsb_analysis.results.numbers import round_half_up
 from tahsb_analysis.results.schema import (
     NOT_CHECKED,
     RELEASED,
@@ -35,6 +35,7 @@ from tahsb_analysis.results.schema import (
     make_results,
     validate_results,
 )
+from tahsb_analysis.vocabulary import MISSING_PREFIX
 
 COMPARISON_ANALYSIS = "comparison"
 PUBLISHED_ANALYSIS = "published"

@@ -31,7 +31,6 @@ from tahsb_analysis.render.figure_style import (
 )
 from tahsb_analysis.render.figures import SUPPRESSED_WORDS, FigureOutput
 from tahsb_analysis.render.tables import (
-    INTERNAL_TIER,
     NOT_AVAILABLE,
     SUPPRESSED_MARKER,
     SYNTHETIC_BANNER,
@@ -44,6 +43,7 @@ from tahsb_analysis.render.tables import (
     variable_label,
 )
 from tahsb_analysis.results.schema import SUPPRESSED
+from tahsb_analysis.vocabulary import INTERNAL_TIER
 
 NO_COMPARABLE_ROWS = "no comparable rows"
 FIGURE_PREFIX = "comparison_"

@@ -50,14 +50,10 @@ from tahsb_analysis.render.figure_style import (
 from tahsb_analysis.render.tables import (
     BEHAVIOUR_KINDS,
     CHARACTERISTICS_OUTPUT,
-    INTERNAL_TIER,
-    MISSING_PREFIX,
     NOT_ESTIMABLE,
     RESPONSE_MODELS_OUTPUT,
     RESPONSES_OUTPUT,
-    SUMMARY_STATISTICS,
     SYNTHETIC_BANNER,
-    TEST_STATISTICS,
     behaviour_kind_label,
     ci_label,
     format_ci,
@@ -79,6 +75,12 @@ from tahsb_analysis.render.tables import (
     variable_label,
 )
 from tahsb_analysis.results.schema import SUPPRESSED
+from tahsb_analysis.vocabulary import (
+    INTERNAL_TIER,
+    MISSING_PREFIX,
+    SUMMARY_STATISTICS,
+    TEST_STATISTICS,
+)
 
 PREVALENCE_SEGMENTS = ("ta_only", "dual", "offline_only", "neither")
 MORE_THAN_ONE = "more than one"

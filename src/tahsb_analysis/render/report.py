@@ -23,15 +23,8 @@ from markupsafe import Markup
 
 from tahsb_analysis.render.figures import TIMELINE_FIGURE
 from tahsb_analysis.render.tables import (
-    _HTML_STYLE,
-    EFFECT_STATISTICS,
-    FIRTH_STATISTIC,
-    INTERNAL_TIER,
-    ODDS_RATIO_STATISTIC,
-    RELEASE_TIER,
     STATISTIC_LABELS,
     SYNTHETIC_BANNER,
-    TEST_STATISTICS,
     RenderedTable,
     output_title,
     render_table,
@@ -39,7 +32,16 @@ from tahsb_analysis.render.tables import (
     tier_banner,
     tier_of,
 )
+from tahsb_analysis.render.writers import _HTML_STYLE
 from tahsb_analysis.results.schema import NOT_CHECKED, RELEASED, SUPPRESSED, validate_results
+from tahsb_analysis.vocabulary import (
+    EFFECT_STATISTICS,
+    INTERNAL_TIER,
+    RELEASE_TIER,
+    TEST_STATISTICS,
+)
+from tahsb_analysis.vocabulary import ODDS_RATIO as ODDS_RATIO_STATISTIC
+from tahsb_analysis.vocabulary import ODDS_RATIO_FIRTH as FIRTH_STATISTIC
 
 TEMPLATE = "study_report.html.j2"
 REPORT_TITLE = "Technology-assisted harmful sexual behaviour: study report"
