@@ -63,6 +63,15 @@ HOLM = dict(p_adjust_method="Holm")
 BY_GROUP = dict(group_variable="hsb_group")
 
 
+def group_sizes_of(sizes: dict, group_variable="hsb_group", **extra) -> list[dict]:
+    """Group-size rows as compare_groups writes them: statistic "group_size", the group
+    variable as both variable and group_variable, N as estimate and n, level <NA>."""
+    return [dict(variable=group_variable, group_variable=group_variable, group=group,
+                 statistic="group_size", estimate=float(size), n=size, unit="children",
+                 method="children in the group (values recorded or not)", **extra)
+            for group, size in sizes.items()]
+
+
 def characteristic_share(variable, level, group, n, denominator, low, high, **extra):
     estimate = None if denominator == 0 else n / denominator
     return dict(variable=variable, level=level, group=group, statistic="proportion",
@@ -83,7 +92,11 @@ def age_summary(group, mean, sd, low, high, median, q1, q3, n):
     ]
 
 
-def characteristics_rows(synthetic=True):
+# Children per group in `characteristics_rows` (recorded or not: dual 51 + 1 not recorded).
+CHARACTERISTICS_SIZES = {"ta_only": 14, "dual": 52, "offline_only": 25, "all": 91}
+
+
+def characteristics_rows(synthetic=True, with_sizes=True):
     """Three variables, hand-made numbers (limits illustrative): a yes/no variable (C4), a
     categorical one (C2, two levels for brevity) and an age (C1); every p adjusted by Holm."""
     mh = dict(finding="C4")
@@ -147,6 +160,8 @@ def characteristics_rows(synthetic=True):
              estimate=120.0, p_value=0.01, p_adjusted=0.03, n=39, denominator=39,
              unit="children", method="Mann-Whitney U test (two-sided)", **HOLM),
     ]
+    if with_sizes:
+        rows += group_sizes_of(CHARACTERISTICS_SIZES)
     return make_results(rows, cohort="ttp-2015", synthetic=synthetic,
                         analysis="characteristics", output="characteristics")
 
@@ -232,6 +247,7 @@ def first_hsb_age_rows():
     rows.append(dict(variable="age_first_hsb", group_variable="hsb_group",
                      statistic="kruskal_wallis", estimate=6.1, p_value=0.047, n=20,
                      method="Kruskal-Wallis test"))
+    rows += group_sizes_of({"ta_only": 4, "dual": 10, "offline_only": 6})
     return rows
 
 
@@ -297,6 +313,7 @@ def response_rows():
     rows.append(dict(variable="police_involvement", statistic="chi2", estimate=20.1,
                      p_value=0.0001, n=275, denominator=275, unit="children",
                      method="Pearson chi-squared test (2 df)", **BY_GROUP))
+    rows += group_sizes_of({"ta_only": 19, "dual": 107, "offline_only": 149, "all": 275})
     return make_results(rows, cohort="ttp-2015", synthetic=True, analysis="responses",
                         output="responses")
 

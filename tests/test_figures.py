@@ -123,6 +123,10 @@ def characteristics_rows(empty_group=None):
                              method="median and quartiles", finding="C1"))
     rows.append(dict(variable="impulsivity", group_variable="hsb_group", statistic="chi2",
                      estimate=2.0, p_value=0.3, n=20, method="Pearson chi-squared test"))
+    rows += [dict(variable="hsb_group", group_variable="hsb_group", group=group,
+                  statistic="group_size", estimate=float(size), n=size, unit="children",
+                  method="children in the group (values recorded or not)")
+             for group, size in {**sizes, **({empty_group: 0} if empty_group else {})}.items()]
     return rows
 
 
@@ -146,6 +150,10 @@ def response_rows(empty_group=None):
             low, high = (None, None) if denominator == 0 else (0.05, 0.9)
             rows.append(share(variable, level, n, denominator, low, high,
                               group_variable="hsb_group", group=group, finding="S1"))
+    rows += [dict(variable="hsb_group", group_variable="hsb_group", group=group,
+                  statistic="group_size", estimate=float(size), n=size, unit="children",
+                  method="children in the group (values recorded or not)")
+             for group, size in {**sizes, **({empty_group: 0} if empty_group else {})}.items()]
     return rows
 
 

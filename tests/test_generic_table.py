@@ -10,6 +10,7 @@ from table_rows import (
     column,
     dual_share,
     gap_rows,
+    group_sizes_of,
     onset_order_results,
     overall_rows,
 )
@@ -17,7 +18,7 @@ from table_rows import (
 from tahsb_analysis.render.rendered_table import TableError
 from tahsb_analysis.render.tables import render_table
 from tahsb_analysis.render.writers import table_to_csv
-from tahsb_analysis.results.schema import make_results
+from tahsb_analysis.results.schema import concat_results, make_results
 
 
 @pytest.fixture
@@ -367,3 +368,11 @@ def test_onset_gap_summaries_for_one_onset_order_name_it_on_each_line():
         "Offline HSB first: median (IQR)",
     ]
 
+
+
+def test_group_size_rows_are_not_lines_of_a_generic_table(overall):
+    sizes = make_results(group_sizes_of({"all": 12}), cohort="ttp-2015", synthetic=True,
+                         analysis="prevalence", output="prevalence_overall")
+    with_sizes = render_table(concat_results([overall, sizes]), "prevalence_overall")
+    without = render_table(overall, "prevalence_overall")
+    assert with_sizes == without

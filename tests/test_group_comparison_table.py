@@ -4,23 +4,25 @@ import pandas as pd
 import pytest
 from table_rows import (
     BY_GROUP,
+    CHARACTERISTICS_SIZES,
     LINKS,
     characteristic_share,
     characteristics_rows,
     first_hsb_age_rows,
+    group_sizes_of,
     line,
-    overall_rows,
     response_rows,
 )
 
-from tahsb_analysis.render.rendered_table import SYNTHETIC_BANNER, TableError
+from tahsb_analysis.render.group_comparison_table import reported_group_sizes
+from tahsb_analysis.render.rendered_table import (
+    SUPPRESSED_MARKER,
+    SUPPRESSED_NOTE,
+    SYNTHETIC_BANNER,
+    TableError,
+)
 from tahsb_analysis.render.tables import render_table, write_table
 from tahsb_analysis.results.schema import concat_results, make_results
-
-
-@pytest.fixture
-def overall():
-    return overall_rows()
 
 
 @pytest.fixture
@@ -147,7 +149,8 @@ def test_an_empty_group_renders_zero_over_zero_and_names_the_group_once():
               "in ta_only", **BY_GROUP),
          dict(variable="impulsivity", group="ta_only vs dual", statistic="not_tested", n=4,
               denominator=4, unit="children", method="no test",
-              warning="not tested: fewer than two non-empty levels in a margin", **BY_GROUP)],
+              warning="not tested: fewer than two non-empty levels in a margin", **BY_GROUP),
+         *group_sizes_of({"ta_only": 0, "dual": 4})],
         cohort="c", synthetic=False, analysis="characteristics", output="characteristics",
     )
     rendered = render_table(frame, "characteristics")
@@ -263,6 +266,9 @@ def test_first_hsb_age_by_dual_subgroup_puts_all_dual_children_last():
     names = {"ta_only": "all_dual", "dual": "other_ta_hsb", "offline_only": "pornography_only"}
     rows = [dict(r, group_variable="dual_subgroup", group=names.get(r.get("group")))
             for r in first_hsb_age_rows()]
+    for r in rows:
+        if r["statistic"] == "group_size":
+            r["variable"] = "dual_subgroup"
     frame = make_results(rows, output="first_hsb_age_by_group", **LINKS)
     header = render_table(frame, "first_hsb_age_by_group").header
     assert header[2:5] == [
@@ -293,3 +299,68 @@ def test_responses_render_as_a_table_one_with_their_title_and_labels():
 def test_table_one_of_characteristics_still_speaks_of_characteristics(table_one):
     assert "N = children with the characteristic recorded" in table_one.footnotes[0]
 
+
+
+# --- group sizes: read from the group-size rows, never added up ----------------------------
+
+HEADINGS_WITHOUT_N = ["TA-HSB only", "Dual", "Offline only", "All"]
+
+
+def size_row_index(frame, group):
+    return frame.index[(frame["statistic"].eq("group_size") & frame["group"].eq(group))
+                       .to_numpy(dtype=bool)][0]
+
+
+def test_group_size_rows_give_the_headings_their_n_and_change_nothing_else():
+    with_sizes = render_table(characteristics_rows(), "characteristics")
+    without = render_table(characteristics_rows(with_sizes=False), "characteristics")
+    assert with_sizes.header[2:6] == [
+        "TA-HSB only (N = 14)", "Dual (N = 52)", "Offline only (N = 25)", "All (N = 91)",
+    ]
+    assert without.header[2:6] == HEADINGS_WITHOUT_N
+    assert with_sizes.header[6:] == without.header[6:]
+    assert with_sizes.rows == without.rows
+    assert with_sizes.footnotes == without.footnotes
+
+
+def test_a_group_without_a_size_row_is_headed_by_its_label_alone():
+    frame = characteristics_rows()
+    frame = frame.drop(index=size_row_index(frame, "dual"))
+    header = render_table(frame, "characteristics").header
+    assert header[2:6] == ["TA-HSB only (N = 14)", "Dual", "Offline only (N = 25)",
+                           "All (N = 91)"]
+
+
+def test_a_suppressed_group_size_reads_c_in_its_heading_and_the_note_says_why():
+    frame = characteristics_rows().assign(disclosure="released")
+    dual = size_row_index(frame, "dual")
+    frame.loc[dual, ["n", "estimate"]] = pd.NA
+    frame.loc[dual, "disclosure"] = "suppressed"
+    rendered = render_table(frame, "characteristics")
+    assert rendered.header[3] == f"Dual (N = {SUPPRESSED_MARKER})"
+    assert rendered.footnotes[-1] == SUPPRESSED_NOTE
+    assert rendered.tier == "release"
+    assert reported_group_sizes(frame) == {"ta_only": 14, "offline_only": 25, "all": 91}
+
+
+def test_group_size_rows_are_neither_lines_nor_footnotes():
+    frame = concat_results([
+        characteristics_rows(with_sizes=False),
+        make_results(group_sizes_of(CHARACTERISTICS_SIZES, finding="C9"), cohort="ttp-2015",
+                     synthetic=True, analysis="characteristics", output="characteristics"),
+    ])
+    rendered = render_table(frame, "characteristics")
+    assert "HSB group" not in [row[0] for row in rendered.rows]
+    assert not any("children in the group" in note.lower() for note in rendered.footnotes)
+    assert not any("C9" in note for note in rendered.footnotes)
+    assert rendered.header[2] == "TA-HSB only (N = 14)"
+
+
+def test_group_sizes_are_those_of_the_variable_compared():
+    frame = concat_results([
+        characteristics_rows(),
+        make_results(group_sizes_of({"dual": 7}, group_variable="dual_subgroup"),
+                     cohort="ttp-2015", synthetic=True, analysis="characteristics",
+                     output="characteristics"),
+    ])
+    assert render_table(frame, "characteristics").header[3] == "Dual (N = 52)"

@@ -2,7 +2,7 @@
 
 import pandas as pd
 import pytest
-from table_rows import response_model_rows
+from table_rows import group_sizes_of, response_model_rows
 
 from tahsb_analysis.render.labels import variable_label
 from tahsb_analysis.render.numbers import format_odds_ratio
@@ -127,3 +127,10 @@ def test_firth_rows_render_as_their_own_line_under_the_ordinary_odds_ratio():
     assert "9.00 (1.20 to 80.50)" in firth_line
     assert any("used because of separation" in note for note in rendered.footnotes)
 
+
+
+def test_group_size_rows_are_not_lines_of_an_odds_ratio_table(odds_table):
+    sizes = make_results(group_sizes_of({"ta_only": 19, "dual": 107}), cohort="ttp-2015",
+                         synthetic=True, analysis="responses", output="response_models")
+    rows = concat_results([response_model_rows(), sizes])
+    assert render_table(rows, "response_models") == odds_table

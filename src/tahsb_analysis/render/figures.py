@@ -47,6 +47,7 @@ from tahsb_analysis.render.figure_style import (
     style_context,
     wrap_label,
 )
+from tahsb_analysis.render.group_comparison_table import reported_group_sizes as group_sizes
 from tahsb_analysis.render.tables import (
     BEHAVIOUR_KINDS,
     CHARACTERISTICS_OUTPUT,
@@ -63,7 +64,6 @@ from tahsb_analysis.render.tables import (
     format_percent,
     format_share,
     format_test,
-    group_sizes,
     level_label,
     missing_note,
     output_rows,

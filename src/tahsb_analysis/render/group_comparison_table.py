@@ -43,6 +43,7 @@ from tahsb_analysis.render.rendered_table import (
     TableError,
     distinct,
     finish_table,
+    is_group_size,
     is_missing_row,
     is_suppressed,
     refuse_several_cohorts,
@@ -87,9 +88,9 @@ def render_characteristics(
     subject = GROUP_COMPARISON_SUBJECTS.get(output, "characteristic")
     footnotes, pointers = group_comparison_footnotes(records, groups, subject)
 
-    sizes = group_sizes(rows)
+    sizes = group_size_rows(rows, compared_by)
     header = ["Variable", "Level"]
-    header += [characteristics_group_heading(g, sizes) for g in groups]
+    header += [group_heading(g, sizes) for g in groups]
     header += [P_HEADER, P_ADJUSTED_HEADER]
     for pair in pairs:
         header += [upper_first(pair_label(pair)), f"{upper_first(pair_label(pair))}: p adj."]
@@ -97,42 +98,50 @@ def render_characteristics(
     return finish_table(rows, output, header, table_rows, footnotes)
 
 
-# --- group sizes ---------------------------------------------------------------------------
+# --- group sizes: read from the results, never added up ------------------------------------
 
 
-def group_sizes(rows: pd.DataFrame) -> dict[str, int]:
-    """Children per group of a group comparison: recorded plus missing, per variable.
-
-    For each variable and group, the children with a value recorded (the denominator of its
-    shares or summaries) plus those counted as missing; the largest over variables is the
-    group's size (any variable without missing values gives it exactly). Groups without a
-    usable count are left out. Keys are group codes, "all" for the whole population.
-    """
-    recorded: dict[tuple[str, str], int] = {}
-    missing: dict[tuple[str, str], int] = {}
-    for _, r in rows.iterrows():
-        if is_pair(r["group"]) or r["statistic"] in _TESTS:
+def group_size_rows(rows: pd.DataFrame, group_variable=None) -> dict[str, pd.Series]:
+    """Each group's size row (statistic "group_size") by group code, "all" for the whole
+    population; only those of `group_variable` when it is given."""
+    sizes: dict[str, pd.Series] = {}
+    for _, r in rows[is_group_size(rows).to_numpy(dtype=bool)].iterrows():
+        if group_variable is not None and (
+            is_missing(r["group_variable"]) or str(r["group_variable"]) != str(group_variable)
+        ):
             continue
-        key = (str(r["variable"]), group_code(r["group"]))
-        if is_missing_row(r):
-            count = r["n"] if not is_missing(r["n"]) else r["estimate"]
-            if not is_missing(count):
-                missing[key] = missing.get(key, 0) + int(count)
-        elif r["statistic"] in ("proportion", *SUMMARY_STATISTICS):
-            count = r["denominator"] if not is_missing(r["denominator"]) else r["n"]
-            if not is_missing(count):
-                recorded[key] = max(recorded.get(key, 0), int(count))
-    sizes: dict[str, int] = {}
-    for key in list(recorded) + list(missing):
-        total = recorded.get(key, 0) + missing.get(key, 0)
-        sizes[key[1]] = max(sizes.get(key[1], 0), total)
+        sizes.setdefault(group_code(r["group"]), r)
     return sizes
 
 
-def characteristics_group_heading(group: str, sizes: dict[str, int]) -> str:
-    """A group's column heading with its size: "TA-HSB only (N = 19)"."""
+def _size_of(row) -> int | None:
+    """The N of a group-size row (its n, else its estimate); None when it has none."""
+    size = row["n"] if not is_missing(row["n"]) else row["estimate"]
+    return None if is_missing(size) else int(size)
+
+
+def reported_group_sizes(rows: pd.DataFrame) -> dict[str, int]:
+    """Children per group as the results report them: {group code: N} from the group-size
+    rows; a group whose size row is absent or suppressed is left out."""
+    sizes = {}
+    for group, row in group_size_rows(rows).items():
+        size = None if is_suppressed(row) else _size_of(row)
+        if size is not None:
+            sizes[group] = size
+    return sizes
+
+
+def group_heading(group: str, sizes: dict[str, pd.Series]) -> str:
+    """A group's column heading with its size: "TA-HSB only (N = 19)"; "(N = [c])" when the
+    size was suppressed; the label alone when the results give no size."""
     label = upper_first(short_group_label(group))
-    return f"{label} (N = {sizes[group]})" if group in sizes else label
+    row = sizes.get(group)
+    if row is None:
+        return label
+    if is_suppressed(row):
+        return f"{label} (N = {SUPPRESSED_MARKER})"
+    size = _size_of(row)
+    return label if size is None else f"{label} (N = {size})"
 
 
 # --- rows, lines and cells -----------------------------------------------------------------

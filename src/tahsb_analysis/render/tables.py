@@ -28,8 +28,10 @@ from tahsb_analysis.render.generic_table import render_generic
 from tahsb_analysis.render.group_comparison_table import (
     CHARACTERISTICS_OUTPUT,
     RESPONSES_OUTPUT,
-    group_sizes,
+    group_heading,
+    group_size_rows,
     render_characteristics,
+    reported_group_sizes,
 )
 from tahsb_analysis.render.labels import (
     BEHAVIOUR_KINDS,
@@ -149,5 +151,6 @@ __all__ = [
     "render_odds_ratios", "render_table", "short_group_label", "table_layout", "table_to_csv",
     "table_to_html", "table_to_html_fragment", "table_to_markdown", "term_label", "tier_banner",
     "tier_of", "trajectory_label", "trajectory_steps", "unit_word", "upper_first",
-    "variable_label", "write_table", "write_texts", "group_sizes",
+    "variable_label", "write_table", "write_texts", "group_heading",
+    "group_size_rows", "reported_group_sizes",
 ]
