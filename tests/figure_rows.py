@@ -62,6 +62,15 @@ def results(synthetic=True):
                            responses, models])
 
 
+def group_size_rows(sizes, empty_group=None):
+    """The N of each group (results rows of statistic "group_size", as compare_groups makes)."""
+    sizes = {**sizes, **({empty_group: 0} if empty_group else {})}
+    return [dict(variable="hsb_group", group_variable="hsb_group", group=group,
+                 statistic="group_size", estimate=float(size), n=size, unit="children",
+                 method="children in the group (values recorded or not)")
+            for group, size in sizes.items()]
+
+
 def characteristics_rows(empty_group=None):
     """Two yes/no variables, one categorical (first codebook level "stable") and one age for
     the three groups and all; `empty_group` gets denominators of 0 and no estimates."""
@@ -94,6 +103,7 @@ def characteristics_rows(empty_group=None):
                              method="median and quartiles", finding="C1"))
     rows.append(dict(variable="impulsivity", group_variable="hsb_group", statistic="chi2",
                      estimate=2.0, p_value=0.3, n=20, method="Pearson chi-squared test"))
+    rows += group_size_rows(sizes, empty_group)
     return rows
 
 
@@ -117,6 +127,7 @@ def response_rows(empty_group=None):
             low, high = (None, None) if denominator == 0 else (0.05, 0.9)
             rows.append(share(variable, level, n, denominator, low, high,
                               group_variable="hsb_group", group=group, finding="S1"))
+    rows += group_size_rows(sizes, empty_group)
     return rows
 
 

@@ -32,7 +32,6 @@ from tahsb_analysis.render.figures.style import (
     wrap_label,
 )
 from tahsb_analysis.render.tables import (
-    INTERNAL_TIER,
     NOT_AVAILABLE,
     SUPPRESSED_MARKER,
     SYNTHETIC_BANNER,
@@ -45,6 +44,7 @@ from tahsb_analysis.render.tables import (
     variable_label,
 )
 from tahsb_analysis.results.schema import SUPPRESSED
+from tahsb_analysis.vocabulary import INTERNAL_TIER
 
 NO_COMPARABLE_ROWS = "no comparable rows"
 FIGURE_PREFIX = "comparison_"

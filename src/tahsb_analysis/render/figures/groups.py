@@ -34,9 +34,11 @@ from tahsb_analysis.render.figures.style import (
     style_context,
     wrap_label,
 )
+from tahsb_analysis.render.group_comparison_table import (
+    reported_group_sizes as group_sizes,
+)
 from tahsb_analysis.render.tables import (
     format_number,
-    group_sizes,
     level_label,
     output_rows,
     short_group_label,

@@ -41,9 +41,6 @@ from tahsb_analysis.render.figures.style import (
 )
 from tahsb_analysis.render.tables import (
     BEHAVIOUR_KINDS,
-    MISSING_PREFIX,
-    SUMMARY_STATISTICS,
-    TEST_STATISTICS,
     behaviour_kind_label,
     ci_label,
     format_ci,
@@ -55,6 +52,11 @@ from tahsb_analysis.render.tables import (
     trajectory_label,
     trajectory_steps,
     upper_first,
+)
+from tahsb_analysis.vocabulary import (
+    MISSING_PREFIX,
+    SUMMARY_STATISTICS,
+    TEST_STATISTICS,
 )
 
 TRAJECTORY_GROUP = "all_dual"

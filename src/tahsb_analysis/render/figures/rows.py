@@ -14,12 +14,14 @@ import pandas as pd
 from tahsb_analysis.input.codebook import load_codebook
 from tahsb_analysis.registry import load_registry
 from tahsb_analysis.render.tables import (
-    MISSING_PREFIX,
     ci_label,
     format_ci,
     format_share,
     missing_note,
     output_rows,
+)
+from tahsb_analysis.vocabulary import (
+    MISSING_PREFIX,
 )
 
 # --- which rows ------------------------------------------------------------------------------

@@ -39,7 +39,6 @@ from tahsb_analysis.render.pages.page import (
 )
 from tahsb_analysis.render.pages.provenance import comparison_provenance_context
 from tahsb_analysis.render.tables import (
-    _HTML_STYLE,
     NOT_AVAILABLE,
     STATISTIC_LABELS,
     SUPPRESSED_MARKER,
@@ -53,6 +52,9 @@ from tahsb_analysis.render.tables import (
     table_to_html_fragment,
     tier_banner,
     tier_of,
+)
+from tahsb_analysis.render.writers import (
+    _HTML_STYLE,
 )
 from tahsb_analysis.results.schema import SUPPRESSED, validate_results
 from tahsb_analysis.vocabulary import INTERNAL_TIER, PAIR_SEPARATOR

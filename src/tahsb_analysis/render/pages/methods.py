@@ -9,11 +9,17 @@ import pandas as pd
 
 from tahsb_analysis.render.pages.page import output_links
 from tahsb_analysis.render.tables import (
-    EFFECT_STATISTICS,
-    FIRTH_STATISTIC,
-    ODDS_RATIO_STATISTIC,
     STATISTIC_LABELS,
+)
+from tahsb_analysis.vocabulary import (
+    EFFECT_STATISTICS,
     TEST_STATISTICS,
+)
+from tahsb_analysis.vocabulary import (
+    ODDS_RATIO as ODDS_RATIO_STATISTIC,
+)
+from tahsb_analysis.vocabulary import (
+    ODDS_RATIO_FIRTH as FIRTH_STATISTIC,
 )
 
 # Kinds of statistic, for the methods section, in the order they are listed.

@@ -35,13 +35,15 @@ from tahsb_analysis.render.pages.page import (
 )
 from tahsb_analysis.render.pages.provenance import check_provenance, provenance_context
 from tahsb_analysis.render.tables import (
-    _HTML_STYLE,
     SYNTHETIC_BANNER,
     RenderedTable,
     render_table,
     table_to_html_fragment,
     tier_banner,
     tier_of,
+)
+from tahsb_analysis.render.writers import (
+    _HTML_STYLE,
 )
 from tahsb_analysis.results.schema import validate_results
 from tahsb_analysis.vocabulary import INTERNAL_TIER, RELEASE_TIER
