@@ -19,13 +19,9 @@ import yaml
 from scipy.optimize import linprog
 from statsmodels.stats.proportion import proportion_confint
 
-from tahsb_analysis.release.disclosure import (
-    DisclosurePolicyError,
-    apply_disclosure_control,
-    load_policy,
-    policy_from_mapping,
-    recoverable_cells,
-)
+from tahsb_analysis.release.disclosure import apply_disclosure_control
+from tahsb_analysis.release.policy import DisclosurePolicyError, load_policy, policy_from_mapping
+from tahsb_analysis.release.suppression import recoverable_cells
 from tahsb_analysis.results.schema import RELEASED, SUPPRESSED, make_results
 
 REPO = Path(__file__).resolve().parents[1]

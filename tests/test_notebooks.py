@@ -22,7 +22,8 @@ from tahsb_analysis.compare.replication import (
     write_replication,
 )
 from tahsb_analysis.input.validation import validate_cohort
-from tahsb_analysis.release.disclosure import apply_disclosure_control, load_policy
+from tahsb_analysis.release.disclosure import apply_disclosure_control
+from tahsb_analysis.release.policy import load_policy
 from tahsb_analysis.render.tables import SYNTHETIC_BANNER
 from tahsb_analysis.results.schema import concat_results
 

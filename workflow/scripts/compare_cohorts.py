@@ -15,13 +15,13 @@ from tahsb_analysis.compare.cohorts import (
     section_outputs,
 )
 from tahsb_analysis.compare.replication import evaluate_register
-from tahsb_analysis.release.disclosure import load_policy
 from tahsb_analysis.release.manifest import (
     build_manifest,
     manifest_markdown,
     rows_summary,
     write_manifest_json,
 )
+from tahsb_analysis.release.policy import load_policy
 from tahsb_analysis.render.comparison_figures import forest_figure
 from tahsb_analysis.render.figures import write_figure
 from tahsb_analysis.render.report import (
