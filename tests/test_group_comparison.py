@@ -338,7 +338,7 @@ def test_summary_rows_give_mean_with_t_interval_sd_and_linear_quartiles_in_years
 
     result = compare(frame, groups=TWO_GROUPS, continuous=["x"])
 
-    rows = select(result, group="ta_only").set_index("statistic")
+    rows = select(result, variable="x", group="ta_only").set_index("statistic")
     assert rows.index.tolist() == ["mean", "sd", "median", "q1", "q3"]
     # scipy.stats.t.interval(0.95, 3, loc=mean, scale=sd / 2)
     mean, sd = np.mean(values), np.std(values, ddof=1)
@@ -589,7 +589,9 @@ def test_a_group_with_no_children_at_all_gives_empty_rows_without_numpy_warnings
 
     result = compare(frame, ["x", "age"], continuous=["age"])  # no offline_only child
 
+    assert one(result, group="offline_only", statistic="group_size")["n"] == 0
     empty = select(result, group="offline_only")
+    empty = empty[empty["statistic"] != "group_size"]
     assert len(empty) == 1 + 5
     assert (empty["denominator"] == 0).all() and empty["estimate"].isna().all()
     assert set(empty["warning"]) == {EMPTY_DENOMINATOR_WARNING}
@@ -693,3 +695,36 @@ def test_a_reference_outside_the_groups_is_refused():
 
     with pytest.raises(ValueError, match="reference"):
         compare_groups(frame, GROUP, ["x"], reference="neither")
+
+
+# ---------------------------------------------------------------------------------------------
+# Group sizes
+
+
+def test_each_group_and_all_get_one_group_size_row_before_the_other_rows():
+    # ta_only: 3 yes, 1 no, 2 missing (6 children); dual: 2 yes (2); offline_only: none;
+    # two children outside the groups (missing group, "neither") are not counted anywhere.
+    frame = frame_of({"ta_only": yes_no(3, 1, 2), "dual": yes_no(2, 0)}, "boolean")
+    outside = pd.DataFrame(
+        {GROUP: pd.Series([None, "neither"], dtype="string"),
+         "x": pd.array([True, False], dtype="boolean")}
+    )
+    frame = pd.concat([frame, outside], ignore_index=True)
+
+    result = compare(frame)
+
+    sizes = result.iloc[:4]
+    assert sizes["statistic"].tolist() == ["group_size"] * 4
+    assert sizes["group"].tolist() == ["ta_only", "dual", "offline_only", "all"]
+    assert sizes["n"].tolist() == [6, 2, 0, 8]
+    assert sizes["estimate"].tolist() == [6.0, 2.0, 0.0, 8.0]
+    assert (sizes["variable"] == GROUP).all() and (sizes["group_variable"] == GROUP).all()
+    assert sizes["level"].isna().all() and sizes["denominator"].isna().all()
+    assert (sizes["unit"] == "children").all()
+    assert set(sizes["method"]) == {"children in the group (values recorded or not)"}
+    assert sizes[["p_value", "p_adjusted", "warning", "finding"]].isna().all().all()
+    assert (result.iloc[4:]["statistic"] != "group_size").all()
+    # The size is what the group's share and missing rows add up to.
+    share = one(result, variable="x", group="ta_only", statistic="proportion")
+    missing = one(result, variable="x", group="ta_only", statistic="count")
+    assert share["denominator"] + missing["n"] == 6 == missing["denominator"]

@@ -485,6 +485,13 @@ def test_first_hsb_age_by_group_follows_compare_groups_and_agrees_with_character
     ages = {"D1": "8.5", "D2": "9", "D6": "8", "T1": "14", "O1": "9"}
     cohort = build(tmp_path, COHORT_D_CASES, COHORT_D_BEHAVIOURS, ages)
     rows = rows_of(links(cohort), "first_hsb_age_by_group")
+    sizes = rows[rows["statistic"] == "group_size"]
+    # The groups of cohort D's in-depth sample, recorded ages or not: D1-D12, T1, O1.
+    assert dict(zip(sizes["group"], sizes["n"], strict=True)) == {
+        "ta_only": 1, "dual": 12, "offline_only": 1, "all": 14,
+    }
+    assert (sizes["variable"] == "hsb_group").all() and sizes["finding"].isna().all()
+    rows = rows[rows["statistic"] != "group_size"]
     assert (rows["variable"] == "age_first_hsb").all()
     assert (rows["finding"] == "C1").all() and (rows["analysis"] == "links").all()
     reference = characteristics(cohort)

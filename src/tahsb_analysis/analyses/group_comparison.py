@@ -29,9 +29,11 @@ from tahsb_analysis.analyses.inference import DEFAULT_MONTE_CARLO_RESAMPLES, ci_
 from tahsb_analysis.analyses.missing import missing_reason
 from tahsb_analysis.input.cohort import missing_column
 from tahsb_analysis.results.schema import RESULT_COLUMNS
+from tahsb_analysis.vocabulary import GROUP_SIZE
 
 GROUPS = ("ta_only", "dual", "offline_only")
 P_ADJUST_METHODS = {"holm": "Holm", "fdr_bh": "Benjamini-Hochberg"}
+GROUP_SIZE_METHOD = "children in the group (values recorded or not)"
 
 # The results-table columns a comparison fills; the caller adds cohort, synthetic, analysis and
 # output (make_results(rows, cohort=..., synthetic=..., analysis=..., output=...)).
@@ -97,7 +99,10 @@ def compare_groups(
     -------
     pandas.DataFrame
         Columns `COMPARISON_COLUMNS` (the results table without cohort, synthetic, analysis,
-        output), typed as the results schema. Per variable, for each group and "all":
+        output), typed as the results schema. First, for each group and "all", a row
+        "group_size" (variable and group_variable `group`, estimate and n the children in the
+        group, recorded and missing values together: the N of a column heading). Then per
+        variable, for each group and "all":
         proportion rows (boolean: level "yes"; categorical: every level) or, for a continuous
         variable, "mean" (t CI), "sd", "median", "q1", "q3"; count rows "missing: <reason>"
         when a value is missing. Then one overall test row (group and level <NA>) and, per
@@ -136,7 +141,7 @@ def compare_groups(
     groups = _check_inputs(frame, group, variables, groups, reference, continuous)
     group_codes = _group_codes(frame[group], groups)
     findings = dict(findings or {})
-    rows: list[dict] = []
+    rows = group_size_rows(group_codes, groups, group)
     for variable in variables:
         values = frame[variable]
         codes = frame[missing_column(variable)] if missing_column(variable) in frame else None
@@ -158,6 +163,28 @@ def compare_groups(
         else:
             rows += level_rows(*_level_codes(values, variable), context)
     return _with_adjusted_p_values(as_comparison_table(rows), p_adjust)
+
+
+def group_size_rows(group_codes: np.ndarray, groups: tuple[str, ...], group: str) -> list[dict]:
+    """One "group_size" row per group and for "all": the children of the population compared
+    in each (recorded and missing values together), so that no renderer has to add counts up
+    for a column heading."""
+    sizes = np.bincount(group_codes[group_codes >= 0], minlength=len(groups))
+    return [
+        {
+            "variable": group,
+            "level": None,
+            "group_variable": group,
+            "group": name,
+            "statistic": GROUP_SIZE,
+            "estimate": float(size),
+            "n": int(size),
+            "denominator": None,
+            "unit": "children",
+            "method": GROUP_SIZE_METHOD,
+        }
+        for name, size in [*zip(groups, sizes.tolist(), strict=True), (ALL, int(sizes.sum()))]
+    ]
 
 
 def adjust_p_values(p_values, method: str = "holm") -> pd.Series:

@@ -3,11 +3,11 @@ shows, and the linear equations between them.
 
 A cell is a count keyed by (output, variable, level, group_variable, group, unit, role). Rows
 of the results table show cells (a share shows its numerator and denominator, a missing row its
-count and the group's population); the equations say how cells add up: the levels of a variable
-to their denominator, denominator and missing counts to the population, groups to a total, and
-the margins the registry declares as shared between outputs. `build_structure` gives the cells,
-the equations, which cells each row shows, and which cells each test or model row is computed
-from.
+count and the group's population, a group_size row the group's population); the equations say
+how cells add up: the levels of a variable to their denominator, denominator and missing counts
+to the population, groups to a total, and the margins the registry declares as shared between
+outputs. `build_structure` gives the cells, the equations, which cells each row shows, and
+which cells each test or model row is computed from.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ import pandas as pd
 
 from tahsb_analysis.vocabulary import (
     COUNT,
+    GROUP_SIZE,
     MISSING_PREFIX,
     PAIR_SEPARATOR,
     PROPORTION,
@@ -105,7 +106,7 @@ def build_structure(results: pd.DataFrame, structure: dict) -> Structure:
 
 
 def _row_cells(results: pd.DataFrame, cells: Cells) -> dict[int, dict[str, int]]:
-    """Register the cells each count, summary and rank row shows."""
+    """Register the cells each count, group size, summary and rank row shows."""
     group_variables = defaultdict(set)
     for output, gv in zip(results["output"], results["group_variable"], strict=True):
         if not pd.isna(gv):
@@ -132,6 +133,10 @@ def _row_cells(results: pd.DataFrame, cells: Cells) -> dict[int, dict[str, int]]
                 ROLE_N: n_id,
                 ROLE_DENOMINATOR: cells.add(population, row.denominator, True),
             }
+        elif statistic == GROUP_SIZE:
+            # The children of a group: the population its shares and missing rows add up to.
+            population = population_key(output, gv, group, unit)
+            row_cells[position] = {ROLE_N: cells.add(population, row.n, True)}
         elif statistic in SUMMARY_STATISTICS:
             key = (output, variable, level, gv, group, "children", ROLE_N)
             n_id = cells.add(key, row.n, True)

@@ -2,12 +2,12 @@
 
 It acts on the long results table, before anything is rendered (gtsummary's ARD idea; ACRO's
 output checking). Primary suppression applies the policy's threshold to every count a row
-shows: numerators, denominators, complements, the children behind a mean or a test; zero and
-full cells are disclosive unless the policy says otherwise. Secondary (complementary)
-suppression then hides further counts until no suppressed count can be recovered from the
-released ones through the linear relations between them: the levels of a variable adding up to
-their denominator, groups adding up to a total, and the margins declared in the policy as shared
-between tables (ACRO does not do this step, and its totals can reveal suppressed cells). A
+shows: numerators, denominators, complements, the size of a group, the children behind a mean
+or a test; zero and full cells are disclosive unless the policy says otherwise. Secondary
+(complementary) suppression then hides further counts until no suppressed count can be
+recovered from the released ones through the linear relations between them: the levels of a
+variable adding up to their denominator, groups adding up to a total, and the margins declared
+as shared between tables (ACRO does not do this step, and its totals can reveal suppressed cells). A
 statistic computed from a suppressed count (share, CI, test, effect size, odds ratio, rank)
 inherits its suppression. Optional rounding comes last.
 
@@ -39,7 +39,7 @@ from tahsb_analysis.results.schema import (
     make_results,
     validate_results,
 )
-from tahsb_analysis.vocabulary import COUNT, PROPORTION, SUMMARY_STATISTICS
+from tahsb_analysis.vocabulary import COUNT, GROUP_SIZE, PROPORTION, SUMMARY_STATISTICS
 
 # The marker rendered tables show for a suppressed value (the ONS convention for confidential).
 SUPPRESSED_MARKER = "[c]"
@@ -201,7 +201,7 @@ def _round_counts(release: pd.DataFrame, base: int) -> pd.DataFrame:
         values = release[column].astype("Float64")
         rounded = (np.floor(values / base + 0.5) * base).round().astype("Int64")
         release[column] = release[column].where(~released, rounded)
-    counted = (released & release["statistic"].eq(COUNT)).fillna(False)
+    counted = (released & release["statistic"].isin([COUNT, GROUP_SIZE])).fillna(False)
     release.loc[counted, "estimate"] = release.loc[counted, "n"].astype("Float64")
     share = released & release["statistic"].eq(PROPORTION) & release["denominator"].gt(0)
     share = share.fillna(False)

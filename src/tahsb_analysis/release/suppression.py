@@ -20,7 +20,7 @@ from tahsb_analysis.release.cells import (
     is_missing_level,
 )
 from tahsb_analysis.release.policy import DisclosurePolicy
-from tahsb_analysis.vocabulary import PROPORTION
+from tahsb_analysis.vocabulary import GROUP_SIZE, PROPORTION
 
 SECONDARY_REASON = "secondary: protects a suppressed cell in the same margin"
 
@@ -30,7 +30,8 @@ SECONDARY_REASON = "secondary: protects a suppressed cell in the same margin"
 
 def harmless_zeros(results: pd.DataFrame, structure: Structure, policy) -> set[int]:
     """Zero cells that say nothing about any child: zero by definition (the policy's
-    structural zeros), or in a group with no children at all (nobody to disclose)."""
+    structural zeros), or in a group with no children at all (nobody to disclose): the shares
+    of an empty denominator, and the size of an empty group."""
     cells = structure.cells
     structural = {(z["variable"], z["level"]) for z in policy.structure["structural_zeros"]}
     harmless = {
@@ -38,8 +39,12 @@ def harmless_zeros(results: pd.DataFrame, structure: Structure, policy) -> set[i
         if (key[1], key[2]) in structural and cells.values[i] == 0
     }
     for position, entry in structure.row_cells.items():
+        statistic = results.iloc[position]["statistic"]
+        if statistic == GROUP_SIZE and cells.values[entry[ROLE_N]] == 0:
+            harmless.add(entry[ROLE_N])
+            continue
         d_id = entry.get(ROLE_DENOMINATOR)
-        if d_id is None or results.iloc[position]["statistic"] != PROPORTION:
+        if d_id is None or statistic != PROPORTION:
             continue
         if cells.values[d_id] == 0:
             harmless |= {d_id, entry[ROLE_N]}
