@@ -1,4 +1,4 @@
-"""Time `characteristics.compare_groups` against tableone on the same synthetic frames.
+"""Time `group_comparison.compare_groups` against tableone on the same synthetic frames.
 
 Not a test: run it by hand (see benchmarks/README.md)::
 
@@ -124,7 +124,7 @@ def peak_mb() -> float:
 
 
 def run_ours(frame: pd.DataFrame) -> tuple[float, dict]:
-    from tahsb_analysis.analyses.characteristics import compare_groups
+    from tahsb_analysis.analyses.group_comparison import compare_groups
 
     names, _ = variables()
     start = time.perf_counter()
@@ -165,7 +165,7 @@ def worker(tool: str, size: int, seed: int, out: Path) -> None:
     """Build the frame, run one tool once, write seconds, memory and p-values as JSON."""
     frame = synthetic_frame(size, seed)
     if tool == "ours":
-        import tahsb_analysis.analyses.characteristics  # noqa: F401  (imports not timed)
+        import tahsb_analysis.analyses.group_comparison  # noqa: F401  (imports not timed)
     else:
         import tableone  # noqa: F401
     data_mb = peak_mb()

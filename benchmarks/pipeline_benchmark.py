@@ -111,11 +111,8 @@ class _Clock:
 
 
 def phase_generate(size: int, seed: int, folder: Path, wanted: set[str]) -> dict:
-    from tahsb_analysis.synthetic.generator import (
-        generate_cohort,
-        load_parameters,
-        write_cohort_csv,
-    )
+    from tahsb_analysis.synthetic.generator import generate_cohort, write_cohort_csv
+    from tahsb_analysis.synthetic.parameters import load_parameters
 
     clock = _Clock(wanted | set(PHASES["generate"]))
     parameters = load_parameters()  # the packaged, calibrated parameters, as `tahsb synthesize`
@@ -134,7 +131,8 @@ def phase_analysis(folder: Path, wanted: set[str]) -> dict:
     from tahsb_analysis.input.codebook import TABLE_NAMES, load_codebook
     from tahsb_analysis.input.cohort import read_cohort, write_cohort
     from tahsb_analysis.input.validation import validate_cohort
-    from tahsb_analysis.release.disclosure import apply_disclosure_control, load_policy
+    from tahsb_analysis.release.disclosure import apply_disclosure_control
+    from tahsb_analysis.release.policy import load_policy
     from tahsb_analysis.results.schema import concat_results
 
     if tuple(REGISTERED) != ANALYSES:

@@ -19,13 +19,9 @@ import yaml
 from scipy.optimize import linprog
 from statsmodels.stats.proportion import proportion_confint
 
-from tahsb_analysis.release.disclosure import (
-    DisclosurePolicyError,
-    apply_disclosure_control,
-    load_policy,
-    policy_from_mapping,
-    recoverable_cells,
-)
+from tahsb_analysis.release.disclosure import apply_disclosure_control
+from tahsb_analysis.release.policy import DisclosurePolicyError, load_policy, policy_from_mapping
+from tahsb_analysis.release.suppression import recoverable_cells
 from tahsb_analysis.results.schema import RELEASED, SUPPRESSED, make_results
 
 REPO = Path(__file__).resolve().parents[1]
@@ -456,6 +452,81 @@ def test_without_secondary_suppression_the_overall_table_gives_the_small_cell_ba
     assert list(ranges) == [("n", "female", "ta_only")]
     low, high = ranges[("n", "female", "ta_only")]
     assert low == pytest.approx(4) and high == pytest.approx(4)
+
+
+# --- 3b. group sizes: the N of a column heading is a count like any other ---------------------
+
+
+def group_size_rows(sizes: dict) -> list[dict]:
+    """group_size rows of output characteristics, and each group's mean age over all of its
+    children (so that the mean's n, like the heading, shows the group's size)."""
+    rows = []
+    for group, n in sizes.items():
+        rows.append({
+            "output": "characteristics", "variable": "hsb_group", "level": None,
+            "group_variable": "hsb_group", "group": group, "statistic": "group_size",
+            "estimate": float(n), "n": n, "denominator": None, "unit": "children",
+            "method": "children in the group (values recorded or not)",
+        })
+        rows.append({
+            "output": "characteristics", "variable": "age_at_referral", "level": None,
+            "group_variable": "hsb_group", "group": group, "statistic": "mean",
+            "estimate": 14.0, "n": n, "denominator": n, "unit": "years", "method": "hand-made",
+        })
+    return rows
+
+
+def size_attack(release: pd.DataFrame) -> dict:
+    """Solve the released sizes: the groups add up to "all", and each mean covers its group."""
+    known = {}
+    for row in release.itertuples():
+        if not pd.isna(row.n):
+            known[(row.statistic, row.group)] = float(row.n)
+    equations = [{**{("group_size", g): 1.0 for g in GROUPS}, ("group_size", "all"): -1.0}]
+    equations += [{("group_size", g): 1.0, ("mean", g): -1.0} for g in [*GROUPS, "all"]]
+    return attack(equations, known)
+
+
+def test_a_group_of_5_children_has_its_size_suppressed_and_it_cannot_be_solved_back():
+    outcome = gate(group_size_rows({"ta_only": 5, "dual": 40, "offline_only": 30, "all": 75}))
+    size = row_of(outcome.release, statistic="group_size", group="ta_only")
+    assert size["disclosure"] == SUPPRESSED
+    assert pd.isna(size["n"]) and pd.isna(size["estimate"])
+    assert "suppressed under the disclosure policy" in size["disclosure_reason"]
+    log = outcome.cells[outcome.cells["role"].eq("population")
+                        & outcome.cells["group"].eq("ta_only")]
+    assert log["reason"].tolist() == ["group size below threshold (10)"]  # internal tier
+    # 5 = 75 - 40 - 30: another size must be hidden too, and its row says so.
+    hidden = set(outcome.release.loc[outcome.release["statistic"].eq("group_size")
+                                     & outcome.release["disclosure"].eq(SUPPRESSED), "group"])
+    assert "ta_only" in hidden and hidden & {"dual", "offline_only", "all"}
+    assert outcome.unprotected == 0
+    low, high = size_attack(outcome.release)[("group_size", "ta_only")]
+    assert high - low >= 1
+
+
+def test_a_group_of_12_children_has_its_size_released():
+    outcome = gate(group_size_rows({"ta_only": 12, "dual": 40, "offline_only": 30, "all": 82}))
+    size = row_of(outcome.release, statistic="group_size", group="ta_only")
+    assert size["disclosure"] == RELEASED and pd.isna(size["disclosure_reason"])
+    assert (size["n"], size["estimate"]) == (12, 12.0)
+    assert outcome.release["disclosure"].eq(RELEASED).all()
+    assert outcome.unprotected == 0
+
+
+def test_an_empty_group_has_its_size_released():
+    # No child in the group: nobody to disclose anything about (as a share of 0 of 0).
+    rows = [r for r in group_size_rows({"ta_only": 0, "dual": 40, "offline_only": 30, "all": 70})
+            if r["statistic"] == "group_size"]
+    size = row_of(gate(rows).release, statistic="group_size", group="ta_only")
+    assert size["disclosure"] == RELEASED and size["n"] == 0
+
+
+def test_rounding_rounds_the_group_size_shown_as_its_estimate():
+    outcome = gate(group_size_rows({"ta_only": 12, "dual": 41, "offline_only": 33, "all": 86}),
+                   rounding_base=5)
+    size = row_of(outcome.release, statistic="group_size", group="dual")
+    assert (size["n"], size["estimate"]) == (40, 40.0)
 
 
 # --- 4. the gate on the workflow's own synthetic results table --------------------------------

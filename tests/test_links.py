@@ -42,15 +42,11 @@ from scipy import stats
 from statsmodels.stats.descriptivestats import sign_test
 from statsmodels.stats.multitest import multipletests
 
+import tahsb_analysis.analyses.bootstrap as bootstrap_module
+from tahsb_analysis.analyses.bootstrap import bootstrap_mean_ci
 from tahsb_analysis.analyses.characteristics import characteristics
-from tahsb_analysis.analyses.links import (
-    TRAJECTORY_LEVELS,
-    bootstrap_counts_of_distinct,
-    bootstrap_mean_ci,
-    dual_timelines,
-    links,
-    onset_ages,
-)
+from tahsb_analysis.analyses.links import links
+from tahsb_analysis.analyses.onset import TRAJECTORY_LEVELS, dual_timelines, onset_ages
 from tahsb_analysis.input.codebook import load_codebook
 from tahsb_analysis.input.validation import validate_cohort
 from tahsb_analysis.results.schema import RESULT_COLUMNS, validate_results
@@ -328,85 +324,9 @@ def test_bootstrap_interval_is_the_percentile_interval_of_seeded_resample_index_
     assert mean["method"] == "mean with bootstrap percentile 95% CI (999 resamples, seed 7)"
 
 
-def test_bootstrap_interval_is_reproducible_with_a_seed_and_changes_with_another():
-    sample = np.random.default_rng(1).normal(3.0, 1.2, size=40)
-    first = bootstrap_mean_ci(sample, resamples=2_000, seed=11)
-    assert bootstrap_mean_ci(sample, resamples=2_000, seed=11) == first
-    assert bootstrap_mean_ci(sample, resamples=2_000, seed=12) != first
-
-
-def test_bootstrap_interval_is_close_to_the_t_interval_on_a_normal_sample():
-    sample = np.random.default_rng(2017).normal(3.0, 1.0, size=200)
-    low, high = bootstrap_mean_ci(sample, confidence=0.95, resamples=9_999, seed=0)
-    t_low, t_high = stats.t.interval(
-        0.95, df=199, loc=sample.mean(), scale=stats.sem(sample)
-    )
-    assert abs(low - t_low) < 0.05
-    assert abs(high - t_high) < 0.05
-
-
-def test_bootstrap_in_blocks_gives_the_same_interval_as_one_matrix(monkeypatch):
-    import tahsb_analysis.analyses.links as links_module
-
-    sample = np.random.default_rng(3).normal(size=50)
-    whole = bootstrap_mean_ci(sample, resamples=999, seed=5)
-    monkeypatch.setattr(links_module, "BOOTSTRAP_BLOCK_CELLS", 50 * 7)  # 7 resamples a block
-    assert bootstrap_mean_ci(sample, resamples=999, seed=5) == whole
-
-
 def gap_sample(size: int, seed: int = 8) -> np.ndarray:
     """Gaps in tenths of a year between 1 and 6 years, as onset gaps are: few distinct values."""
     return np.random.default_rng(seed).integers(10, 61, size=size) / 10
-
-
-def test_small_bootstrap_keeps_the_resample_index_matrix():
-    import tahsb_analysis.analyses.links as links_module
-
-    sample = gap_sample(2_000)
-    assert 2_000 * 9_999 <= links_module.BOOTSTRAP_INDEX_LIMIT
-    assert bootstrap_counts_of_distinct(sample, 9_999) is None
-
-
-def test_large_bootstrap_of_few_distinct_values_draws_counts_within_a_tenth_of_a_standard_error(
-    monkeypatch,
-):
-    import tahsb_analysis.analyses.links as links_module
-
-    sample = gap_sample(2_000)
-    index_low, index_high = bootstrap_mean_ci(sample, resamples=9_999, seed=3)
-    monkeypatch.setattr(links_module, "BOOTSTRAP_INDEX_LIMIT", 1_000)
-    assert bootstrap_counts_of_distinct(sample, 9_999) == len(np.unique(sample)) == 51
-    low, high = bootstrap_mean_ci(sample, resamples=9_999, seed=3)
-    # Independent recomputation of the counts path: numpy.random.default_rng(3).multinomial.
-    values, counts = np.unique(sample, return_counts=True)
-    draws = np.random.default_rng(3).multinomial(len(sample), counts / len(sample), size=9_999)
-    expected = np.quantile(draws @ values / len(sample), [0.025, 0.975])
-    assert (low, high) == pytest.approx(tuple(expected), rel=1e-12)
-    # The same bootstrap distribution of the mean, another random stream: Monte Carlo error
-    # only (the documented tolerance is a tenth of the standard error of the mean).
-    standard_error = sample.std(ddof=1) / np.sqrt(len(sample))
-    assert abs(low - index_low) < 0.1 * standard_error
-    assert abs(high - index_high) < 0.1 * standard_error
-
-
-def test_bootstrap_counts_in_blocks_give_the_same_interval(monkeypatch):
-    import tahsb_analysis.analyses.links as links_module
-
-    sample = gap_sample(500)
-    monkeypatch.setattr(links_module, "BOOTSTRAP_INDEX_LIMIT", 1_000)
-    whole = bootstrap_mean_ci(sample, resamples=999, seed=5)
-    monkeypatch.setattr(links_module, "BOOTSTRAP_BLOCK_CELLS", 51 * 7)  # 7 resamples a block
-    assert bootstrap_mean_ci(sample, resamples=999, seed=5) == whole
-
-
-def test_large_bootstrap_of_many_distinct_values_keeps_the_index_matrix(monkeypatch):
-    import tahsb_analysis.analyses.links as links_module
-
-    sample = np.random.default_rng(4).normal(3.0, 1.0, size=500)  # 500 distinct values
-    whole = bootstrap_mean_ci(sample, resamples=999, seed=5)
-    monkeypatch.setattr(links_module, "BOOTSTRAP_INDEX_LIMIT", 1_000)
-    assert bootstrap_counts_of_distinct(sample, 999) is None
-    assert bootstrap_mean_ci(sample, resamples=999, seed=5) == whole
 
 
 def test_gap_row_says_when_the_bootstrap_drew_counts(monkeypatch):
@@ -418,7 +338,7 @@ def test_gap_row_says_when_the_bootstrap_drew_counts(monkeypatch):
     gaps = gap_sample(1_000)
     rows = links_module._gap_summary_rows(gaps, {"level": "offline_first"}, settings)
     assert rows[0]["method"] == "mean with bootstrap percentile 95% CI (999 resamples, seed 7)"
-    monkeypatch.setattr(links_module, "BOOTSTRAP_INDEX_LIMIT", 1_000)
+    monkeypatch.setattr(bootstrap_module, "BOOTSTRAP_INDEX_LIMIT", 1_000)
     rows = links_module._gap_summary_rows(gaps, {"level": "offline_first"}, settings)
     assert rows[0]["method"] == (
         "mean with bootstrap percentile 95% CI (999 resamples, each drawn as multinomial counts "
@@ -565,6 +485,13 @@ def test_first_hsb_age_by_group_follows_compare_groups_and_agrees_with_character
     ages = {"D1": "8.5", "D2": "9", "D6": "8", "T1": "14", "O1": "9"}
     cohort = build(tmp_path, COHORT_D_CASES, COHORT_D_BEHAVIOURS, ages)
     rows = rows_of(links(cohort), "first_hsb_age_by_group")
+    sizes = rows[rows["statistic"] == "group_size"]
+    # The groups of cohort D's in-depth sample, recorded ages or not: D1-D12, T1, O1.
+    assert dict(zip(sizes["group"], sizes["n"], strict=True)) == {
+        "ta_only": 1, "dual": 12, "offline_only": 1, "all": 14,
+    }
+    assert (sizes["variable"] == "hsb_group").all() and sizes["finding"].isna().all()
+    rows = rows[rows["statistic"] != "group_size"]
     assert (rows["variable"] == "age_first_hsb").all()
     assert (rows["finding"] == "C1").all() and (rows["analysis"] == "links").all()
     reference = characteristics(cohort)

@@ -18,7 +18,8 @@ from nbclient.exceptions import CellExecutionError
 from tahsb_analysis.analyses.run import ANALYSES, analysis_settings, run_analysis
 from tahsb_analysis.compare.replication import evaluate_register
 from tahsb_analysis.input.validation import validate_cohort
-from tahsb_analysis.release.disclosure import apply_disclosure_control, load_policy
+from tahsb_analysis.release.disclosure import apply_disclosure_control
+from tahsb_analysis.release.policy import load_policy
 from tahsb_analysis.render.replication_table import render_replication, write_replication
 from tahsb_analysis.render.tables import SYNTHETIC_BANNER
 from tahsb_analysis.results.schema import concat_results

@@ -150,11 +150,8 @@ def test_synthetic_cohort_reproduces_p1_and_p2():
 def test_breakdown_tests_are_chi_squared_on_the_crosstab_of_group_by_level(tmp_path):
     from tahsb_analysis.analyses.groups import hsb_group
     from tahsb_analysis.input.validation import validate_cohort
-    from tahsb_analysis.synthetic.generator import (
-        generate_cohort,
-        load_parameters,
-        write_cohort_csv,
-    )
+    from tahsb_analysis.synthetic.generator import generate_cohort, write_cohort_csv
+    from tahsb_analysis.synthetic.parameters import load_parameters
 
     tables = generate_cohort(load_parameters(), seed=3, n_cases=3_000)
     cohort = validate_cohort(write_cohort_csv(tables, tmp_path))

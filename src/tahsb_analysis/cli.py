@@ -132,12 +132,8 @@ def _validate(args) -> int:
 
 
 def _synthesize(args) -> int:
-    from tahsb_analysis.synthetic.generator import (
-        generate_cohort,
-        load_parameters,
-        render_parameters_markdown,
-        write_cohort_csv,
-    )
+    from tahsb_analysis.synthetic.generator import generate_cohort, write_cohort_csv
+    from tahsb_analysis.synthetic.parameters import load_parameters, render_parameters_markdown
 
     parameters = load_parameters(args.parameters)
     tables = generate_cohort(parameters, seed=args.seed)

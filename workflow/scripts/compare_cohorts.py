@@ -14,13 +14,13 @@ from tahsb_analysis.compare.cohorts import (
 )
 from tahsb_analysis.compare.published import load_published_cohorts, published_results
 from tahsb_analysis.compare.replication import evaluate_register
-from tahsb_analysis.release.disclosure import load_policy
 from tahsb_analysis.release.manifest import (
     build_manifest,
     manifest_markdown,
     rows_summary,
     write_manifest_json,
 )
+from tahsb_analysis.release.policy import load_policy
 from tahsb_analysis.render.figures.comparison import forest_figure
 from tahsb_analysis.render.figures.output import write_figure
 from tahsb_analysis.render.pages.comparison import build_comparison_report

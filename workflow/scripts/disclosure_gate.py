@@ -6,11 +6,8 @@ import json
 
 import pandas as pd
 
-from tahsb_analysis.release.disclosure import (
-    apply_disclosure_control,
-    disclosure_summary,
-    load_policy,
-)
+from tahsb_analysis.release.disclosure import apply_disclosure_control, disclosure_summary
+from tahsb_analysis.release.policy import load_policy
 from tahsb_analysis.results.schema import write_results_csv
 
 

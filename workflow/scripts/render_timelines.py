@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from tahsb_analysis.analyses.links import dual_timelines
+from tahsb_analysis.analyses.onset import dual_timelines
 from tahsb_analysis.input.cohort import read_cohort
 from tahsb_analysis.render.figures.output import write_figure
 from tahsb_analysis.render.figures.timelines import timeline_figure

@@ -24,6 +24,7 @@ from tahsb_analysis.analyses.missing import MISSING_METHOD, missing_rows, short_
 from tahsb_analysis.input.codebook import Field, load_codebook
 from tahsb_analysis.input.cohort import Cohort, id_positions, missing_column
 from tahsb_analysis.results.schema import make_results
+from tahsb_analysis.vocabulary import EMPTY_DENOMINATOR_WARNING, MISSING_PREFIX
 
 ANALYSIS = "ta_hsb_range"
 POPULATION = "population"
@@ -35,7 +36,7 @@ ANY_ONLINE = "any_online_behaviour"
 MORE_THAN_ONE = "more than one"
 RANK_METHOD = "rank by number of children (ties share the lower rank)"
 EMPTY_WARNING = {
-    "children": "empty denominator: no children in this population",
+    "children": EMPTY_DENOMINATOR_WARNING,
     "behaviours": "empty denominator: no behaviours in this population",
 }
 # A dual child with no online behaviour coded has no sub-group; the validation refuses such a
@@ -424,7 +425,7 @@ def _missing_rows_by_group(reasons: pd.Series, groups: pd.Series, variable: str,
     return pd.DataFrame(
         {
             "variable": variable,
-            "level": "missing: " + counts["reason"].astype("string"),
+            "level": MISSING_PREFIX + counts["reason"].astype("string"),
             "group_variable": group_variable,
             "group": counts["group"].astype("string"),
             "statistic": "count",

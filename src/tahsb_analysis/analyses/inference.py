@@ -14,6 +14,8 @@ import pandas as pd
 from scipy import stats
 from statsmodels.stats.proportion import proportion_confint
 
+from tahsb_analysis.vocabulary import EMPTY_DENOMINATOR_WARNING
+
 CI_METHODS = {"wilson": "Wilson", "clopper-pearson": "Clopper-Pearson exact"}
 MIN_EXPECTED_COUNT = 5
 DEFAULT_MONTE_CARLO_RESAMPLES = 99_999
@@ -62,9 +64,6 @@ def proportion_ci(
             method="wilson" if method == "wilson" else "beta",
         )
     return low, high
-
-
-EMPTY_DENOMINATOR_WARNING = "empty denominator: no children in this population"
 
 
 def proportion_rows(

@@ -3,13 +3,13 @@
 Which came first for each dual child of the in-depth sample (offline HSB, pornography use or
 other TA-HSB), how far apart the first offline and the first other TA-HSB were (L2), how often
 practitioners named pornography as a trigger for offline HSB (L1), and the flows from the first
-kind of HSB to the next (L3). Returns rows of the results table; `onset_ages` and
-`dual_timelines` give the per-child ages behind them, for internal use only.
+kind of HSB to the next (L3). Returns rows of the results table; the per-child onsets behind
+them come from `onset` (whose `onset_ages` and `dual_timelines` are for internal use only), the
+interval of the mean gap from `bootstrap`.
 
-Onsets are reduced to one row per child and kind with one groupby, and every statistic is an
-array operation over children (the bootstrap is a matrix of resample indices, or for a very
-large group multinomial counts of its distinct gaps), so the same code runs on the study's 91
-case files and on a cohort of a million.
+Every statistic is an array operation over children (the bootstrap is a matrix of resample
+indices, or for a very large group multinomial counts of its distinct gaps), so the same code
+runs on the study's 91 case files and on a cohort of a million.
 """
 
 from __future__ import annotations
@@ -19,40 +19,46 @@ import pandas as pd
 from scipy import stats
 from statsmodels.stats.descriptivestats import sign_test
 
-from tahsb_analysis.analyses.characteristics import (
-    CONTINUOUS_TESTS,
+from tahsb_analysis.analyses.bootstrap import bootstrap_counts_of_distinct, bootstrap_mean_ci
+from tahsb_analysis.analyses.group_comparison import (
     P_ADJUST_METHODS,
     adjust_p_values,
     compare_groups,
 )
-from tahsb_analysis.analyses.groups import (
-    DUAL_SUBGROUPS,
-    PORNOGRAPHY_TYPE,
-    dual_subgroup,
-    hsb_group,
+from tahsb_analysis.analyses.group_statistics import (
+    CONTINUOUS_TESTS,
+    QUARTILE_METHOD,
+    SD_METHOD,
 )
+from tahsb_analysis.analyses.groups import DUAL_SUBGROUPS, hsb_group
 from tahsb_analysis.analyses.inference import (
     DEFAULT_MONTE_CARLO_RESAMPLES,
     ci_method_label,
     proportion_ci,
 )
 from tahsb_analysis.analyses.missing import DEFAULT_REASON, missing_reason, missing_rows
+from tahsb_analysis.analyses.onset import (
+    OFFLINE,
+    ORDER_LEVELS,
+    OTHER_TA,
+    PORNOGRAPHY,
+    TRAJECTORY_LEVELS,
+    any_online_order,
+    check_cohort,
+    dual_children,
+    first_onsets,
+    missing_onset_reason,
+    subgroup_order,
+    trajectory_parts,
+)
 from tahsb_analysis.input.cohort import Cohort, id_positions, missing_column
 from tahsb_analysis.results.schema import RESULT_COLUMNS, concat_results, make_results
+from tahsb_analysis.vocabulary import EMPTY_DENOMINATOR_WARNING
 
 ANALYSIS = "links"
 GROUP_VARIABLE = "dual_subgroup"
 # All dual children together; reported before the two R5 sub-groups.
 ALL_DUAL = "all_dual"
-
-# The three kinds of HSB whose first onset is compared, in the order used to break exact ties
-# and to spell "same year" levels.
-KINDS = ("offline", "pornography", "other_ta")
-OFFLINE, PORNOGRAPHY, OTHER_TA = range(len(KINDS))
-ORDER_LEVELS = ("offline_first", "online_first", "same_year")
-# A dual child whose onset age is missing for any behaviour of a kind has no known first onset
-# of that kind: the known minimum could be later than the true one.
-ONSET_MISSING_REASON = "onset age not recorded"
 # Cannot happen in a validated cohort (a dual child has an offline and an online behaviour);
 # guards the trajectory of any other input.
 ONE_KIND_REASON = "fewer than two kinds of HSB coded"
@@ -70,36 +76,14 @@ PAIRED_TESTS = {
     "sign": ("sign_test", f"sign test (two-sided), {_PAIRED_POPULATION}"),
 }
 BINOMIAL_METHOD = "exact binomial test, one-sided (H1: share > 0.5)"
-SD_METHOD = "standard deviation (n - 1)"
-QUARTILE_METHOD = "median and quartiles (linear interpolation)"
 GAP_UNIT = "years"
-# Bound on the resample-index matrix held at once (resamples x children), so that a bootstrap
-# over a very large group is computed in blocks of resamples; the random stream, and so the
-# interval, is the same as with one matrix.
-BOOTSTRAP_BLOCK_CELLS = 10_000_000
-# Beyond this many draws (resamples x values), when the values take few distinct values (at
-# most BOOTSTRAP_DISTINCT_SHARE of them), each resample is drawn as multinomial counts of the
-# distinct values instead of one index per value: the same bootstrap distribution of the mean
-# at a cost that does not grow with the number of children, but another random stream, so the
-# limits differ by Monte Carlo error (well under a tenth of a standard error of the mean); the
-# row's method says so. With 9,999 resamples the index matrix serves up to 10,000 gaps, which
-# the synthetic cohort reaches at about 100,000 children.
-BOOTSTRAP_INDEX_LIMIT = 100_000_000
-BOOTSTRAP_DISTINCT_SHARE = 0.1
 
-EMPTY_WARNING = "empty denominator: no children in this population"
 INSUFFICIENT_WARNING = "insufficient data: fewer than 2 children"
 NO_CHILD_WARNING = "insufficient data: no children with a known value"
 ALL_ZERO_WARNING = "not tested: every paired difference is zero"
 
 # The results columns the row builders fill; make_results adds cohort, synthetic and analysis.
 OWN_COLUMNS = [c for c in RESULT_COLUMNS if c not in ("cohort", "synthetic", "analysis")]
-
-_REQUIRED_COLUMNS = {
-    "cases": ("case_id", "in_depth_sample", "ta_hsb", "offline_hsb"),
-    "case_file": ("case_id", "porn_trigger_offline", "age_first_hsb"),
-    "behaviours": ("case_id", "behaviour_type", "setting", "age_at_onset"),
-}
 
 
 def links(
@@ -144,7 +128,7 @@ def links(
     paired_test : {"wilcoxon", "sign"}
         Paired test of first other TA-HSB onset against first offline onset.
     continuous_test, p_adjust, exact_test_seed, exact_test_resamples
-        Settings of `characteristics.compare_groups` for the age at first HSB by HSB group.
+        Settings of `group_comparison.compare_groups` for the age at first HSB by HSB group.
         `p_adjust` also adjusts this analysis's own two tests (L1 binomial test, L2 paired
         test) as one family; the age comparison keeps its own family, as in compare_groups.
 
@@ -179,6 +163,8 @@ def links(
     Fewer than 2 children in the gap or paired analysis give rows with estimate <NA> and the
     warning "insufficient data: fewer than 2 children"; an empty population gives proportion
     rows with denominator 0 and an "empty denominator" warning. Nothing raises.
+    This function is longer than 80 lines only because of this docstring, the reference for
+    every output it returns; the rows are built by the functions below.
 
     References
     ----------
@@ -201,9 +187,9 @@ def links(
         continuous_test,
         p_adjust,
     )
-    _check_cohort(cohort, "links")
-    children = _dual_children(cohort)
-    onsets = _onsets(children, cohort.behaviours)
+    check_cohort(cohort, "links")
+    children = dual_children(cohort)
+    onsets = first_onsets(children, cohort.behaviours)
 
     own = pd.concat(
         [
@@ -245,226 +231,6 @@ def links(
     return concat_results([own_results, age_results])
 
 
-def onset_ages(cohort: Cohort) -> pd.DataFrame:
-    """First onset of each kind of HSB for every dual child of the in-depth sample.
-
-    INDIVIDUAL-LEVEL DATA: one row per child, for internal use (checks, the swimmer plot's
-    data); never publish it. Children are numbered 1..n in the order of the cases table; no
-    case id is carried.
-
-    Returns
-    -------
-    pandas.DataFrame
-        Columns ``child`` (Int64, 1..n), ``dual_subgroup`` (string), ``first_offline``,
-        ``first_pornography``, ``first_other_ta`` (Float64 ages in years; <NA> when the child
-        has no behaviour of that kind or the onset of any of them is not recorded),
-        ``order_online`` (string: "offline_first", "online_first" or "same_year" for the
-        child's sub-group comparison, as in output "onset_order"; <NA> when an age is not
-        known), ``first_behaviour`` and ``later_behaviour`` (string: the kinds "offline",
-        "pornography", "other_ta" with the earliest and the second earliest onset, exact ties
-        broken in that order; <NA> unless every onset of the child is known).
-    """
-    _check_cohort(cohort, "onset_ages")
-    children = _dual_children(cohort)
-    onsets = _onsets(children, cohort.behaviours)
-    first, second, _ = _trajectory_parts(onsets)
-    kinds = np.array([*KINDS, None], dtype=object)
-    ages = np.where(onsets["known"], onsets["age"], np.nan)
-    return pd.DataFrame(
-        {
-            "child": pd.array(np.arange(1, len(children) + 1), dtype="Int64"),
-            "dual_subgroup": children["dual_subgroup"].astype("string").array,
-            "first_offline": _float_array(ages[:, OFFLINE]),
-            "first_pornography": _float_array(ages[:, PORNOGRAPHY]),
-            "first_other_ta": _float_array(ages[:, OTHER_TA]),
-            "order_online": pd.array(
-                _order_labels(_subgroup_order(children, onsets)), dtype="string"
-            ),
-            "first_behaviour": pd.array(kinds[first], dtype="string"),
-            "later_behaviour": pd.array(kinds[second], dtype="string"),
-        },
-        index=pd.RangeIndex(len(children)),
-    )
-
-
-def dual_timelines(cohort: Cohort) -> pd.DataFrame:
-    """`onset_ages` sorted by each child's first onset of any kind, children renumbered 1..n.
-
-    INDIVIDUAL-LEVEL DATA (no case ids): the data of the swimmer plot, for internal use only;
-    never publish it. Children with no known onset at all come last.
-    """
-    ages = onset_ages(cohort)
-    columns = ["first_offline", "first_pornography", "first_other_ta"]
-    earliest = ages[columns].to_numpy(dtype=float, na_value=np.nan)
-    first = np.full(len(ages), np.inf)
-    if len(ages):
-        first = np.fmin.reduce(earliest, axis=1)
-    first = np.where(np.isnan(first), np.inf, first)
-    ordered = ages.iloc[np.argsort(first, kind="stable")].reset_index(drop=True)
-    ordered["child"] = pd.array(np.arange(1, len(ordered) + 1), dtype="Int64")
-    return ordered
-
-
-def bootstrap_mean_ci(
-    values, *, confidence: float = 0.95, resamples: int = 9_999, seed: int = 0
-) -> tuple[float, float]:
-    """Percentile bootstrap confidence interval of the mean of `values`.
-
-    The resamples are rows of a matrix of resample indices drawn by
-    ``numpy.random.default_rng(seed).integers(0, n, size=(resamples, n))`` (computed in blocks
-    of rows for a very large sample; the random stream, and so the interval, is the same), and
-    the limits are the (1 - confidence) / 2 and (1 + confidence) / 2 quantiles of the resample
-    means (linear interpolation).
-
-    When that matrix would exceed `BOOTSTRAP_INDEX_LIMIT` draws and the values take few
-    distinct values (`bootstrap_counts_of_distinct` says when), each resample is instead the
-    counts of the k distinct values drawn by ``default_rng(seed).multinomial(n, counts / n)``:
-    a resample of n values with replacement has exactly that distribution of counts, so the
-    bootstrap distribution of the mean is the same, at a cost of resamples x k rather than
-    resamples x n; the random stream differs, so the limits differ by Monte Carlo error.
-
-    References
-    ----------
-    Efron, B. and Tibshirani, R. J. (1993). An Introduction to the Bootstrap. Chapman & Hall,
-    ch. 13 (the percentile interval).
-    """
-    values = np.asarray(values, dtype=float)
-    n = len(values)
-    if n < 1 or np.isnan(values).any():
-        raise ValueError("the bootstrap needs at least one value and no missing values")
-    rng = np.random.default_rng(seed)
-    means = np.empty(resamples)
-    distinct_count = bootstrap_counts_of_distinct(values, resamples)
-    if distinct_count is None:
-        block = max(1, BOOTSTRAP_BLOCK_CELLS // n)
-        for start in range(0, resamples, block):  # one block unless the sample is very large
-            stop = min(start + block, resamples)
-            means[start:stop] = values[rng.integers(0, n, size=(stop - start, n))].mean(axis=1)
-    else:
-        distinct, counts = np.unique(values, return_counts=True)
-        shares = counts / n
-        block = max(1, BOOTSTRAP_BLOCK_CELLS // len(distinct))
-        for start in range(0, resamples, block):  # rows are drawn in order: blocks change nothing
-            stop = min(start + block, resamples)
-            means[start:stop] = rng.multinomial(n, shares, size=stop - start) @ distinct / n
-    alpha = 1 - confidence
-    low, high = np.quantile(means, [alpha / 2, 1 - alpha / 2])
-    return float(low), float(high)
-
-
-def bootstrap_counts_of_distinct(values, resamples: int) -> int | None:
-    """How `bootstrap_mean_ci` draws its resamples: None for the resample-index matrix, or the
-    number of distinct values when it draws multinomial counts of them (more than
-    `BOOTSTRAP_INDEX_LIMIT` draws and at most `BOOTSTRAP_DISTINCT_SHARE` of the values
-    distinct)."""
-    values = np.asarray(values, dtype=float)
-    if len(values) * resamples <= BOOTSTRAP_INDEX_LIMIT:
-        return None
-    distinct = len(np.unique(values))
-    return distinct if distinct <= BOOTSTRAP_DISTINCT_SHARE * len(values) else None
-
-
-# ---------------------------------------------------------------------------------------------
-# Population and onsets
-
-
-def _dual_children(cohort: Cohort) -> pd.DataFrame:
-    """One row per dual child of the in-depth sample: case_id and dual_subgroup, cases order."""
-    cases = cohort.cases
-    in_depth = cases["in_depth_sample"].astype("boolean").fillna(False).to_numpy(dtype=bool)
-    chosen = cases.loc[in_depth]
-    dual = hsb_group(chosen).eq("dual").fillna(False).to_numpy(dtype=bool)
-    chosen = chosen.loc[dual]
-    subgroup = dual_subgroup(chosen, cohort.behaviours)
-    return pd.DataFrame(
-        {
-            "case_id": chosen["case_id"].astype("string").array,
-            "dual_subgroup": subgroup.array,
-        },
-        index=pd.RangeIndex(len(chosen)),
-    )
-
-
-def _onsets(children: pd.DataFrame, behaviours: pd.DataFrame) -> dict[str, np.ndarray]:
-    """Children x kinds arrays: `shown` (a behaviour of the kind is coded), `known` (shown and
-    every onset of the kind recorded) and `age` (lowest recorded onset, NaN if none)."""
-    size = (len(children), len(KINDS))
-    child = _positions(behaviours["case_id"], children["case_id"])
-    mine = child >= 0
-    offline = (behaviours["setting"].astype("string") == "offline").fillna(False)
-    porn = (behaviours["behaviour_type"].astype("string") == PORNOGRAPHY_TYPE).fillna(False)
-    kind = np.where(
-        offline.to_numpy(dtype=bool),
-        OFFLINE,
-        np.where(porn.to_numpy(dtype=bool), PORNOGRAPHY, OTHER_TA),
-    )
-    per_row = pd.DataFrame(
-        {
-            "cell": child[mine] * len(KINDS) + kind[mine],
-            "age": behaviours["age_at_onset"].to_numpy(dtype=float, na_value=np.nan)[mine],
-        }
-    )
-    per_row["missing"] = per_row["age"].isna()
-    cells = per_row.groupby("cell", sort=False).agg(age=("age", "min"), missing=("missing", "any"))
-    index = cells.index.to_numpy(dtype=np.int64)
-    shown = np.zeros(size[0] * size[1], dtype=bool)
-    shown[index] = True
-    partial = np.zeros_like(shown)
-    partial[index] = cells["missing"].to_numpy(dtype=bool)
-    age = np.full(shown.shape, np.nan)
-    age[index] = cells["age"].to_numpy(dtype=float)
-    shown = shown.reshape(size)
-    return {
-        "shown": shown,
-        "known": shown & ~partial.reshape(size),
-        "age": age.reshape(size),
-    }
-
-
-def _order(offline, online, offline_known, online_known) -> np.ndarray:
-    """0 offline_first, 1 online_first, 2 same_year (same whole year of age), -1 unknown."""
-    both = offline_known & online_known
-    with np.errstate(invalid="ignore"):
-        same = np.floor(offline) == np.floor(online)
-        code = np.where(same, 2, np.where(offline < online, 0, 1))
-    return np.where(both, code, -1)
-
-
-def _subgroup_order(children, onsets) -> np.ndarray:
-    """Each child's order against the online kind of their sub-group (-1 unknown or none)."""
-    age, known = onsets["age"], onsets["known"]
-    subgroup = children["dual_subgroup"].astype("string")
-    porn_only = subgroup.eq("pornography_only").fillna(False).to_numpy(dtype=bool)
-    other = subgroup.eq("other_ta_hsb").fillna(False).to_numpy(dtype=bool)
-    online = np.where(porn_only[:, None], age[:, [PORNOGRAPHY]], age[:, [OTHER_TA]])[:, 0]
-    online_known = np.where(porn_only, known[:, PORNOGRAPHY], known[:, OTHER_TA])
-    order = _order(age[:, OFFLINE], online, known[:, OFFLINE], online_known)
-    return np.where(porn_only | other, order, -1)
-
-
-def _any_online_order(onsets) -> np.ndarray:
-    """Each child's order of first offline HSB against first TA-HSB of any kind."""
-    age, known, shown = onsets["age"], onsets["known"], onsets["shown"]
-    online_shown = shown[:, PORNOGRAPHY] | shown[:, OTHER_TA]
-    # Known only when every online kind the child shows is known.
-    online_known = online_shown & ~(
-        (shown[:, PORNOGRAPHY] & ~known[:, PORNOGRAPHY])
-        | (shown[:, OTHER_TA] & ~known[:, OTHER_TA])
-    )
-    online = np.fmin(age[:, PORNOGRAPHY], age[:, OTHER_TA])
-    return _order(age[:, OFFLINE], online, known[:, OFFLINE], online_known)
-
-
-def _order_labels(codes: np.ndarray) -> np.ndarray:
-    return np.array([*ORDER_LEVELS, None], dtype=object)[codes]
-
-
-def _missing_onset_reason(needed_known: np.ndarray, needed_shown: np.ndarray) -> pd.Series:
-    """ "onset age not recorded" where a needed kind is shown but its onset not known."""
-    missing = (needed_shown & ~needed_known).any(axis=1)
-    return pd.Series(np.where(missing, ONSET_MISSING_REASON, None), dtype="string")
-
-
 # ---------------------------------------------------------------------------------------------
 # Outputs
 
@@ -477,14 +243,14 @@ def _onset_order_rows(children, onsets, settings) -> pd.DataFrame:
     online_kind = np.where(porn_only, PORNOGRAPHY, OTHER_TA)
     rows_at = np.arange(len(children))
     needed_sub = np.column_stack([np.full(len(children), OFFLINE), online_kind])
-    sub_reason = _missing_onset_reason(
+    sub_reason = missing_onset_reason(
         known[rows_at[:, None], needed_sub], shown[rows_at[:, None], needed_sub]
     )
-    all_reason = _missing_onset_reason(known, shown)  # offline and every online kind
+    all_reason = missing_onset_reason(known, shown)  # offline and every online kind
     per_group = {
-        ALL_DUAL: (np.ones(len(children), dtype=bool), _any_online_order(onsets), all_reason),
+        ALL_DUAL: (np.ones(len(children), dtype=bool), any_online_order(onsets), all_reason),
     }
-    sub_order = _subgroup_order(children, onsets)
+    sub_order = subgroup_order(children, onsets)
     for name in DUAL_SUBGROUPS:
         member = subgroup.eq(name).fillna(False).to_numpy(dtype=bool)
         per_group[name] = (member, sub_order, sub_reason)
@@ -496,7 +262,7 @@ def _onset_order_rows(children, onsets, settings) -> pd.DataFrame:
 
 def _porn_trigger_rows(children, case_file, settings) -> pd.DataFrame:
     """L1: share of dual children for whom pornography was a trigger, and a binomial test."""
-    at = _positions(children["case_id"], case_file["case_id"])
+    at = id_positions(children["case_id"], case_file["case_id"])
     values = case_file["porn_trigger_offline"].astype("boolean").array.take(at, allow_fill=True)
     code_column = missing_column("porn_trigger_offline")
     codes = None
@@ -539,7 +305,7 @@ def _onset_gap_rows(children, onsets, settings) -> pd.DataFrame:
     """L2: years from first offline HSB to first other TA-HSB, and a paired test."""
     other = children["dual_subgroup"].astype("string").eq("other_ta_hsb").fillna(False)
     other = other.to_numpy(dtype=bool)
-    order = _subgroup_order(children, onsets)
+    order = subgroup_order(children, onsets)
     both = other & (order >= 0)
     offline = onsets["age"][both, OFFLINE]
     online = onsets["age"][both, OTHER_TA]
@@ -627,64 +393,11 @@ def _paired_test_row(online, offline, common, settings) -> dict:
     return {**row, "estimate": median, "p_value": float(p_value)}
 
 
-def _trajectory_levels() -> list[str]:
-    """Every trajectory level: the six sequences, the three same-year pairs, then all three."""
-    sequences = [f"{a} -> {b}" for a in KINDS for b in KINDS if a != b]
-    pairs = [
-        f"{KINDS[a]} + {KINDS[b]} (same year)"
-        for a in range(len(KINDS))
-        for b in range(a + 1, len(KINDS))
-    ]
-    return [*sequences, *pairs, " + ".join(KINDS) + " (same year)"]
-
-
-TRAJECTORY_LEVELS = tuple(_trajectory_levels())
-# Level code of (first kind, second kind): as a sequence, and when both began in the same
-# whole year (spelt in KINDS order, whichever came first). The diagonal is never used.
-_SEQUENCE_LEVEL = np.array(
-    [[TRAJECTORY_LEVELS.index(f"{a} -> {b}") if a != b else -1 for b in KINDS] for a in KINDS]
-)
-_SAME_YEAR_LEVEL = np.array(
-    [
-        [
-            TRAJECTORY_LEVELS.index(f"{KINDS[min(a, b)]} + {KINDS[max(a, b)]} (same year)")
-            if a != b
-            else -1
-            for b in range(len(KINDS))
-        ]
-        for a in range(len(KINDS))
-    ]
-)
-
-
-def _trajectory_parts(onsets) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Per child: kind code of the first and of the second onset (len(KINDS) = none, when an
-    onset the child shows is unknown or fewer than two kinds are shown) and the trajectory
-    level code (-1 none)."""
-    shown, known, age = onsets["shown"], onsets["known"], onsets["age"]
-    complete = ~(shown & ~known).any(axis=1) & (shown.sum(axis=1) >= 2)
-    # Kinds not shown sort last; the stable sort breaks exact ties in KINDS order.
-    sortable = np.where(shown, age, np.inf)
-    order = np.argsort(sortable, axis=1, kind="stable")
-    years = np.floor(np.take_along_axis(sortable, order, axis=1))
-    first, second = order[:, 0], order[:, 1]
-    pair_same = years[:, 0] == years[:, 1]
-    all_same = pair_same & np.isfinite(years[:, 2]) & (years[:, 2] == years[:, 0])
-    level = np.where(pair_same, _SAME_YEAR_LEVEL[first, second], _SEQUENCE_LEVEL[first, second])
-    level = np.where(all_same, len(TRAJECTORY_LEVELS) - 1, level)
-    none = len(KINDS)
-    return (
-        np.where(complete, first, none),
-        np.where(complete, second, none),
-        np.where(complete, level, -1),
-    )
-
-
 def _trajectory_rows(children, onsets, settings) -> pd.DataFrame:
     """L3: flows from the first kind of HSB to the second, per group."""
-    _, _, level = _trajectory_parts(onsets)
+    _, _, level = trajectory_parts(onsets)
     shown, known = onsets["shown"], onsets["known"]
-    reason = _missing_onset_reason(known, shown)
+    reason = missing_onset_reason(known, shown)
     too_few = (shown.sum(axis=1) < 2) & reason.isna().to_numpy(dtype=bool)
     reason = reason.mask(too_few, ONE_KIND_REASON)
     levels = list(TRAJECTORY_LEVELS)
@@ -775,12 +488,13 @@ def _level_share_rows(variable, levels, per_group, settings, reported=None) -> p
 
 def _empty_warning(excluded: int) -> str:
     if not excluded:
-        return EMPTY_WARNING
-    return f"{EMPTY_WARNING} with a known value ({excluded} left out for a missing value)"
+        return EMPTY_DENOMINATOR_WARNING
+    left_out = f"{excluded} left out for a missing value"
+    return f"{EMPTY_DENOMINATOR_WARNING} with a known value ({left_out})"
 
 
 # ---------------------------------------------------------------------------------------------
-# Settings, inputs and small helpers
+# Settings and inputs
 
 
 def _settings(
@@ -823,27 +537,13 @@ def _settings(
     }
 
 
-def _check_cohort(cohort: Cohort, caller: str) -> None:
-    if not isinstance(cohort, Cohort):
-        raise TypeError(
-            f"{caller} needs a Cohort from validation.validate_cohort, got {type(cohort).__name__}"
-        )
-    for table, columns in _REQUIRED_COLUMNS.items():
-        absent = [c for c in columns if c not in cohort.table(table).columns]
-        if absent:
-            raise ValueError(
-                f"the {table} table of cohort {cohort.label!r} lacks column(s) {absent}; "
-                "build the cohort with validation.validate_cohort"
-            )
-
-
 def _in_depth_ages(cohort: Cohort) -> pd.DataFrame:
     """One row per in-depth child: hsb_group and age_first_hsb (with its "__missing" codes)."""
     cases = cohort.cases
     in_depth = cases["in_depth_sample"].astype("boolean").fillna(False).to_numpy(dtype=bool)
     chosen = cases.loc[in_depth]
     case_file = cohort.case_file
-    at = _positions(chosen["case_id"], case_file["case_id"])
+    at = id_positions(chosen["case_id"], case_file["case_id"])
     frame = pd.DataFrame(
         {
             "hsb_group": hsb_group(chosen).array,
@@ -858,12 +558,3 @@ def _in_depth_ages(cohort: Cohort) -> pd.DataFrame:
     if code_column in case_file.columns:
         frame[code_column] = case_file[code_column].astype("string").array.take(at, allow_fill=True)
     return frame
-
-
-def _positions(values: pd.Series, ids: pd.Series) -> np.ndarray:
-    """Position of each of `values` among `ids` (-1 when absent): `cohort.id_positions`."""
-    return id_positions(values, ids)
-
-
-def _float_array(values: np.ndarray) -> pd.arrays.FloatingArray:
-    return pd.array(np.asarray(values, dtype=float), dtype="Float64")

@@ -14,10 +14,10 @@ import numpy as np
 import pandas as pd
 
 from tahsb_analysis.input.codebook import load_codebook
+from tahsb_analysis.vocabulary import MISSING_PREFIX
 
 # A value that is <NA> with no code beside it (or an unknown code) was simply not recorded.
 DEFAULT_REASON = "not recorded"
-MISSING_LEVEL_PREFIX = "missing: "
 MISSING_METHOD = {
     "children": "count of children whose value is missing",
     "behaviours": "count of behaviours whose value is missing",
@@ -138,7 +138,7 @@ def missing_rows(
             rows.append(
                 {
                     "variable": variable,
-                    "level": MISSING_LEVEL_PREFIX + str(reason),
+                    "level": MISSING_PREFIX + str(reason),
                     **columns,
                     "statistic": "count",
                     "estimate": float(count),

@@ -1,0 +1,552 @@
+"""Odds ratios of professional responses by HSB group (S1-S3), adjusted for covariates.
+
+`logistic_odds_ratios` fits a logistic regression of a binary response on the group (and
+covariates); `ordinal_odds_ratios` a proportional-odds model of an ordered response. Small
+samples are checked for separation and few events per variable before anything is fitted, so a
+model that cannot be estimated yields a warning, never an absurd odds ratio; a group term that
+shows separation also gets Firth's penalised estimate.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+import statsmodels.api as sm
+from firthmodels import FirthLogisticRegression
+from scipy import special, stats
+from statsmodels.miscmodels.ordinal_model import OrderedModel
+from statsmodels.tools.sm_exceptions import (
+    ConvergenceWarning,
+    HessianInversionWarning,
+    PerfectSeparationError,
+    PerfectSeparationWarning,
+)
+
+from tahsb_analysis.analyses.group_comparison import GROUPS
+from tahsb_analysis.analyses.groups import HSB_GROUP_LABELS
+from tahsb_analysis.analyses.missing import missing_reason, missing_rows
+from tahsb_analysis.input.cohort import missing_column
+from tahsb_analysis.vocabulary import MISSING_PREFIX, ODDS_RATIO, ODDS_RATIO_FIRTH
+
+MODEL_REFERENCE = "offline_only"
+AGE = "age_at_referral"
+EPV_THRESHOLD = 10
+# A log odds ratio beyond this is the signature of (quasi-)separation, not an estimate.
+MAX_ABS_COEFFICIENT = 15.0
+COVARIATE_LABELS = {AGE: "age at referral"}
+COVARIATE_MISSING_LEVEL = MISSING_PREFIX + "a covariate not recorded"
+FIRTH_WARNING = "used because of separation in the ordinary model"
+SEPARATION = "quasi-complete separation"
+
+
+class _ExpitLogistic(type(stats.logistic)):
+    """SciPy's standard logistic distribution whose cdf skips the generic argument handling.
+
+    OrderedModel evaluates the cdf twice per child for every likelihood evaluation (hundreds
+    per fit, as its gradient is numerical), and SciPy's generic `cdf` wrapper (argument checks,
+    masks, `np.place`) costs four times the cdf itself. For the standard distribution (loc 0,
+    scale 1) that wrapper returns exactly `scipy.special.expit(x)`, also at -inf, inf and NaN,
+    so the fit and every number from it are bit for bit those of distr="logit".
+    """
+
+    def cdf(self, x, *args, **kwds):
+        if args or kwds:
+            return super().cdf(x, *args, **kwds)
+        x = np.asarray(x)
+        return special.expit(x.astype(np.promote_types(x.dtype, np.float64), copy=False))
+
+
+_LOGISTIC = _ExpitLogistic(name="logistic")
+
+
+def logistic_odds_ratios(
+    frame: pd.DataFrame,
+    outcome: str,
+    group: str,
+    *,
+    reference: str = MODEL_REFERENCE,
+    covariates: Sequence[str] = (),
+    confidence: float = 0.95,
+    groups: Sequence[str] = GROUPS,
+) -> list[dict]:
+    """Odds ratios of a binary outcome by group (and covariates), from a logistic regression.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        One row per child; never modified. Children whose `group` is not in `groups` are left
+        out (not counted); children with the outcome or a covariate missing are left out and
+        counted (outcome: one row per reason from "<outcome>__missing").
+    outcome : str
+        Boolean column (or 0/1).
+    group : str
+        The group column; one dummy per group other than `reference`.
+    reference : str
+        The reference group.
+    covariates : sequence of str
+        Numeric columns enter as they are; boolean and categorical ones as dummies with the
+        first level (first observed category) dropped, terms "<column>: <level>".
+    confidence : float
+        Coverage of the Wald intervals.
+    groups : sequence of str
+        The groups modelled.
+
+    Returns
+    -------
+    list of dict
+        Rows (results columns without cohort/synthetic/analysis/output): statistic
+        "odds_ratio" per term (level = term, group <NA>), estimate exp(coef), Wald CI and
+        p-value, n = denominator = children in the model; count rows of children left out.
+        Separation and few events per variable (EPV < 10) are detected before fitting and
+        reported in `warning`; statsmodels' warnings and errors also become warnings. When a
+        group term shows separation, Firth's penalised logistic regression (firthmodels) is also
+        fitted on the full design (every group, same covariates): statistic
+        "odds_ratio_firth" per group term, profile penalised-likelihood CI and penalised
+        likelihood-ratio p-value; the ordinary rows are kept as they are.
+
+    References
+    ----------
+    statsmodels.discrete.discrete_model.Logit. Albert, A. and Anderson, J. A. (1984). On the
+    existence of maximum likelihood estimates in logistic regression models. Biometrika 71,
+    1-10 (separation). Peduzzi, P. et al. (1996). A simulation study of the number of events
+    per variable in logistic regression analysis. J Clin Epidemiol 49, 1373-1379 (EPV >= 10).
+    Firth, D. (1993). Bias reduction of maximum likelihood estimates. Biometrika 80, 27-38.
+    Heinze, G. and Schemper, M. (2002). A solution to the problem of separation in logistic
+    regression. Stat Med 21, 2409-2419.
+    """
+    _check_model_inputs(frame, outcome, group, reference, covariates, confidence, groups)
+    values = frame[outcome]
+    if not (pd.api.types.is_bool_dtype(values.dtype) or pd.api.types.is_numeric_dtype(values)):
+        raise TypeError(f"outcome {outcome!r} must be boolean (or 0/1), got dtype {values.dtype}")
+    y = pd.Series(values, copy=True).astype("Float64")
+    if not y.dropna().isin([0.0, 1.0]).all():
+        raise ValueError(f"outcome {outcome!r} must hold only yes/no (True/False or 1/0)")
+    method = _method("logistic regression (statsmodels Logit)", covariates, reference, confidence)
+    return _model_rows(
+        frame, y, outcome, group, reference, covariates, confidence, groups, method, "logit"
+    )
+
+
+def ordinal_odds_ratios(
+    frame: pd.DataFrame,
+    outcome: str,
+    group: str,
+    *,
+    reference: str = MODEL_REFERENCE,
+    covariates: Sequence[str] = (),
+    confidence: float = 0.95,
+    groups: Sequence[str] = GROUPS,
+) -> list[dict]:
+    """Cumulative odds ratios of an ordered outcome, from a proportional-odds model.
+
+    As `logistic_odds_ratios`, for an ordered Categorical outcome: an odds ratio above 1 means
+    higher levels are more likely. Only the levels that occur are used as thresholds; a group
+    whose children are all at the lowest or all at the highest level is reported as separated.
+
+    References
+    ----------
+    McCullagh, P. (1980). Regression models for ordinal data. JRSS B 42, 109-142
+    (statsmodels.miscmodels.ordinal_model.OrderedModel, distr="logit").
+    """
+    _check_model_inputs(frame, outcome, group, reference, covariates, confidence, groups)
+    values = frame[outcome]
+    if not (isinstance(values.dtype, pd.CategoricalDtype) and values.cat.ordered):
+        raise TypeError(f"outcome {outcome!r} must be an ordered Categorical")
+    y = pd.Series(values.cat.codes.astype("float64"), index=values.index)
+    y[values.isna().to_numpy(dtype=bool)] = np.nan
+    y = y.astype("Float64")
+    method = _method(
+        "proportional-odds logistic regression (statsmodels OrderedModel, logit link)",
+        covariates,
+        reference,
+        confidence,
+    )
+    return _model_rows(
+        frame, y, outcome, group, reference, covariates, confidence, groups, method, "ordinal"
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Model machinery
+
+
+class _Model:
+    """The children one model uses, and what every step of `_model_rows` needs (plain
+    attributes; `at_extreme` the only behaviour)."""
+
+    def __init__(self, y, group_values, covariate_design, outcome, reference, others, kind, base):
+        self.y = y  # outcome per child in the model (float codes)
+        self.groups = group_values  # group code per child in the model
+        self.covariates = covariate_design
+        self.outcome, self.reference, self.others, self.kind = outcome, reference, others, kind
+        self.base = base
+        self.n = len(y)
+        if kind == "logit":
+            self.low, self.high = 0.0, 1.0
+        else:
+            self.low, self.high = np.nanmin(y, initial=0), None
+            if self.n:
+                self.high = np.nanmax(y)
+
+    def at_extreme(self, mask) -> str | None:
+        """"all" when every child of `mask` is at the highest level, "no" at the lowest."""
+        sample = self.y[mask]
+        if not len(sample):
+            return None
+        if (sample == self.high).all():
+            return "all"
+        if (sample == self.low).all():
+            return "no"
+        return None
+
+
+def _model_rows(frame, y, outcome, group, reference, covariates, confidence, groups, method, kind):
+    """Rows of one model: children left out, then one row per term (and Firth rows)."""
+    in_groups = _in_groups(frame[group], groups)
+    complete_outcome = in_groups & y.notna().to_numpy(dtype=bool)
+    covariates_known = np.ones(len(frame), dtype=bool)
+    for covariate in covariates:
+        covariates_known &= frame[covariate].notna().to_numpy(dtype=bool)
+    used = complete_outcome & covariates_known
+    rows = _left_out_rows(frame, outcome, group, in_groups, complete_outcome & ~covariates_known)
+
+    group_values = frame[group].astype("string").to_numpy(dtype=object, na_value=None)
+    covariate_design = _covariate_design(frame.loc[used], covariates)
+    others = [g for g in groups if g != reference]
+    n = int(used.sum())
+    base = {
+        "variable": outcome,
+        "group_variable": group,
+        "statistic": ODDS_RATIO,
+        "n": n,
+        "denominator": n,
+        "unit": "children",
+        "method": method,
+    }
+    model = _Model(
+        y.to_numpy(dtype=float, na_value=np.nan)[used], group_values[used], covariate_design,
+        outcome, reference, others, kind, base,
+    )
+    terms = others + list(covariate_design.columns)
+    term_rows = {term: {**base, "level": term} for term in terms}
+    problem = _whole_model_problem(model)
+    if problem:
+        return rows + [{**row, "warning": problem} for row in term_rows.values()]
+    problem, separated = _reference_problem(model)
+    if problem:
+        rows += [{**row, "warning": problem} for row in term_rows.values()]
+        if separated and kind == "logit":
+            rows += _firth_rows(model, confidence)
+        return rows
+    notes, fitted_groups, keep = _group_notes(model)
+    common_notes = _fit_terms(model, fitted_groups, keep, notes, term_rows, confidence)
+    for term, row in term_rows.items():
+        warning = "; ".join(([notes[term]] if term in notes else []) + common_notes)
+        row["warning"] = warning or None
+    rows += list(term_rows.values())
+    separated = [g for g in others if notes.get(g, "").startswith(SEPARATION)]
+    if kind == "logit" and separated:
+        rows += _firth_rows(model, confidence, separated)
+    return rows
+
+
+def _left_out_rows(frame, outcome, group, in_groups, covariate_missing) -> list[dict]:
+    """Count rows of the children of the groups left out: outcome missing (one row per
+    reason), or outcome known but a covariate missing."""
+    size = int(in_groups.sum())
+    codes = frame[missing_column(outcome)] if missing_column(outcome) in frame else None
+    reasons = missing_reason(frame[outcome], codes)[in_groups]
+    rows = missing_rows(reasons, variable=outcome, denominator=size, group_variable=group)
+    dropped = int(covariate_missing.sum())
+    if dropped:
+        rows.append(
+            {
+                "variable": outcome,
+                "group_variable": group,
+                "level": COVARIATE_MISSING_LEVEL,
+                "statistic": "count",
+                "estimate": float(dropped),
+                "n": dropped,
+                "denominator": size,
+                "unit": "children",
+                "method": "count of children whose outcome is known but a covariate is missing",
+            }
+        )
+    return rows
+
+
+def _whole_model_problem(model: _Model) -> str | None:
+    """Why no term can be estimated at all (no child, or every child at one level), or None."""
+    everyone = np.ones(model.n, dtype=bool)
+    if model.n and not model.at_extreme(everyone) and len(np.unique(model.y)) >= 2:
+        return None
+    if model.n == 0:
+        return "no child with known outcome and covariates"
+    return (
+        f"quasi-complete separation: {model.at_extreme(everyone) or 'all'} "
+        f"children have {model.outcome}; odds ratio not estimable"
+    )
+
+
+def _reference_problem(model: _Model) -> tuple[str | None, bool]:
+    """Why the reference group makes every term unestimable (None if it does not), and whether
+    that is separation (then Firth's model is fitted)."""
+    in_reference = model.groups == model.reference
+    which = model.at_extreme(in_reference)
+    if in_reference.any() and not which:
+        return None, False
+    if which:
+        return (
+            f"quasi-complete separation: {_label(model.reference)} (reference) has {which} "
+            f"children with {model.outcome}; odds ratio not estimable"
+        ), True
+    return (
+        f"no child of the reference group {_label(model.reference)} in the model; "
+        f"odds ratio not estimable"
+    ), False
+
+
+def _group_notes(model: _Model) -> tuple[dict[str, str], list[str], np.ndarray]:
+    """Per other group: a note when it cannot be estimated (no child, or separation), the
+    groups fitted, and the children kept for the fit."""
+    notes: dict[str, str] = {}  # term -> warning
+    fitted_groups = []
+    keep = np.ones(model.n, dtype=bool)
+    for other in model.others:
+        mask = model.groups == other
+        which = model.at_extreme(mask)
+        if not mask.any():
+            notes[other] = f"no child of {_label(other)} in the model; odds ratio not estimable"
+        elif which:
+            notes[other] = (
+                f"quasi-complete separation: {_label(other)} has {which} children with "
+                f"{model.outcome}; odds ratio not estimable"
+            )
+            # The other coefficients' MLE is the fit without the separated group's children.
+            keep &= ~mask
+        else:
+            fitted_groups.append(other)
+    return notes, fitted_groups, keep
+
+
+def _fit_terms(model: _Model, fitted_groups, keep, notes, term_rows, confidence) -> list[str]:
+    """Fit the model on the kept children; fill `term_rows` with the estimates and `notes`
+    with per-term problems. Returns the notes that concern every term."""
+    covariate_design = model.covariates
+    design = pd.DataFrame(
+        {g: (model.groups == g).astype(float) for g in fitted_groups},
+        index=covariate_design.index,
+    )
+    design = pd.concat([design, covariate_design], axis=1).loc[keep]
+    # A covariate dummy constant among the kept children cannot be estimated either.
+    for column in list(covariate_design.columns):
+        if design[column].nunique() < 2:
+            notes[column] = f"{column} does not vary among the children modelled; not estimable"
+            design = design.drop(columns=column)
+    y_fit = model.y[keep]
+    common_notes = _few_events_notes(y_fit, design.shape[1], model.kind)
+    if not design.shape[1]:
+        return common_notes
+    estimates, fit_notes = _fit(y_fit, design, model.kind, confidence)
+    common_notes += fit_notes
+    for term, (coef, ci_low, ci_high, p) in estimates.items():
+        if not np.isfinite(coef) or abs(coef) > MAX_ABS_COEFFICIENT:
+            notes.setdefault(
+                term,
+                f"quasi-complete separation: |log odds ratio| > {MAX_ABS_COEFFICIENT:g} "
+                f"for {term}; odds ratio not estimable",
+            )
+            continue
+        term_rows[term].update(
+            estimate=float(np.exp(coef)),
+            ci_low=float(np.exp(ci_low)) if np.isfinite(ci_low) else np.nan,
+            ci_high=float(np.exp(ci_high)) if np.isfinite(ci_high) else np.nan,
+            p_value=float(p) if np.isfinite(p) else np.nan,
+        )
+    if not estimates:
+        common_notes.append("model not fitted; odds ratios not estimable")
+    return common_notes
+
+
+def _few_events_notes(y_fit: np.ndarray, parameters: int, kind: str) -> list[str]:
+    """A warning when there are fewer than `EPV_THRESHOLD` events per parameter (for an
+    ordered outcome, the smaller side of the sparsest cut)."""
+    if kind == "logit":
+        events = int(y_fit.sum())
+        smaller = min(events, len(y_fit) - events)
+    else:
+        smaller = min(
+            min(int((y_fit <= c).sum()), int((y_fit > c).sum())) for c in np.unique(y_fit)[:-1]
+        )
+    if not parameters:
+        return []
+    epv = smaller / parameters
+    if epv >= EPV_THRESHOLD:
+        return []
+    return [f"few events per variable (EPV = {epv:.1f} < {EPV_THRESHOLD}): estimates unstable"]
+
+def _firth_rows(model: _Model, confidence: float, report=None) -> list[dict]:
+    """Firth's penalised logistic regression on the full design: every group with children in
+    the model (dummies against the reference) and every covariate term that varies. One row
+    "odds_ratio_firth" per group term in `report` (default: every group term), i.e. only the
+    terms the ordinary model could not estimate, so no term is tested twice in the adjustment
+    family: exp(coef), profile penalised-likelihood CI, p from the penalised likelihood-ratio
+    test (Heinze and Schemper 2002). Never raises for data."""
+    y, group_values, covariate_design = model.y, model.groups, model.covariates
+    groups = [g for g in model.others if (group_values == g).any()]
+    design = pd.DataFrame(
+        {g: (group_values == g).astype(float) for g in groups}, index=covariate_design.index
+    )
+    design = pd.concat([design, covariate_design], axis=1)
+    design = design.loc[:, [c for c in design.columns if c in groups or design[c].nunique() > 1]]
+    adjusted = [c for c in design.columns if c not in groups]
+    method = (
+        f"Firth penalised logistic regression (firthmodels), profile-likelihood "
+        f"{100 * confidence:g}% CI; "
+        + (
+            f"adjusted for {', '.join(COVARIATE_LABELS.get(c, c) for c in adjusted)}"
+            if adjusted
+            else "unadjusted"
+        )
+        + f"; reference group {_label(model.reference)}; "
+        "p from the penalised likelihood-ratio test"
+    )
+    rows = {
+        g: {**model.base, "statistic": ODDS_RATIO_FIRTH, "level": g, "method": method}
+        for g in groups
+    }
+    if not groups:
+        return []
+    notes: list[str] = []
+    indices = list(range(len(groups)))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            model = FirthLogisticRegression(max_iter=100, gtol=1e-8, xtol=1e-8)
+            model.fit(design.to_numpy(dtype=float), y.astype(int))
+            model.lrt(indices)
+            ci = model.conf_int(alpha=1 - confidence, method="pl", features=indices)
+        except (np.linalg.LinAlgError, ValueError) as error:
+            note = f"Firth model not fitted ({type(error).__name__}: {_one_line(error)})"
+            return [
+                {**row, "warning": f"{FIRTH_WARNING}; {note}"}
+                for group, row in rows.items()
+                if report is None or group in report
+            ]
+    if not model.converged_:
+        notes.append("firthmodels: the fit did not converge")
+    for message in caught:
+        notes.append(f"firthmodels: {_one_line(message.message)}")
+    for index, group in enumerate(groups):
+        coef = float(model.coef_[index])
+        low, high = (float(v) for v in ci[index])
+        p = float(model.lrt_pvalues_[index])
+        rows[group].update(
+            estimate=float(np.exp(coef)),
+            ci_low=float(np.exp(low)) if np.isfinite(low) else np.nan,
+            ci_high=float(np.exp(high)) if np.isfinite(high) else np.nan,
+            p_value=p if np.isfinite(p) else np.nan,
+            warning="; ".join([FIRTH_WARNING, *dict.fromkeys(notes)]),
+        )
+    return [row for group, row in rows.items() if report is None or group in report]
+
+
+def _fit(y, design, kind, confidence):
+    """Fit the model; (term -> (coef, ci_low, ci_high, p), notes). Never raises for data."""
+    notes: list[str] = []
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            if kind == "logit":
+                model = sm.Logit(y, sm.add_constant(design, has_constant="add"))
+                result = model.fit(disp=0, maxiter=100)
+                converged = bool(result.mle_retvals.get("converged", True))
+            else:
+                model = OrderedModel(y, design, distr=_LOGISTIC)  # = distr="logit", faster
+                result = model.fit(method="bfgs", disp=0, maxiter=1000)
+                converged = bool(result.mle_retvals.get("converged", True))
+            params = result.params
+            ci = result.conf_int(alpha=1 - confidence)
+            p_values = result.pvalues
+        except (PerfectSeparationError, np.linalg.LinAlgError, ValueError) as error:
+            name = type(error).__name__
+            return {}, [f"model not fitted ({name}: {_one_line(error)})"]
+    for message in caught:
+        category = message.category
+        if issubclass(category, PerfectSeparationWarning):
+            notes.append("statsmodels: perfect separation detected; estimates unreliable")
+        elif issubclass(category, ConvergenceWarning):
+            notes.append("statsmodels: the fit did not converge")
+        elif issubclass(category, HessianInversionWarning):
+            notes.append("statsmodels: the Hessian could not be inverted")
+        elif issubclass(category, RuntimeWarning):
+            notes.append(f"numerical warning in the fit: {_one_line(message.message)}")
+    if not converged and "statsmodels: the fit did not converge" not in notes:
+        notes.append("statsmodels: the fit did not converge")
+    estimates = {}
+    ci = pd.DataFrame(ci)
+    for term in design.columns:
+        estimates[term] = (
+            float(params[term]),
+            float(ci.loc[term].iloc[0]),
+            float(ci.loc[term].iloc[1]),
+            float(p_values[term]),
+        )
+    return estimates, list(dict.fromkeys(notes))
+
+
+def _covariate_design(frame: pd.DataFrame, covariates: Sequence[str]) -> pd.DataFrame:
+    """Numeric covariates as they are; boolean and categorical ones as dummies (first level
+    observed dropped), named "<covariate>: <level>"."""
+    columns = {}
+    for covariate in covariates:
+        values = frame[covariate]
+        if pd.api.types.is_bool_dtype(values.dtype):
+            columns[f"{covariate}: yes"] = values.astype(float).to_numpy()
+        elif isinstance(values.dtype, pd.CategoricalDtype):
+            present = [c for c in values.cat.categories if values.eq(c).any()]
+            for level in present[1:]:
+                columns[f"{covariate}: {level}"] = values.eq(level).astype(float).to_numpy()
+        elif pd.api.types.is_numeric_dtype(values.dtype):
+            columns[covariate] = values.astype(float).to_numpy()
+        else:
+            text = values.astype("string")
+            for level in sorted(text.unique())[1:]:
+                columns[f"{covariate}: {level}"] = text.eq(level).astype(float).to_numpy()
+    return pd.DataFrame(columns, index=frame.index)
+
+
+def _check_model_inputs(frame, outcome, group, reference, covariates, confidence, groups):
+    missing = [c for c in (outcome, group, *covariates) if c not in frame.columns]
+    if missing:
+        raise KeyError(f"the frame has no column(s) {missing}")
+    if reference not in groups:
+        raise ValueError(f"reference {reference!r} is not one of the groups {list(groups)}")
+    if not 0 < confidence < 1:
+        raise ValueError(f"confidence must lie strictly between 0 and 1, got {confidence}")
+
+
+def _in_groups(values: pd.Series, groups: Sequence[str]) -> np.ndarray:
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        wanted = [values.cat.categories.get_loc(g) for g in groups if g in values.cat.categories]
+        return np.isin(np.asarray(values.cat.codes), wanted)
+    return np.isin(values.astype("string").to_numpy(dtype=object, na_value=None), list(groups))
+
+
+def _method(model: str, covariates, reference, confidence) -> str:
+    names = [COVARIATE_LABELS.get(c, c) for c in covariates]
+    adjusted = f"adjusted for {', '.join(names)}" if names else "unadjusted"
+    return (
+        f"{model}, {adjusted}; reference group {_label(reference)}; Wald {100 * confidence:g}% CI"
+    )
+
+
+def _label(group: str) -> str:
+    return HSB_GROUP_LABELS.get(group, group)
+
+
+def _one_line(message) -> str:
+    return " ".join(str(message).split())[:200]

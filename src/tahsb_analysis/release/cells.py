@@ -1,0 +1,359 @@
+"""The cells of disclosure control: every count the release shows, or that links counts it
+shows, and the linear equations between them.
+
+A cell is a count keyed by (output, variable, level, group_variable, group, unit, role). Rows
+of the results table show cells (a share shows its numerator and denominator, a missing row its
+count and the group's population, a group_size row the group's population); the equations say
+how cells add up: the levels of a variable to their denominator, denominator and missing counts
+to the population, groups to a total, and the margins the registry declares as shared between
+outputs. `build_structure` gives the cells, the equations, which cells each row shows, and
+which cells each test or model row is computed from.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from tahsb_analysis.vocabulary import (
+    COUNT,
+    GROUP_SIZE,
+    MISSING_PREFIX,
+    PAIR_SEPARATOR,
+    PROPORTION,
+    RANK,
+    SUMMARY_STATISTICS,
+)
+
+# The unseen group of children whose group variable is missing (cross-output group sums).
+MISSING_GROUP = "<group missing>"
+
+ROLE_N = "n"
+ROLE_DENOMINATOR = "denominator"
+ROLE_POPULATION = "population"
+
+_TOLERANCE = 1e-7
+
+
+def text_of(value) -> str:
+    return "" if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)) \
+        else str(value)
+
+
+def is_missing_level(level: str) -> bool:
+    return level.startswith(MISSING_PREFIX)
+
+
+class Cells:
+    """Counts keyed by (output, variable, level, group_variable, group, unit, role).
+
+    A cell is "shown" when some row of the results table displays it; other cells (a
+    population, the children of an unseen group) are unknowns that only link shown cells.
+    """
+
+    def __init__(self) -> None:
+        self.ids: dict[tuple, int] = {}
+        self.keys: list[tuple] = []
+        self.values: list[float] = []
+        self.shown: list[bool] = []
+        self.summaries: set[int] = set()  # the n behind a mean or median
+
+    def get(self, key: tuple) -> int | None:
+        return self.ids.get(key)
+
+    def add(self, key: tuple, value=None, shown: bool = False) -> int:
+        index = self.ids.get(key)
+        if index is None:
+            index = len(self.keys)
+            self.ids[key] = index
+            self.keys.append(key)
+            self.values.append(np.nan)
+            self.shown.append(False)
+        if value is not None and not pd.isna(value):
+            old = self.values[index]
+            if not np.isnan(old) and abs(old - float(value)) > _TOLERANCE:
+                raise ValueError(f"two rows give different counts for the same cell {key}")
+            self.values[index] = float(value)
+        self.shown[index] = self.shown[index] or shown
+        return index
+
+
+def population_key(output, group_variable, group, unit) -> tuple:
+    unit = unit if unit in ("children", "behaviours") else "children"
+    return (output, "", "", group_variable, group, unit, ROLE_POPULATION)
+
+
+@dataclass
+class Structure:
+    cells: Cells
+    equations: list[dict[int, float]]
+    row_cells: dict[int, dict[str, int]]  # row position -> {"n": id, "denominator": id}
+    derived_sources: dict[int, list[int]]  # row position -> cell ids it is computed from
+
+
+def build_structure(results: pd.DataFrame, structure: dict) -> Structure:
+    cells = Cells()
+    row_cells = _row_cells(results, cells)
+    equations = _block_equations(cells, structure)
+    equations += _group_sum_equations(cells, structure)
+    equations += _shared_margin_equations(cells, structure)
+    derived = _derived_sources(results, cells, row_cells, structure)
+    equations = [e for e in (_drop_zero_terms(e) for e in equations) if len(e) > 1]
+    return Structure(cells, equations, row_cells, derived)
+
+
+def _row_cells(results: pd.DataFrame, cells: Cells) -> dict[int, dict[str, int]]:
+    """Register the cells each count, group size, summary and rank row shows."""
+    group_variables = defaultdict(set)
+    for output, gv in zip(results["output"], results["group_variable"], strict=True):
+        if not pd.isna(gv):
+            group_variables[output].add(gv)
+    row_cells: dict[int, dict[str, int]] = {}
+    for position, row in enumerate(results.itertuples(index=False)):
+        output, variable, level = row.output, text_of(row.variable), text_of(row.level)
+        gv, group, unit = text_of(row.group_variable), text_of(row.group), text_of(row.unit)
+        statistic = row.statistic
+        if statistic == PROPORTION or statistic == RANK:
+            n_id = cells.add((output, variable, level, gv, group, unit, ROLE_N), row.n, True)
+            entry = {ROLE_N: n_id}
+            if statistic == PROPORTION:
+                key = (output, variable, "", gv, group, unit, ROLE_DENOMINATOR)
+                entry[ROLE_DENOMINATOR] = cells.add(key, row.denominator, True)
+            row_cells[position] = entry
+        elif statistic == COUNT:
+            n_id = cells.add((output, variable, level, gv, group, unit, ROLE_N), row.n, True)
+            if not gv and variable in group_variables[output]:
+                population = population_key(output, "", "", unit)  # missing group variable
+            else:
+                population = population_key(output, gv, group, unit)
+            row_cells[position] = {
+                ROLE_N: n_id,
+                ROLE_DENOMINATOR: cells.add(population, row.denominator, True),
+            }
+        elif statistic == GROUP_SIZE:
+            # The children of a group: the population its shares and missing rows add up to.
+            population = population_key(output, gv, group, unit)
+            row_cells[position] = {ROLE_N: cells.add(population, row.n, True)}
+        elif statistic in SUMMARY_STATISTICS:
+            key = (output, variable, level, gv, group, "children", ROLE_N)
+            n_id = cells.add(key, row.n, True)
+            cells.summaries.add(n_id)
+            row_cells[position] = {ROLE_N: n_id}
+    return row_cells
+
+
+def _block_equations(cells: Cells, structure: dict) -> list[dict[int, float]]:
+    """Within one (output, variable, group) block: denominator + missing = population; the
+    levels of an exclusive variable add up to the denominator; aggregates add up."""
+    blocks: dict[tuple, dict] = defaultdict(lambda: {"levels": {}, "missing": [], "measured": []})
+    for index, key in enumerate(list(cells.keys)):
+        output, variable, level, gv, group, unit, role = key
+        if role == ROLE_POPULATION:
+            continue
+        block = blocks[(output, variable, gv, group, unit)]
+        if role == ROLE_DENOMINATOR or index in cells.summaries:
+            block["measured"].append(index)
+        elif is_missing_level(level):
+            block["missing"].append(index)
+        else:
+            block["levels"][level] = index
+    equations = []
+    exclusive = structure["exclusive"]
+    aggregates = defaultdict(list)
+    for aggregate in structure["aggregates"]:
+        aggregates[aggregate["variable"]].append(aggregate)
+    for (output, variable, gv, group, unit), block in blocks.items():
+        measured = block["measured"]
+        for index in measured:
+            equation = {index: 1.0}
+            for missing in block["missing"]:
+                equation[missing] = equation.get(missing, 0.0) + 1.0
+            population = cells.add(population_key(output, gv, group, unit))
+            equation[population] = equation.get(population, 0.0) - 1.0
+            equations.append(equation)
+        denominators = [i for i in measured if cells.keys[i][6] == ROLE_DENOMINATOR]
+        if variable not in exclusive or not denominators:
+            continue
+        aggregate_levels = {a["level"] for a in aggregates[variable]}
+        shown_levels = [lv for lv in block["levels"] if lv not in aggregate_levels]
+        parts = shown_levels if exclusive[variable] == "all" else exclusive[variable]
+
+        def level_cell(level, output=output, variable=variable, gv=gv, group=group, unit=unit):
+            return cells.add((output, variable, level, gv, group, unit, ROLE_N))
+
+        equation = {level_cell(level): 1.0 for level in parts}
+        equation[denominators[0]] = equation.get(denominators[0], 0.0) - 1.0
+        equations.append(equation)
+        for aggregate in aggregates[variable]:
+            if aggregate["level"] not in block["levels"]:
+                continue
+            if "parts" in aggregate:
+                summed = aggregate["parts"]
+            else:
+                summed = [lv for lv in shown_levels if lv not in aggregate["all_levels_except"]]
+            equation = {level_cell(level): 1.0 for level in summed}
+            equation[level_cell(aggregate["level"])] = -1.0
+            equations.append(equation)
+    return equations
+
+
+def _signatures(cells: Cells, output: str, gv: str, groups) -> set[tuple]:
+    """(variable, level, unit, role) of the cells an output shows for the given groups."""
+    return {
+        (key[1], key[2], key[5], key[6])
+        for key, shown in zip(cells.keys, cells.shown, strict=True)
+        if shown and key[0] == output and key[3] == gv and key[4] in groups
+        and key[6] != ROLE_POPULATION
+    }
+
+
+def _group_sum_equations(cells: Cells, structure: dict) -> list[dict[int, float]]:
+    equations = []
+    for rule in structure["group_sums"]:
+        output, gv = rule["output"], rule["group_variable"]
+        if "parts" in rule:
+            parts, total = rule["parts"], rule["total"]
+            for variable, level, unit, role in sorted(_signatures(cells, output, gv,
+                                                                   [*parts, total])):
+                equation = {}
+                for group in parts:
+                    key = (output, variable, level, gv, group, unit, role)
+                    if is_missing_level(level) and key not in cells.ids:
+                        continue  # no missing row for this group: none missing
+                    equation[cells.add(key)] = 1.0
+                total_key = (output, variable, level, gv, total, unit, role)
+                if is_missing_level(level) and total_key not in cells.ids:
+                    continue
+                equation[cells.add(total_key)] = -1.0
+                equations.append(equation)
+            units = {k[5] for k in cells.keys if k[0] == output and k[3] == gv}
+            for unit in sorted(units):
+                equation = {cells.add(population_key(output, gv, g, unit)): 1.0 for g in parts}
+                equation[cells.add(population_key(output, gv, total, unit))] = -1.0
+                equations.append(equation)
+            continue
+        total_output = rule["total_output"]
+        groups = sorted({k[4] for k, shown in zip(cells.keys, cells.shown, strict=True)
+                         if shown and k[0] == output and k[3] == gv and k[4]})
+        group_missing = [
+            i for i, k in enumerate(cells.keys)
+            if k[0] == output and k[1] == gv and not k[3] and is_missing_level(k[2])
+            and k[6] == ROLE_N
+        ]
+        unseen = [MISSING_GROUP] if group_missing else []
+        for variable, level, unit, role in sorted(_signatures(cells, output, gv, groups)):
+            total_key = (total_output, variable, level, "", "", unit, role)
+            if total_key not in cells.ids:
+                continue
+            equation = {cells.add((output, variable, level, gv, g, unit, role)): 1.0
+                        for g in groups + unseen}
+            equation[cells.ids[total_key]] = -1.0
+            equations.append(equation)
+        units = {k[5] for k in cells.keys if k[0] == output and k[3] == gv}
+        for unit in sorted(units):
+            equation = {cells.add(population_key(output, gv, g, unit)): 1.0 for g in groups}
+            for index in group_missing:
+                equation[index] = equation.get(index, 0.0) + 1.0
+            equation[cells.add(population_key(total_output, "", "", unit))] = -1.0
+            equations.append(equation)
+        if unseen:
+            # The unseen group's own counts add up like any other group's.
+            equations += _block_equations_for_group(cells, structure, output, gv, MISSING_GROUP,
+                                                    group_missing)
+    return equations
+
+
+def _block_equations_for_group(cells, structure, output, gv, group, group_missing):
+    """Levels of exclusive variables add up within the unseen group of missing group values."""
+    equations = []
+    for variable, parts in structure["exclusive"].items():
+        keys = [k for k in cells.keys if k[0] == output and k[1] == variable and k[3] == gv
+                and k[4] == group and k[6] == ROLE_N and not is_missing_level(k[2])]
+        if not keys or parts == "all":
+            continue
+        unit = keys[0][5]
+        equation = {cells.add((output, variable, level, gv, group, unit, ROLE_N)): 1.0
+                    for level in parts}
+        for index in group_missing:
+            equation[index] = equation.get(index, 0.0) - 1.0
+        equations.append(equation)
+    return equations
+
+
+def _reference_cell(cells: Cells, reference: dict, group: str | None) -> int | None:
+    group = reference.get("group", group) or ""
+    output, gv = reference["output"], reference["group_variable"]
+    if "variable" in reference:
+        for unit in ("children", "behaviours"):
+            key = (output, reference["variable"], reference.get("level", ""), gv, group, unit,
+                   ROLE_N)
+            if key in cells.ids:
+                return cells.ids[key]
+        return None
+    key = population_key(output, gv, group, "children")
+    if key in cells.ids or any(k[0] == output and k[3] == gv and k[4] == group
+                               for k in cells.keys):
+        return cells.add(key)
+    return None
+
+
+def _shared_margin_equations(cells: Cells, structure: dict) -> list[dict[int, float]]:
+    equations = []
+    for margin in structure["shared_margins"]:
+        for group in margin.get("each_group", [None]):
+            total = _reference_cell(cells, margin["total"], group)
+            parts = [_reference_cell(cells, part, group) for part in margin["parts"]]
+            if total is None or any(p is None for p in parts):
+                continue  # an output this cohort does not have
+            equation: dict[int, float] = {}
+            for part in parts:
+                equation[part] = equation.get(part, 0.0) + 1.0
+            equation[total] = equation.get(total, 0.0) - 1.0
+            equations.append(equation)
+    return equations
+
+
+def _pair_groups(group: str) -> list[str] | None:
+    if PAIR_SEPARATOR in group:
+        return group.split(PAIR_SEPARATOR)
+    return None
+
+
+def _derived_sources(results: pd.DataFrame, cells: Cells, row_cells, structure) -> dict:
+    """The count cells each test, effect or model row is computed from."""
+    derived = {rule["output"]: rule for rule in structure["derived_from"]}
+    by_block: dict[tuple, list[tuple[str, str, int]]] = defaultdict(list)
+    for index, key in enumerate(cells.keys):
+        output, variable, level, gv, group, _unit, role = key
+        if role == ROLE_POPULATION or not cells.shown[index]:
+            continue
+        by_block[(output, gv)].append((variable, level, group, index))
+    sources: dict[int, list[int]] = {}
+    for position, row in enumerate(results.itertuples(index=False)):
+        if position in row_cells:
+            continue
+        output, variable, gv = row.output, text_of(row.variable), text_of(row.group_variable)
+        group = text_of(row.group)
+        rule = derived.get(output)
+        if rule is not None:
+            output = rule["source_output"]
+            variable = rule.get("variables", {}).get(variable, variable)
+        groups = _pair_groups(group) or ([group] if group else None)
+        found = [
+            index
+            for cell_variable, cell_level, cell_group, index in by_block[(output, gv)]
+            if (cell_variable == variable or cell_level == variable)
+            and (groups is None or cell_group in groups)
+        ]
+        if not gv:
+            found += [index for cell_variable, cell_level, _g, index in by_block[(output, "")]
+                      if cell_variable == variable or cell_level == variable]
+        sources[position] = sorted(set(found))
+    return sources
+
+
+def _drop_zero_terms(equation: dict[int, float]) -> dict[int, float]:
+    return {k: v for k, v in equation.items() if abs(v) > _TOLERANCE}

@@ -1,0 +1,367 @@
+"""Odds-ratio models of the responses (S1-S3): logistic, proportional-odds and Firth.
+
+Answers are known by construction (a 2x2 table) or come from statsmodels fitted independently
+in the test, with the reference call quoted next to the expected number.
+"""
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+import statsmodels.formula.api as smf
+from conftest import one, select
+from statsmodels.miscmodels.ordinal_model import OrderedModel
+
+from tahsb_analysis.analyses.response_models import logistic_odds_ratios, ordinal_odds_ratios
+from tahsb_analysis.results.schema import make_results, validate_results
+
+
+def as_rows(rows: list[dict]) -> pd.DataFrame:
+    frame = pd.DataFrame(rows)
+    for column in ("estimate", "ci_low", "ci_high", "p_value"):
+        if column not in frame:
+            frame[column] = np.nan
+    return frame
+
+
+def model_frame(seed=1, n=300) -> pd.DataFrame:
+    """Random children: group, age, a yes/no covariate and an outcome depending on them."""
+    rng = np.random.default_rng(seed)
+    group = rng.choice(["ta_only", "dual", "offline_only"], size=n, p=[0.3, 0.3, 0.4])
+    age = rng.integers(10, 18, size=n)
+    looked_after = rng.random(n) < 0.4
+    logit = -3 + 1.2 * (group == "ta_only") + 0.5 * (group == "dual") + 0.15 * age
+    outcome = rng.random(n) < 1 / (1 + np.exp(-logit))
+    return pd.DataFrame(
+        {
+            "hsb_group": pd.Categorical(group, categories=["ta_only", "dual", "offline_only"]),
+            "age_at_referral": pd.array(age, dtype="Int64"),
+            "looked_after": pd.array(looked_after, dtype="boolean"),
+            "y": pd.array(outcome, dtype="boolean"),
+        }
+    )
+
+
+def two_by_two(a, b, c, d) -> pd.DataFrame:
+    """a/b TA-only children with/without the outcome, c/d offline-only with/without."""
+    group = ["ta_only"] * (a + b) + ["offline_only"] * (c + d)
+    y = [True] * a + [False] * b + [True] * c + [False] * d
+    return pd.DataFrame(
+        {
+            "hsb_group": pd.Categorical(group, categories=["ta_only", "dual", "offline_only"]),
+            "y": pd.array(y, dtype="boolean"),
+        }
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Logistic models
+
+
+def test_adjusted_odds_ratios_match_statsmodels_logit_fitted_independently():
+    frame = model_frame()
+    rows = as_rows(
+        logistic_odds_ratios(
+            frame, "y", "hsb_group", covariates=["age_at_referral", "looked_after"]
+        )
+    )
+    data = pd.DataFrame(
+        {
+            "y": frame["y"].astype(int),
+            "g": frame["hsb_group"].astype(str),
+            "age": frame["age_at_referral"].astype(float),
+            "la": frame["looked_after"].astype(int),
+        }
+    )
+    # Reference: smf.logit("y ~ C(g, Treatment('offline_only')) + age + la", data).fit()
+    fit = smf.logit("y ~ C(g, Treatment('offline_only')) + age + la", data).fit(disp=0)
+    ci = fit.conf_int(alpha=0.05)
+    names = {
+        "ta_only": "C(g, Treatment('offline_only'))[T.ta_only]",
+        "dual": "C(g, Treatment('offline_only'))[T.dual]",
+        "age_at_referral": "age",
+        "looked_after: yes": "la",
+    }
+    for term, name in names.items():
+        row = one(rows, level=term, statistic="odds_ratio")
+        assert row["estimate"] == pytest.approx(np.exp(fit.params[name]), rel=1e-6)
+        assert row["ci_low"] == pytest.approx(np.exp(ci.loc[name, 0]), rel=1e-6)
+        assert row["ci_high"] == pytest.approx(np.exp(ci.loc[name, 1]), rel=1e-6)
+        assert row["p_value"] == pytest.approx(fit.pvalues[name], rel=1e-6)
+        assert row["n"] == row["denominator"] == 300
+        assert "adjusted for age at referral, looked_after" in row["method"]
+
+
+def test_unadjusted_odds_ratio_is_the_2x2_cross_product_with_woolf_ci():
+    a, b, c, d = 12, 8, 10, 30
+    rows = as_rows(
+        logistic_odds_ratios(
+            two_by_two(a, b, c, d), "y", "hsb_group", groups=("ta_only", "offline_only")
+        )
+    )
+    row = one(rows, level="ta_only")
+    # OR = ad/bc = 12*30 / (8*10) = 4.5; Woolf: exp(log OR +- 1.96 sqrt(1/a+1/b+1/c+1/d))
+    odds_ratio = a * d / (b * c)
+    half = 1.959963984540054 * np.sqrt(1 / a + 1 / b + 1 / c + 1 / d)
+    assert row["estimate"] == pytest.approx(4.5, rel=1e-8)
+    assert row["ci_low"] == pytest.approx(odds_ratio * np.exp(-half), rel=1e-6)
+    assert row["ci_high"] == pytest.approx(odds_ratio * np.exp(half), rel=1e-6)
+    assert "unadjusted" in row["method"]
+    assert pd.isna(row["warning"])  # EPV = 22 / 1
+
+
+def test_separated_group_gets_a_warning_and_no_estimate_instead_of_an_exception():
+    frame = model_frame(n=200)
+    y = frame["y"].copy()
+    y[(frame["hsb_group"] == "ta_only").to_numpy()] = True  # every TA-only child: outcome yes
+    frame["y"] = y
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # nothing leaks from statsmodels
+        rows = as_rows(
+            logistic_odds_ratios(frame, "y", "hsb_group", covariates=["age_at_referral"])
+        )
+
+    ta = one(rows, level="ta_only", statistic="odds_ratio")
+    assert pd.isna(ta["estimate"]) and pd.isna(ta["ci_low"]) and pd.isna(ta["p_value"])
+    assert ta["warning"].startswith(
+        "quasi-complete separation: TA-HSB only has all children with y; odds ratio not estimable"
+    )
+    # The other terms are those of the fit without the separated group.
+    rest = frame[(frame["hsb_group"] != "ta_only").to_numpy()]
+    data = pd.DataFrame(
+        {
+            "y": rest["y"].astype(int),
+            "g": rest["hsb_group"].astype(str),
+            "age": rest["age_at_referral"].astype(float),
+        }
+    )
+    fit = smf.logit("y ~ C(g, Treatment('offline_only')) + age", data).fit(disp=0)
+    dual = one(rows, level="dual", statistic="odds_ratio")
+    assert dual["estimate"] == pytest.approx(
+        np.exp(fit.params["C(g, Treatment('offline_only'))[T.dual]"]), rel=1e-6
+    )
+
+
+def test_outcome_that_no_child_has_is_reported_not_fitted():
+    frame = two_by_two(0, 10, 0, 10)
+
+    rows = as_rows(logistic_odds_ratios(frame, "y", "hsb_group"))
+
+    assert rows["estimate"].isna().all()
+    assert (
+        rows["warning"]
+        .eq("quasi-complete separation: no children have y; odds ratio not estimable")
+        .all()
+    )
+
+
+def test_reference_group_separation_leaves_every_term_unestimated():
+    frame = two_by_two(5, 5, 0, 10)
+
+    rows = as_rows(
+        logistic_odds_ratios(frame, "y", "hsb_group", groups=("ta_only", "offline_only"))
+    )
+
+    row = one(rows, level="ta_only", statistic="odds_ratio")
+    assert pd.isna(row["estimate"])
+    assert "offline HSB only (reference) has no children with y" in row["warning"]
+
+
+# ---------------------------------------------------------------------------------------------
+# Firth's penalised logistic regression, added only when the ordinary model shows separation
+
+
+@pytest.mark.parametrize(
+    "a, b, c, d",
+    [
+        (10, 0, 5, 10),  # every TA-only child has the outcome
+        (0, 8, 6, 9),  # no TA-only child has it
+        (5, 5, 0, 10),  # no offline-only (reference) child has it
+    ],
+)
+def test_firth_odds_ratio_of_a_separated_2x2_table_is_the_haldane_corrected_cross_product(
+    a, b, c, d
+):
+    frame = two_by_two(a, b, c, d)
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # nothing leaks from firthmodels either
+        rows = as_rows(
+            logistic_odds_ratios(frame, "y", "hsb_group", groups=("ta_only", "offline_only"))
+        )
+
+    ordinary = one(rows, level="ta_only", statistic="odds_ratio")
+    assert pd.isna(ordinary["estimate"])
+    assert ordinary["warning"].startswith("quasi-complete separation: ")
+    firth = one(rows, level="ta_only", statistic="odds_ratio_firth")
+    # Firth's correction in a saturated 2x2 model is adding 1/2 to every cell (Firth 1993;
+    # Heinze and Schemper 2002): OR = (a + .5)(d + .5) / ((b + .5)(c + .5)).
+    haldane = (a + 0.5) * (d + 0.5) / ((b + 0.5) * (c + 0.5))
+    assert np.log(firth["estimate"]) == pytest.approx(np.log(haldane), abs=1e-4)
+    assert firth["estimate"] == pytest.approx(haldane, rel=1e-4)
+    assert np.isfinite(firth["ci_low"]) and np.isfinite(firth["ci_high"])
+    assert firth["ci_low"] < firth["estimate"] < firth["ci_high"]
+    assert 0 < firth["p_value"] < 1
+    assert (firth["ci_low"] > 1 or firth["ci_high"] < 1) == (firth["p_value"] < 0.05)
+    assert firth["n"] == firth["denominator"] == a + b + c + d
+    assert firth["method"].startswith(
+        "Firth penalised logistic regression (firthmodels), profile-likelihood 95% CI"
+    )
+    assert firth["warning"] == "used because of separation in the ordinary model"
+
+
+def test_firth_rows_only_for_the_separated_term_of_the_adjusted_model():
+    # Only the term the ordinary model cannot estimate gets a Firth row, so no term enters the
+    # multiplicity family twice; dual keeps its ordinary estimate.
+    frame = model_frame(n=200)
+    y = frame["y"].copy()
+    y[(frame["hsb_group"] == "ta_only").to_numpy()] = True
+    frame["y"] = y
+
+    rows = as_rows(logistic_odds_ratios(frame, "y", "hsb_group", covariates=["age_at_referral"]))
+
+    firth = select(rows, statistic="odds_ratio_firth")
+    assert firth["level"].tolist() == ["ta_only"]  # the separated group term only
+    assert np.isfinite(firth["estimate"]).all() and (firth["estimate"] > 0).all()
+    assert (firth["ci_low"] < firth["estimate"]).all()
+    assert (firth["estimate"] < firth["ci_high"]).all()
+    assert (firth["n"] == 200).all()
+    assert firth["method"].str.contains("adjusted for age at referral").all()
+    assert np.isfinite(one(rows, level="dual", statistic="odds_ratio")["estimate"])
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_no_firth_rows_without_separation(seed):
+    adjusted = as_rows(
+        logistic_odds_ratios(
+            model_frame(seed=seed), "y", "hsb_group", covariates=["age_at_referral"]
+        )
+    )
+    table = as_rows(
+        logistic_odds_ratios(
+            two_by_two(12, 8, 10, 30), "y", "hsb_group", groups=("ta_only", "offline_only")
+        )
+    )
+    for rows in (adjusted, table):
+        assert set(rows["statistic"]) == {"odds_ratio"}
+
+
+def test_no_firth_rows_when_no_child_has_the_outcome():
+    rows = as_rows(logistic_odds_ratios(two_by_two(0, 10, 0, 10), "y", "hsb_group"))
+    assert "odds_ratio_firth" not in set(rows["statistic"])
+
+
+def test_firth_rows_follow_the_results_schema():
+    rows = logistic_odds_ratios(
+        two_by_two(10, 0, 5, 10), "y", "hsb_group", groups=("ta_only", "offline_only")
+    )
+    table = make_results(
+        rows, cohort="test", synthetic=True, analysis="responses", output="response_models"
+    )
+    validate_results(table)
+    assert (table["statistic"] == "odds_ratio_firth").sum() == 1
+
+
+def test_few_events_per_variable_are_warned_about():
+    # 6 events, 2 parameters (dual, ta_only): EPV = 3.0
+    frame = two_by_two(3, 7, 3, 7)
+    frame = pd.concat([frame, two_by_two(0, 0, 0, 0)])
+    group = frame["hsb_group"].astype(str).to_numpy()
+    group[:2] = "dual"
+    frame["hsb_group"] = pd.Categorical(group, categories=["ta_only", "dual", "offline_only"])
+    frame["y"] = pd.array(
+        [True, False] + [True] * 3 + [False] * 5 + [True] * 2 + [False] * 8, dtype="boolean"
+    )
+
+    rows = as_rows(logistic_odds_ratios(frame, "y", "hsb_group"))
+
+    assert (rows["warning"] == "few events per variable (EPV = 3.0 < 10): estimates unstable").all()
+    assert rows["estimate"].notna().all()
+
+
+def test_missing_responses_are_left_out_of_the_model_and_counted():
+    frame = two_by_two(12, 8, 10, 30)
+    y = frame["y"].copy()
+    y.iloc[[0, 1, 25]] = pd.NA
+    frame["y"] = y
+    frame["y__missing"] = pd.Categorical([None] * len(frame), categories=["-9", "-8"])
+    codes = frame["y__missing"].copy()
+    codes.iloc[[0, 1]] = "-9"
+    codes.iloc[25] = "-8"
+    frame["y__missing"] = codes
+
+    rows = as_rows(logistic_odds_ratios(frame, "y", "hsb_group"))
+
+    counts = select(rows, statistic="count")
+    assert dict(zip(counts["level"], counts["n"], strict=True)) == {
+        "missing: not recorded": 2,
+        "missing: not applicable": 1,
+    }
+    assert (counts["denominator"] == 60).all()
+    ta = one(rows, level="ta_only")
+    assert ta["n"] == 57
+    # rows 0-11 are TA-only "yes", rows 20-29 offline-only "yes": a = 12 - 2, c = 10 - 1
+    assert ta["estimate"] == pytest.approx(10 * 30 / (8 * 9), rel=1e-8)
+
+
+def test_ordinal_odds_ratios_match_ordered_model_fitted_independently():
+    frame = model_frame(seed=3)
+    rng = np.random.default_rng(4)
+    levels = ["none", "early_help", "section_17", "section_47"]
+    frame["care"] = pd.Categorical(
+        rng.choice(levels, size=len(frame)), categories=levels, ordered=True
+    )
+
+    rows = as_rows(ordinal_odds_ratios(frame, "care", "hsb_group", covariates=["age_at_referral"]))
+
+    exog = pd.DataFrame(
+        {
+            "ta_only": (frame["hsb_group"] == "ta_only").astype(float),
+            "dual": (frame["hsb_group"] == "dual").astype(float),
+            "age": frame["age_at_referral"].astype(float),
+        }
+    )
+    # Reference: OrderedModel(codes, exog, distr="logit").fit(method="bfgs")
+    fit = OrderedModel(frame["care"].cat.codes.astype(float), exog, distr="logit").fit(
+        method="bfgs", disp=0, maxiter=1000
+    )
+    assert one(rows, level="ta_only")["estimate"] == pytest.approx(
+        np.exp(fit.params["ta_only"]), rel=1e-4
+    )
+    assert one(rows, level="age_at_referral")["estimate"] == pytest.approx(
+        np.exp(fit.params["age"]), rel=1e-4
+    )
+    assert one(rows, level="dual")["method"].startswith(
+        "proportional-odds logistic regression (statsmodels OrderedModel"
+    )
+
+
+def test_fast_logistic_cdf_is_scipys_logistic_cdf_bit_for_bit():
+    from scipy import stats
+
+    from tahsb_analysis.analyses.response_models import _LOGISTIC
+
+    x = np.array([-np.inf, -800, -36.5, -1e-300, -0.0, 0.0, 1e-12, 0.3, 5, 40, np.inf, np.nan])
+    np.testing.assert_array_equal(_LOGISTIC.cdf(x), stats.logistic.cdf(x))
+    assert _LOGISTIC.cdf(0.3) == stats.logistic.cdf(0.3)
+    assert _LOGISTIC.cdf(x, loc=1.0, scale=2.0)[7] == stats.logistic.cdf(0.3, loc=1.0, scale=2.0)
+    assert isinstance(_LOGISTIC, stats.rv_continuous)  # OrderedModel accepts it without warning
+
+
+def test_ordinal_rows_with_the_fast_cdf_equal_those_of_distr_logit_exactly(monkeypatch):
+    import tahsb_analysis.analyses.response_models as models_module
+
+    frame = model_frame(seed=5, n=400)
+    rng = np.random.default_rng(6)
+    levels = ["none", "early_help", "section_17", "section_47"]
+    frame["care"] = pd.Categorical(
+        rng.choice(levels, size=len(frame)), categories=levels, ordered=True
+    )
+    fast = as_rows(ordinal_odds_ratios(frame, "care", "hsb_group", covariates=["age_at_referral"]))
+    monkeypatch.setattr(models_module, "_LOGISTIC", "logit")  # statsmodels' own logistic
+    reference = as_rows(
+        ordinal_odds_ratios(frame, "care", "hsb_group", covariates=["age_at_referral"])
+    )
+    pd.testing.assert_frame_equal(fast, reference, check_exact=True)
