@@ -50,6 +50,7 @@ import yaml
 
 from tahsb_analysis import tables
 from tahsb_analysis.results import SUPPRESSED, validate_results
+from tahsb_analysis.spreadsheet import to_csv_neutralised
 
 CONSISTENT = "consistent"
 NOT_CONSISTENT = "not consistent"
@@ -893,7 +894,7 @@ def write_replication(frame: pd.DataFrame, rendered: tables.RenderedTable,
     stem = Path(stem)
     stem.parent.mkdir(parents=True, exist_ok=True)
     texts = {
-        "csv": frame.to_csv(index=False, lineterminator="\n"),
+        "csv": to_csv_neutralised(frame, lineterminator="\n"),
         "md": tables.table_to_markdown(rendered),
         "html": tables.table_to_html(rendered),
     }

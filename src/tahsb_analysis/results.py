@@ -42,6 +42,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from .spreadsheet import to_csv_neutralised
+
 RESULT_COLUMNS: dict[str, str] = {
     "cohort": "string",
     "synthetic": "boolean",
@@ -164,4 +166,5 @@ def validate_results(frame: pd.DataFrame) -> None:
 def write_results_csv(results: pd.DataFrame, path) -> None:
     """The results table as CSV: unrounded numbers, UTF-8, "\\n" line endings (deterministic)."""
     validate_results(results)
-    results.to_csv(path, index=False, lineterminator="\n")
+    # A cohort label or a warning can never start a spreadsheet formula (spreadsheet.py).
+    to_csv_neutralised(results, path, lineterminator="\n")

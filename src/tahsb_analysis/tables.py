@@ -20,6 +20,7 @@ import pandas as pd
 from tahsb_analysis.codebook import load_codebook
 from tahsb_analysis.groups import DUAL_SUBGROUP_LABELS, HSB_GROUP_LABELS
 from tahsb_analysis.results import RELEASED, SUPPRESSED
+from tahsb_analysis.spreadsheet import to_csv_neutralised
 
 SYNTHETIC_BANNER = "SYNTHETIC DATA: describes no real child"
 # Every output says which tier it belongs to (results.py: a row is "not checked" until the
@@ -1855,7 +1856,7 @@ def table_to_html_fragment(rendered: RenderedTable) -> str:
 
 def table_to_csv(results: pd.DataFrame, output: str) -> str:
     """The machine-readable table: every column of `output`'s rows, unrounded, "\\n" endings."""
-    return output_rows(results, output).to_csv(index=False, lineterminator="\n")
+    return to_csv_neutralised(output_rows(results, output), lineterminator="\n")
 
 
 def write_table(results: pd.DataFrame, output: str, stem: Path) -> dict[str, Path]:
