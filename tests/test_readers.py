@@ -353,3 +353,40 @@ def test_raw_table_is_a_frozen_record():
     raw = RawTable(pd.DataFrame({"a": ["1"]}), np.array([2]), "t.csv")
     with pytest.raises(AttributeError):
         raw.source = "other.csv"
+
+
+def test_csv_read_in_pieces_gives_the_table_read_whole(tmp_path):
+    from tahsb_analysis.readers import read_csv_in_pieces, table_of_pieces
+
+    text = "\n\na,b,\n" + "".join(f"{i},x{i},\n" if i % 7 else "\n" for i in range(40))
+    path = write(tmp_path / "t.csv", text)
+    pieces = list(read_csv_in_pieces(path, first_lines=10, piece_lines=9))
+    assert [len(piece.cells) for piece in pieces] == [10, 9, 9, 9, 4]  # the header and 40 lines
+    assert [piece.last for piece in pieces] == [False] * 4 + [True]
+    whole = read_table_as_text(path)
+    joined = table_of_pieces(pieces, "t.csv")
+    pd.testing.assert_frame_equal(joined.frame, whole.frame)
+    np.testing.assert_array_equal(joined.row_numbers, whole.row_numbers)
+    assert (joined.header_row, joined.complete) == (3, True)
+    assert table_of_pieces(pieces[:2], "t.csv").complete is False
+
+
+def test_a_later_piece_is_looked_at_under_the_header_columns(tmp_path):
+    from tahsb_analysis.readers import look_at_piece, read_csv_in_pieces, table_of_pieces
+
+    path = write(tmp_path / "t.csv", "a,,c\n" + "".join(f"{i},,z\n" for i in range(20)))
+    pieces = list(read_csv_in_pieces(path, first_lines=5, piece_lines=10))
+    header = table_of_pieces(pieces[:1], "t.csv")
+    look = look_at_piece(header, pieces[1], 4)
+    assert list(look.frame.columns) == ["a", "c"]
+    assert look.frame["a"].tolist() == ["4", "5", "6", "7"]
+    assert look.row_numbers.tolist() == [6, 7, 8, 9]
+
+
+def test_ragged_row_in_a_later_piece_names_its_line(tmp_path):
+    from tahsb_analysis.readers import read_csv_in_pieces
+
+    path = write(tmp_path / "t.csv", "a,b\n" + "1,2\n" * 30 + "1,2,3\n")
+    with pytest.raises(InputValidationError) as caught:
+        list(read_csv_in_pieces(path, first_lines=5, piece_lines=5))
+    assert only_file_problem(caught)["row"] == 32

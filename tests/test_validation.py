@@ -789,6 +789,7 @@ def test_large_file_that_is_clearly_not_the_table_is_read_only_at_its_start(tmp_
     assert located(problems)[:2] == [
         ("cases.csv", None, "", v.NOT_THE_TABLE_HEADER.format(row=v.PROBE_LINES, table="cases")),
         ("cases.csv", 1, "", v.HEADER_LOOKS_LIKE_DATA)]
+    assert int(problems["row"].max()) <= v.PROBE_LINES
     # The other tables are not judged against a table that was not read whole.
     assert set(problems["file"]) == {"cases.csv"}
     assert "Jayden" not in str(caught.value)
@@ -805,7 +806,8 @@ def test_large_file_whose_rows_break_most_cells_is_read_only_at_its_start(tmp_pa
         validate_cohort(paths)
     problems = caught.value.problems
     stopped = problems[problems["problem"].str.startswith("file was read only to row")]
-    assert stopped["problem"].tolist() == [v.NOT_THE_TABLE_ROWS.format(row=v.PROBE_LINES)]
+    assert stopped["problem"].tolist() == [
+        v.NOT_THE_TABLE_ROWS.format(row=v.PROBE_LINES, first=2)]
     assert int(problems["row"].max()) <= v.PROBE_LINES
 
 
@@ -817,3 +819,22 @@ def test_large_valid_file_is_read_whole(tmp_path, frames):
     with pytest.raises(InputValidationError) as caught:
         validate_cohort(write_csv_tables(tmp_path / "bad", frames))
     assert_only_problem(caught.value.problems, "cases.csv", 2402, "sex", v.NOT_A_CODE)
+
+
+def test_garbage_after_a_good_start_stops_reading_at_the_first_garbage_piece(tmp_path, frames,
+                                                                             monkeypatch):
+    monkeypatch.setattr(v, "PIECE_LINES", 1500)  # pieces: rows 1-1000, 1001-2500, 2501-4000, ...
+    good = many_cases(1200)  # rows 2-1201
+    garbage = many_cases(5000).map(lambda cell: "Jayden?")  # rows 1202-6201
+    frames["cases"] = pd.concat([frames["cases"].iloc[:0], good, garbage], ignore_index=True)
+    frames["case_file"] = frames["case_file"].iloc[:0]
+    frames["behaviours"] = frames["behaviours"].iloc[:0]
+    with pytest.raises(InputValidationError) as caught:
+        validate_cohort(write_csv_tables(tmp_path, frames))
+    problems = caught.value.problems
+    cases = problems[problems["file"] == "cases.csv"]
+    assert cases["problem"].iloc[0] == v.NOT_THE_TABLE_ROWS.format(row=4000, first=2501)
+    assert int(cases["row"].max()) <= 4000  # nothing beyond the piece that was garbage
+    summary = cases[cases["column"].eq("sex")]["problem"].iloc[-1]
+    assert "and 2796 more rows" in summary  # rows 1202-4000: 2799 rows, three listed
+    assert "Jayden" not in str(caught.value)

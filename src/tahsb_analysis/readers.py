@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from itertools import islice
 from pathlib import Path
@@ -164,25 +166,30 @@ def _file_error(path: Path, problem: str, expected: str) -> InputValidationError
     )
 
 
-def _read_csv(path: Path, max_lines: int | None = None) -> RawTable:
-    skipped = _blank_lines_before_header(path)
+def _csv_reader(path: Path, skipped: int, **options):
+    """pandas' reader of the file's cells as Python str, blank lines kept so that row numbers
+    match the file, a BOM stripped when there is one."""
+    return pd.read_csv(
+        path,
+        header=None,
+        skiprows=skipped,  # pandas takes a blank first line for a file without columns
+        dtype=object,  # Python str cells; faster to read than pyarrow-backed strings
+        keep_default_na=False,
+        na_filter=False,
+        skip_blank_lines=False,  # keep blank lines so row numbers match the file
+        encoding="utf-8-sig",  # strips a BOM when there is one, plain UTF-8 otherwise
+        encoding_errors="strict",
+        **options,
+    )
+
+
+@contextmanager
+def _csv_errors(path: Path):
+    """Turn pandas' reading errors into one problem each; no message of pandas is passed on."""
     try:
-        cells = pd.read_csv(
-            path,
-            header=None,
-            skiprows=skipped,  # pandas takes a blank first line for a file without columns
-            nrows=None if max_lines is None else max_lines + 1,
-            dtype=object,  # Python str cells; faster to read than pyarrow-backed strings
-            keep_default_na=False,
-            na_filter=False,
-            skip_blank_lines=False,  # keep blank lines so row numbers match the file
-            encoding="utf-8-sig",  # strips a BOM when there is one, plain UTF-8 otherwise
-            encoding_errors="strict",
-        )
+        yield
     except UnicodeDecodeError:
         raise _file_error(path, "file is not UTF-8 text", _CSV_EXPECTED) from None
-    except pd.errors.EmptyDataError:
-        cells = pd.DataFrame()
     except pd.errors.ParserError as exc:
         # pandas names the line of the file ("Expected 3 fields in line 7, saw 4"), counting
         # skipped lines too; its message is not passed on, so no cell text can reach the user.
@@ -197,12 +204,100 @@ def _read_csv(path: Path, max_lines: int | None = None) -> RawTable:
                           _SUPPORTED_TEXT) from None
     except (OSError, ValueError):
         raise _file_error(path, "file could not be read as CSV", _SUPPORTED_TEXT) from None
+
+
+def _read_csv(path: Path, max_lines: int | None = None) -> RawTable:
+    skipped = _blank_lines_before_header(path)
+    with _csv_errors(path):
+        try:
+            cells = _csv_reader(path, skipped,
+                                nrows=None if max_lines is None else max_lines + 1)
+        except pd.errors.EmptyDataError:
+            cells = pd.DataFrame()
     complete = max_lines is None or len(cells) <= max_lines
     if not complete:
         cells = cells.iloc[:max_lines]
     # File row i (1-based) is frame row i - 1 - skipped while no quoted cell holds a line break.
     return _from_cells(cells, np.arange(1, len(cells) + 1) + skipped, path.name,
                        has_header=True, complete=complete)
+
+
+@dataclass(frozen=True)
+class CsvPiece:
+    """Consecutive rows of a CSV file as read, before any is taken for the header.
+
+    `cells`: every cell a str, columns numbered from 0; `file_rows`: each row's number in the
+    file; `last`: no row of the file comes after these.
+    """
+
+    cells: pd.DataFrame
+    file_rows: np.ndarray
+    last: bool
+
+
+def read_csv_in_pieces(path: str | Path, first_lines: int, piece_lines: int
+                       ) -> Iterator[CsvPiece]:
+    """The rows of a CSV file, `first_lines` rows from the header on, then `piece_lines` at a
+    time, so that a caller can stop reading a file that turns out not to be a table.
+
+    `table_of_pieces` joins what was read into a `RawTable` (as `read_table_as_text` reads it).
+    Reading errors raise `InputValidationError` as `read_table_as_text` does.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise _file_error(path, "file not found", "an existing " + _SUPPORTED_TEXT)
+    _check_format(path, ".csv")
+    skipped = _blank_lines_before_header(path)
+    start = skipped + 1
+    with _csv_errors(path):
+        try:
+            reader = _csv_reader(path, skipped, iterator=True)
+        except pd.errors.EmptyDataError:
+            yield CsvPiece(pd.DataFrame(), np.array([], dtype=np.int64), True)
+            return
+        with reader:
+            size = first_lines
+            ahead = _next_chunk(reader, size)
+            while ahead is not None:
+                current, ahead = ahead, _next_chunk(reader, piece_lines)
+                rows = np.arange(start, start + len(current), dtype=np.int64)
+                start += len(current)
+                yield CsvPiece(current.reset_index(drop=True), rows, ahead is None)
+
+
+def _next_chunk(reader, size: int) -> pd.DataFrame | None:
+    try:
+        chunk = reader.get_chunk(size)
+    except StopIteration:
+        return None
+    return chunk if len(chunk) else None
+
+
+def table_of_pieces(pieces: Sequence[CsvPiece], source: str) -> RawTable:
+    """The table of the pieces read so far (the header is their first non-blank row);
+    `complete` if the last piece is the end of the file."""
+    if not pieces or pieces[0].cells.shape[1] == 0:
+        return RawTable(pd.DataFrame(), np.array([], dtype=np.int64), source,
+                        complete=not pieces or pieces[-1].last)
+    cells = pd.concat([piece.cells for piece in pieces], ignore_index=True)
+    rows = np.concatenate([piece.file_rows for piece in pieces])
+    return _from_cells(cells, rows, source, has_header=True, complete=pieces[-1].last)
+
+
+def look_at_piece(header: RawTable, piece: CsvPiece, lines: int) -> RawTable:
+    """The first `lines` rows of a later `piece` under the columns of `header` (the table of
+    the first piece): what a caller looks at to decide whether to read on."""
+    cells = piece.cells.iloc[:lines]
+    filled = _filled_rows(cells)
+    positions = (header.column_numbers - 1 if header.column_numbers is not None
+                 else np.arange(header.frame.shape[1]))
+    frame = pd.DataFrame(
+        {index: pd.Series(cells.iloc[filled, position].to_numpy(dtype=object), dtype=object)
+         for index, position in enumerate(positions)},
+        index=pd.RangeIndex(int(filled.sum())))
+    frame.columns = list(header.frame.columns)
+    return RawTable(frame, piece.file_rows[:len(cells)][filled], header.source,
+                    header.column_numbers, header.header_row, complete=False)
 
 
 _BLANK_LINE = re.compile(rb"[ \t,;]*\r?")
@@ -302,9 +397,8 @@ def _read_spss(path: Path, max_lines: int | None = None) -> RawTable:
     return replace(table, header_row=None)
 
 
-def _from_cells(cells: pd.DataFrame, file_rows: np.ndarray, source: str,
-                has_header: bool, complete: bool = True) -> RawTable:
-    """Drop blank rows, take the first remaining row as the header, keep true row numbers."""
+def _filled_rows(cells: pd.DataFrame) -> np.ndarray:
+    """Which rows have text in at least one cell."""
     filled = np.zeros(len(cells), dtype=bool)
     for position in range(cells.shape[1]):
         # Most rows have text in the first column, so later columns are rarely looked at.
@@ -312,6 +406,13 @@ def _from_cells(cells: pd.DataFrame, file_rows: np.ndarray, source: str,
         if len(unsure) == 0:
             break
         filled[unsure] = cells.iloc[unsure, position].to_numpy(dtype=object) != ""
+    return filled
+
+
+def _from_cells(cells: pd.DataFrame, file_rows: np.ndarray, source: str,
+                has_header: bool, complete: bool = True) -> RawTable:
+    """Drop blank rows, take the first remaining row as the header, keep true row numbers."""
+    filled = _filled_rows(cells)
     cells = cells.loc[filled]
     file_rows = file_rows[filled]
     if not has_header or cells.empty:

@@ -42,7 +42,14 @@ from .problems import (
     format_problems,
     problems_frame,
 )
-from .readers import RawTable, read_table_as_text
+from .readers import (
+    CsvPiece,
+    RawTable,
+    look_at_piece,
+    read_csv_in_pieces,
+    read_table_as_text,
+    table_of_pieces,
+)
 
 # Problem wording, one place, so the CLI, the tests and the documentation agree.
 EMPTY_FILE = "file is empty (no header row)"
@@ -58,8 +65,8 @@ NOT_THE_TABLE_HEADER = (
     "table, so the rest of the file was not checked"
 )
 NOT_THE_TABLE_ROWS = (
-    "file was read only to row {row}: on nearly every row so far most cells break the "
-    "codebook, so the rest of the file was not checked"
+    "file was read only to row {row}: on nearly every row from row {first} on, most cells "
+    "break the codebook, so the rest of the file was not checked"
 )
 BLANK_CELL = "cell is blank"
 MISSING_CODE_NOT_ALLOWED = "missing-value code is not allowed in this column"
@@ -810,35 +817,53 @@ def validate_cohort(paths: Mapping[str, str | Path], codebook: Codebook | None =
                   codebook_version=codebook.version)
 
 
-# Rows read first from every file; a larger file is read whole only if this start looks like
-# the table it should be. Large enough for any header problem to show, small enough to be quick.
+# Rows read first from every file. A larger file is read on only if they look like the table
+# it should be; a CSV file is read on `PIECE_LINES` rows at a time, and reading stops at the
+# first piece whose first `PROBE_LINES` rows are clearly not the table. So a file of a million
+# garbage rows costs a thousand rows' work, and garbage after a good start at most a piece more.
 PROBE_LINES = 1000
-# Share of those rows on which most cells break the codebook that makes a file clearly garbage.
+PIECE_LINES = 100_000
+# Share of the rows looked at on which most cells break the codebook that makes them garbage.
 _BROKEN_SHARE = 0.9
 
 
 def _read_for_validation(path: str | Path, spec: Table, codebook: Codebook
                          ) -> tuple[RawTable, str | None]:
-    """The table in `path`, and None; or, when the file is large and its first `PROBE_LINES`
-    rows are clearly not the table `spec`, only those rows and the problem saying so."""
-    start = read_table_as_text(path, max_lines=PROBE_LINES)
-    if start.complete:
-        return start, None
-    why = _clearly_not_the_table(start, spec, codebook)
-    if why is not None:
-        return start, why
-    return read_table_as_text(path), None
+    """The table in `path`, and None; or, when the file is large and clearly not the table
+    `spec` from some row on, the rows up to there and the problem saying so."""
+    if Path(path).suffix.lower() != ".csv":
+        start = read_table_as_text(path, max_lines=PROBE_LINES)
+        if start.complete:
+            return start, None
+        why = _clearly_not_the_table(start, spec, codebook)
+        return (start, why) if why is not None else (read_table_as_text(path), None)
+    source = Path(path).name
+    pieces: list[CsvPiece] = []
+    header: RawTable | None = None
+    for piece in read_csv_in_pieces(path, PROBE_LINES, PIECE_LINES):
+        pieces.append(piece)
+        if piece.last:
+            break
+        if header is None:
+            header = look = table_of_pieces(pieces, source)
+        else:
+            look = look_at_piece(header, piece, PROBE_LINES)
+        why = _clearly_not_the_table(look, spec, codebook)
+        if why is not None:
+            return table_of_pieces(pieces, source), why.format(row=int(piece.file_rows[-1]))
+    return table_of_pieces(pieces, source), None
 
 
 def _clearly_not_the_table(raw: RawTable, spec: Table, codebook: Codebook) -> str | None:
-    """Why the start of a file is clearly not the table `spec` (None if it may be): its header
+    """Why rows of a file are clearly not the table `spec` (None if they may be): the header
     names none of the table's columns, or on nearly every row most of the table's cells break
-    the codebook."""
-    last_row = int(raw.row_numbers[-1]) if len(raw.row_numbers) else raw.header_row or 1
+    the codebook. A template with {row} for the last row read."""
     names = [str(name) for name in raw.frame.columns]
     present = [fld for fld in spec.fields if fld.name in names]
     if not present:
-        return NOT_THE_TABLE_HEADER.format(row=last_row, table=spec.name)
+        return NOT_THE_TABLE_HEADER.replace("{table}", spec.name)
+    if len(raw.frame) == 0:
+        return None
     codebook_missing = {code for name in TABLE_NAMES for fld in codebook.table(name).fields
                         for code in fld.missing_values}
     checked = _CheckedTable(raw=raw, spec=spec)
@@ -848,8 +873,8 @@ def _clearly_not_the_table(raw: RawTable, spec: Table, codebook: Codebook) -> st
                                       codebook_missing)
         failing += ~column.ok
     broken = failing * 2 >= len(present)  # rows on which most of the table's cells break
-    if len(broken) and broken.mean() >= _BROKEN_SHARE:
-        return NOT_THE_TABLE_ROWS.format(row=last_row)
+    if broken.mean() >= _BROKEN_SHARE:
+        return NOT_THE_TABLE_ROWS.replace("{first}", str(int(raw.row_numbers[0])))
     return None
 
 
