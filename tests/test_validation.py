@@ -623,7 +623,10 @@ def test_semicolon_separated_file_gets_a_hint_about_commas(tmp_path, frames):
     problems = find_problems({name: read_table_as_text(p) for name, p in paths.items()})
     unknown = problems[problems["problem"] == v.UNKNOWN_COLUMN]
     assert unknown["file"].tolist() == ["cases.csv"]
+    assert unknown["column"].tolist() == ["column 1"]
     assert "commas" in unknown["expected"].iloc[0]
+    # The codebook's names are all there, run together: none is reported missing as well.
+    assert v.MISSING_COLUMN not in problems["problem"].tolist()
 
 
 # --- a header cell is a value too -----------------------------------------------------------

@@ -258,8 +258,12 @@ def _check_table(raw: RawTable, spec: Table, codebook_missing: set[str],
             problem = DATA_LIKE_COLUMN if _looks_like_data(name, words) else UNKNOWN_COLUMN
             problems.append(_problem(source, None, labels[position], problem,
                                      _unknown_column_expected(name, spec)))
+        # Names run together by another separator (";" or tabs) are reported with that column,
+        # not once more as missing.
+        joined = {part.strip() for name in names if _other_separator(name)
+                  for part in name.replace("\t", ";").replace("|", ";").split(";")}
         for fld in spec.fields:
-            if fld.name not in first_position:
+            if fld.name not in first_position and fld.name not in joined:
                 problems.append(_problem(source, None, fld.name, MISSING_COLUMN,
                                          f"a column {fld.name} ({fld.title})"))
 
@@ -324,9 +328,15 @@ def _header_looks_like_data(names: list[str], words: _CodebookWords,
 def _unknown_column_expected(name: str, spec: Table) -> str:
     close = difflib.get_close_matches(name.lower(), spec.field_names, n=1, cutoff=0.75)
     hint = f"; did you mean {close[0]}? (column names are lower case)" if close else ""
-    if ";" in name or "\t" in name:
-        hint = "; the file seems to use ; or tabs between cells, but a CSV file needs commas"
+    if _other_separator(name):
+        hint = ("; the file seems to use ; | or tabs between cells, but a CSV file needs "
+                "commas")
     return f"only the codebook's columns of the {spec.name} table{hint}"
+
+
+def _other_separator(name: str) -> bool:
+    """The header cell holds column names separated by ";", "|" or a tab, not by commas."""
+    return any(separator in name for separator in (";", "\t", "|"))
 
 
 def _check_cells(checked: _CheckedTable, fld: Field, cells: pd.Series,
