@@ -75,3 +75,15 @@ def test_row_numbers_of_a_million_and_more_never_wrap():
     assert "12345678" in lines[4].split()
     assert lines[4].index("12345678") == header.index("row")
     assert len(lines) == 6  # count, blank, header, rule and one line per problem
+
+
+def test_the_count_of_problems_not_listed_stays_last_in_its_file():
+    from tahsb_analysis.problems import InputValidationError
+
+    capped = cap_problems_per_file(pd.concat(
+        [many("b.csv", MAX_PROBLEMS_PER_FILE + 5), many("a.csv", 2)], ignore_index=True))
+    error = InputValidationError(capped)  # sorted again by file and row
+    assert error.problems["file"].tolist()[:2] == ["a.csv", "a.csv"]
+    assert error.problems["problem"].iloc[-1].startswith("... and 5 more problems")
+    last_record = [line for line in str(error).splitlines() if line.startswith("b.csv")][-1]
+    assert "... and 5 more problems" in last_record

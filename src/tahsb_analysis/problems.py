@@ -28,6 +28,7 @@ MORE_ROWS = "{problem}: and {count} more rows with this problem ({rows})"
 MAX_PROBLEMS_PER_FILE = 100
 MORE_PROBLEMS = "... and {count} more problems in this file (fix those listed first)"
 MORE_PROBLEMS_EXPECTED = "run the check again after fixing the problems listed"
+_MORE_PROBLEMS_START = MORE_PROBLEMS.split("{", 1)[0]
 
 
 class InputValidationError(Exception):
@@ -62,9 +63,12 @@ def problems_frame(records=None) -> pd.DataFrame:
 
 
 def _sorted_by_file_and_row(problems: pd.DataFrame) -> pd.DataFrame:
-    # Stable, so problems already in codebook order within a row keep that order.
-    return problems.sort_values(["file", "row"], na_position="first", kind="stable"
-                                ).reset_index(drop=True)
+    # Stable, so problems already in codebook order within a row keep that order; the count of
+    # problems not listed stays the last line of its file.
+    last = problems["problem"].str.startswith(_MORE_PROBLEMS_START).to_numpy(dtype=bool)
+    order = problems.assign(_last=last).sort_values(["file", "_last", "row"],
+                                                    na_position="first", kind="stable")
+    return problems.loc[order.index].reset_index(drop=True)
 
 
 def _as_row_numbers(rows: pd.Series) -> pd.Series:
