@@ -13,7 +13,10 @@ case_file.csv and behaviours.csv are the embedded SYNTHETIC ones and whose cases
 * ``header-garbage``: the codebook's header row, then the same million rows;
 * ``valid-start``: the header, the first 2,000 rows valid, then the same million garbage rows
   (the first look passes, so validation reads on, a piece of 100,000 rows at a time, until a
-  piece starts with garbage: the slowest of the three).
+  piece starts with garbage: the slowest of the four);
+* ``mixed``: the header, then valid and garbage rows in turn (half of the rows valid, so the
+  rows' share of broken cells alone would not stop the reading; the many different non-codes
+  in the coded columns do).
 
 The files are written by a separate process. It runs ``tahsb validate --input-dir DIR
 --problems-csv FILE --output DIR/results`` in a subprocess and reads that subprocess's own
@@ -42,7 +45,7 @@ HEADER = ("case_id,cohort,data_origin,assessment_month,sex,age_at_referral,"
           "learning_disability,offline_hsb,ta_hsb,in_depth_sample")
 PLANTED = ("SW1A 1AA", "Jayden Kowalski", "ZQXCANARY")
 LIMITS = {"cpu_seconds": 30.0, "peak_mb": 1000.0, "output_bytes": 1_000_000}
-VARIANTS = ("no-header", "header-garbage", "valid-start")
+VARIANTS = ("no-header", "header-garbage", "valid-start", "mixed")
 _ALPHABET = np.frombuffer(
     b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 -_.!?=+@", dtype=np.uint8)
 
@@ -76,7 +79,13 @@ def write_variant(folder: Path, variant: str, rows: int) -> Path:
             handle.write(HEADER.encode() + b"\n")
         if variant == "valid-start":
             handle.write(valid_lines(2000))
-        handle.write(garbage_lines(rows))
+        if variant == "mixed":  # a valid row, a garbage row, a valid row, ...
+            valid = valid_lines(rows // 2).splitlines(keepends=True)
+            garbage = garbage_lines(rows // 2).splitlines(keepends=True)
+            handle.write(b"".join(line for pair in zip(valid, garbage, strict=True)
+                                  for line in pair))
+        else:
+            handle.write(garbage_lines(rows))
     return folder
 
 

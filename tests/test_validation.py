@@ -841,3 +841,28 @@ def test_garbage_after_a_good_start_stops_reading_at_the_first_garbage_piece(tmp
     summary = cases[cases["column"].eq("sex")]["problem"].iloc[-1]
     assert "and 2796 more rows" in summary  # rows 1202-4000: 2799 rows, three listed
     assert "Jayden" not in str(caught.value)
+
+
+def test_coded_column_with_many_different_texts_stops_reading(tmp_path, frames):
+    cases = many_cases(3000)
+    cases["sex"] = [f"Jayden{i}" for i in range(3000)]  # 3000 different non-codes
+    frames["cases"] = pd.concat([frames["cases"], cases], ignore_index=True)
+    with pytest.raises(InputValidationError) as caught:
+        validate_cohort(write_csv_tables(tmp_path, frames))
+    problems = caught.value.problems
+    assert v.NOT_THE_TABLE_VALUES.format(row=v.PROBE_LINES, first=2, column="sex",
+                                         count=100) in problems["problem"].tolist()
+    assert int(problems["row"].max()) <= v.PROBE_LINES
+    assert "Jayden" not in str(caught.value)
+
+
+def test_a_few_wrong_codes_on_every_row_of_a_large_file_do_not_stop_reading(tmp_path, frames):
+    cases = many_cases(3000)
+    cases["sex"] = ["M", "F", "m"] * 1000  # one column in ten, three texts: a slip, not garbage
+    frames["cases"] = pd.concat([frames["cases"], cases], ignore_index=True)
+    with pytest.raises(InputValidationError) as caught:
+        validate_cohort(write_csv_tables(tmp_path, frames))
+    problems = caught.value.problems
+    assert not problems["problem"].str.startswith("file was read only").any()
+    assert problems["row"].tolist() == [8, 9, 10, 11]
+    assert problems["problem"].iloc[-1].endswith("(rows 11, 12, 13 and 2994 more)")

@@ -68,6 +68,10 @@ NOT_THE_TABLE_ROWS = (
     "file was read only to row {row}: on nearly every row from row {first} on, most cells "
     "break the codebook, so the rest of the file was not checked"
 )
+NOT_THE_TABLE_VALUES = (
+    "file was read only to row {row}: from row {first} on, column {column} holds more than "
+    "{count} different texts that are not its codes, so the rest of the file was not checked"
+)
 BLANK_CELL = "cell is blank"
 MISSING_CODE_NOT_ALLOWED = "missing-value code is not allowed in this column"
 NOT_A_CODE = "value is not one of the allowed codes"
@@ -835,6 +839,8 @@ PROBE_LINES = 1000
 PIECE_LINES = 100_000
 # Share of the rows looked at on which most cells break the codebook that makes them garbage.
 _BROKEN_SHARE = 0.9
+# Different texts that are not codes in a coded column of the rows looked at: more is garbage.
+_MANY_OTHER_TEXTS = 100
 
 
 def _read_for_validation(path: str | Path, spec: Table, codebook: Codebook
@@ -878,13 +884,20 @@ def _clearly_not_the_table(raw: RawTable, spec: Table, codebook: Codebook) -> st
                         for code in fld.missing_values}
     checked = _CheckedTable(raw=raw, spec=spec)
     failing = np.zeros(len(raw.frame), dtype=np.int64)
+    first = str(int(raw.row_numbers[0]))
     for fld in present:
         column, _found = _check_cells(checked, fld, raw.frame.iloc[:, names.index(fld.name)],
                                       codebook_missing)
         failing += ~column.ok
+        # A coded column holds a handful of codes; hundreds of different other texts in it
+        # are not a slip of the keyboard (and would cost memory and time for every one).
+        if ((fld.is_boolean or fld.is_categorical)
+                and len(np.unique(column.codes[~column.ok])) > _MANY_OTHER_TEXTS):
+            return NOT_THE_TABLE_VALUES.replace("{first}", first).replace(
+                "{column}", fld.name).replace("{count}", str(_MANY_OTHER_TEXTS))
     broken = failing * 2 >= len(present)  # rows on which most of the table's cells break
     if broken.mean() >= _BROKEN_SHARE:
-        return NOT_THE_TABLE_ROWS.replace("{first}", str(int(raw.row_numbers[0])))
+        return NOT_THE_TABLE_ROWS.replace("{first}", first)
     return None
 
 
