@@ -56,9 +56,9 @@ def test_codebook_columns_are_not_taken_for_identifiers(codebook):
             assert identifier_kind_of_column(name) is None, name
 
 
-def test_identifier_named_column_is_refused_with_its_name_and_kind():
+def test_identifier_named_column_is_refused_by_its_position_and_kind():
     problems = screen_identifiers(raw_table({"case_id": ["C001"], "Surname": ["x"]}))
-    assert problems[["file", "column"]].values.tolist() == [["cases.csv", "Surname"]]
+    assert problems[["file", "column"]].values.tolist() == [["cases.csv", "column 2"]]
     assert pd.isna(problems["row"].iloc[0])
     assert "a name" in problems["problem"].iloc[0]
     assert problems["expected"].iloc[0] == COLUMN_NAME_EXPECTED
@@ -67,7 +67,7 @@ def test_identifier_named_column_is_refused_with_its_name_and_kind():
 def test_identifier_named_unknown_column_gets_the_identifier_message_only(tmp_path, frames):
     frames["case_file"]["date_of_birth"] = "-"
     problems = problems_in(tmp_path, frames)
-    assert problems["column"].tolist() == ["date_of_birth"]
+    assert problems["column"].tolist() == ["column 19"]
     assert "direct identifier (a date of birth)" in problems["problem"].iloc[0]
     assert UNKNOWN_COLUMN not in problems["problem"].tolist()
 
@@ -177,3 +177,58 @@ def test_identifier_problems_are_reported_with_the_other_problems(tmp_path, fram
     assert set(zip(problems["file"], problems["column"], strict=True)) == {
         ("cases.csv", "cohort"), ("case_file.csv", "looked_after")}
     assert any("e-mail" in text for text in problems["problem"])
+
+
+# --- compact dates --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("value", ["20090403", "AB20090403", "03042009", "JS03042009",
+                                   "ab-20090403-x", "AB2009-04-03", "C_19991231"])
+def test_compact_date_inside_an_id_is_refused_like_a_full_date(value):
+    table = raw_table({"case_id": ["C001", value], "sex": ["male", "male"]})
+    problems = screen_identifiers(table)
+    assert problems[["row", "column"]].values.tolist() == [[3, "case_id"]]
+    assert "a full date" in problems["problem"].iloc[0]
+    assert value not in problems.astype(str).to_csv() + format_problems(problems)
+
+
+@pytest.mark.parametrize("value", ["12345678", "20151331", "32012009",
+                                   "SYN-0001", "C0012345", "020090403", "200904031",
+                                   "ttp-2015", "2015-03"])
+def test_eight_digits_that_are_no_date_are_accepted(value):
+    assert screen_identifiers(raw_table({"case_id": [value]})).empty
+
+
+def test_a_compact_date_id_is_refused_through_validate_cohort_without_echo(tmp_path, frames):
+    changed = with_cell(frames, "cases", 7, "case_id", "KM20090403")
+    paths = write_csv_tables(tmp_path, changed)
+    with pytest.raises(InputValidationError) as caught:
+        validate_cohort(paths)
+    problems = caught.value.problems
+    flagged = problems[problems["problem"].str.contains("a full date")]
+    assert flagged[["file", "row", "column"]].values.tolist() == [["cases.csv", 7, "case_id"]]
+    assert "20090403" not in str(caught.value) + problems.astype(str).to_csv()
+
+
+# --- header cells are values too ------------------------------------------------------------
+
+
+def test_header_cells_are_screened_as_names_and_as_values():
+    from tahsb_analysis.input.identifiers import identifier_kinds_of_header_cells
+
+    assert identifier_kinds_of_header_cells(
+        ["case_id", "SW1A 1AA", "Surname", "someone@example.org", "03/04/2009",
+         "a very long column heading of more than five words"]) == [
+        None, "a UK postcode", "a name", "an e-mail address", "a full date", None]
+
+
+@pytest.mark.parametrize(("header", "kind"), [("SW1A 1AA", "a UK postcode"),
+                                              ("Jane Smith Surname", "a name"),
+                                              ("AB20090403", "a full date")])
+def test_identifier_in_a_header_cell_is_refused_by_position_without_echo(header, kind):
+    problems = screen_identifiers(raw_table({"case_id": ["C001"], "sex": ["male"],
+                                             header: ["x"]}))
+    assert problems[["column", "problem"]].values.tolist() == [
+        ["column 3", f"column name looks like a direct identifier ({kind}); it must not be in "
+                     "the input"]]
+    assert header not in problems.astype(str).to_csv() + format_problems(problems)

@@ -77,6 +77,98 @@ def test_source_is_the_file_name_without_directories(tmp_path):
     assert raw.source == "cases.csv"
 
 
+@pytest.mark.parametrize("before", ["\n\n", "\r\n \r\n", ",,,\n;\n\t\n"],
+                         ids=["empty-lines", "crlf-and-spaces", "separators-only"])
+def test_blank_lines_before_the_header_are_skipped_and_counted(tmp_path, before):
+    raw = read_table_as_text(write(tmp_path / "t.csv", before + "a,b\n1,2\n\n3,4\n"))
+    blank = before.count("\n")
+    assert list(raw.frame.columns) == ["a", "b"]
+    assert raw.frame["a"].tolist() == ["1", "3"]
+    assert raw.header_row == blank + 1
+    assert raw.row_numbers.tolist() == [blank + 2, blank + 4]
+
+
+def test_blank_lines_after_a_bom_before_the_header_are_skipped(tmp_path):
+    raw = read_table_as_text(write(tmp_path / "t.csv", "\n\na,b\n1,2\n", encoding="utf-8-sig"))
+    assert list(raw.frame.columns) == ["a", "b"]
+    assert (raw.header_row, raw.row_numbers.tolist()) == (3, [4])
+
+
+def test_ragged_row_below_blank_lines_is_named_by_its_line_in_the_file(tmp_path):
+    with pytest.raises(InputValidationError) as caught:
+        read_table_as_text(write(tmp_path / "t.csv", "\n\na,b\n1,2\n3,4,5\n"))
+    assert only_file_problem(caught)["row"] == 5
+
+
+def test_file_of_blank_lines_only_is_empty(tmp_path):
+    raw = read_table_as_text(write(tmp_path / "t.csv", "\n\n  \n,,\n"))
+    assert raw.frame.shape == (0, 0)
+
+
+def test_header_row_and_column_numbers_of_the_file_are_kept(tmp_path):
+    # The empty third column (no name, no value) is left out: the fourth keeps its number.
+    raw = read_table_as_text(write(tmp_path / "t.csv", "a,b,,d\n1,2,,4\n"))
+    assert list(raw.frame.columns) == ["a", "b", "d"]
+    assert raw.column_numbers.tolist() == [1, 2, 4]
+    assert [raw.column_number(i) for i in range(3)] == [1, 2, 4]
+    assert raw.header_row == 1
+
+
+def test_max_lines_reads_only_the_start_and_says_whether_that_was_all(tmp_path):
+    path = write(tmp_path / "t.csv", "\na,b\n" + "".join(f"{i},x\n" for i in range(10)))
+    start = read_table_as_text(path, max_lines=4)  # the header and three rows
+    assert start.complete is False
+    assert start.frame["a"].tolist() == ["0", "1", "2"]
+    assert start.row_numbers.tolist() == [3, 4, 5]
+    whole = read_table_as_text(path, max_lines=11)
+    assert whole.complete is True and len(whole.frame) == 10
+    assert read_table_as_text(path).complete is True
+
+
+# --- files that are not what their name says -------------------------------------------------
+
+
+def xlsx_bytes(tmp_path) -> bytes:
+    pd.DataFrame({"a": ["1"]}).to_excel(tmp_path / "book.xlsx", index=False)
+    return (tmp_path / "book.xlsx").read_bytes()
+
+
+def sav_bytes(tmp_path) -> bytes:
+    pyreadstat.write_sav(pd.DataFrame({"a": [1.0]}), str(tmp_path / "data.sav"))
+    return (tmp_path / "data.sav").read_bytes()
+
+
+@pytest.mark.parametrize(("name", "content", "problem"), [
+    ("cases.csv", xlsx_bytes, "file is an Excel workbook (or another zip file), not CSV text"),
+    ("cases.csv", sav_bytes, "file is an SPSS data file, not CSV text"),
+    ("cases.csv", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(100),
+     "file is an old Excel .xls workbook (or another Office file), not CSV text"),
+    ("cases.csv", "case_id,sex\nC001,male\n".encode("utf-16"), "file is UTF-16 text, not UTF-8"),
+    ("cases.csv", "case_id,sex\nC001,male\n".encode("utf-16-le"),
+     "file is UTF-16 text, not UTF-8"),
+    ("cases.csv", b"case_id,sex\nC001,ma\x00le\n", "file holds binary data, not CSV text"),
+    ("cases.xlsx", b"case_id,sex\nC001,male\n",
+     "file is text (perhaps CSV), not an Excel workbook"),
+    ("cases.xlsx", sav_bytes, "file is an SPSS data file, not an Excel workbook"),
+    ("cases.xlsx", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(100),
+     "file is an old Excel .xls workbook, not .xlsx"),
+    ("cases.sav", b"case_id,sex\nC001,male\n", "file is text (perhaps CSV), not an SPSS file"),
+    ("cases.sav", xlsx_bytes,
+     "file is an Excel workbook (or another zip file), not an SPSS file"),
+], ids=["xlsx-as-csv", "sav-as-csv", "xls-as-csv", "utf16-bom", "utf16-no-bom", "nul-bytes",
+        "csv-as-xlsx", "sav-as-xlsx", "xls-as-xlsx", "csv-as-sav", "xlsx-as-sav"])
+def test_file_in_another_format_than_its_name_is_named_as_such(tmp_path, name, content,
+                                                                problem):
+    data = content(tmp_path) if callable(content) else content
+    path = tmp_path / name
+    path.write_bytes(data)
+    with pytest.raises(InputValidationError) as caught:
+        read_table_as_text(path)
+    found = only_file_problem(caught)
+    assert (found["file"], found["problem"]) == (name, problem)
+    assert "C001" not in str(caught.value) and "male" not in str(caught.value)
+
+
 def test_empty_csv_file_gives_an_empty_table(tmp_path):
     raw = read_table_as_text(write(tmp_path / "t.csv", ""))
     assert raw.frame.shape == (0, 0)
@@ -117,10 +209,11 @@ def test_missing_file_is_refused_with_one_problem(tmp_path):
     assert only_file_problem(caught)["problem"] == "file not found"
 
 
-@pytest.mark.parametrize("name", ["cases.xlsx", "cases.sav"])
-def test_damaged_workbook_or_spss_file_is_refused_with_one_problem(tmp_path, name):
+@pytest.mark.parametrize(("name", "start"), [("cases.xlsx", b"PK\x03\x04"),
+                                             ("cases.sav", b"$FL2")])
+def test_damaged_workbook_or_spss_file_is_refused_with_one_problem(tmp_path, name, start):
     path = tmp_path / name
-    path.write_bytes(b"PK\x03\x04 this is not really a zip or an SPSS file")
+    path.write_bytes(start + b" this is not really a zip or an SPSS file")
     with pytest.raises(InputValidationError) as caught:
         read_table_as_text(path)
     problem = only_file_problem(caught)
@@ -161,6 +254,22 @@ def test_excel_whole_numbers_have_no_trailing_zero(tmp_path):
 def test_excel_dates_are_read_as_iso_dates_so_the_screen_can_see_them(tmp_path):
     pd.DataFrame({"when": [dt.datetime(2009, 4, 3)]}).to_excel(tmp_path / "t.xlsx", index=False)
     assert read_table_as_text(tmp_path / "t.xlsx").frame["when"].tolist() == ["2009-04-03"]
+
+
+def test_excel_max_lines_counts_from_the_header_below_blank_rows(tmp_path):
+    import openpyxl
+
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append([])
+    sheet.append(["a", "b"])
+    for i in range(6):
+        sheet.append([str(i), i])
+    workbook.save(tmp_path / "t.xlsx")
+    start = read_table_as_text(tmp_path / "t.xlsx", max_lines=3)
+    assert (start.complete, start.header_row, start.row_numbers.tolist()) == (False, 2, [3, 4])
+    whole = read_table_as_text(tmp_path / "t.xlsx", max_lines=7)
+    assert whole.complete is True and whole.row_numbers.tolist() == [3, 4, 5, 6, 7, 8]
 
 
 def test_excel_empty_rows_are_left_out_and_rows_keep_their_sheet_numbers(tmp_path):
@@ -205,6 +314,15 @@ def test_spss_numbers_become_text_without_trailing_zero_and_keep_missing_codes(t
     assert raw.row_numbers.tolist() == [1, 2, 3, 4, 5, 6]  # SPSS case numbers
 
 
+def test_spss_max_lines_reads_the_first_cases(tmp_path):
+    pyreadstat.write_sav(pd.DataFrame({"age": [float(i) for i in range(8)]}),
+                         str(tmp_path / "t.sav"))
+    start = read_table_as_text(tmp_path / "t.sav", max_lines=5)
+    assert (start.complete, start.row_numbers.tolist()) == (False, [1, 2, 3, 4, 5])
+    assert start.header_row is None
+    assert read_table_as_text(tmp_path / "t.sav", max_lines=8).complete is True
+
+
 def test_spss_cohort_gives_the_same_typed_tables_as_csv(tmp_path):
     frames = valid_frames()
     csv_paths = write_csv_tables(tmp_path / "csv", frames)
@@ -235,3 +353,40 @@ def test_raw_table_is_a_frozen_record():
     raw = RawTable(pd.DataFrame({"a": ["1"]}), np.array([2]), "t.csv")
     with pytest.raises(AttributeError):
         raw.source = "other.csv"
+
+
+def test_csv_read_in_pieces_gives_the_table_read_whole(tmp_path):
+    from tahsb_analysis.input.readers import read_csv_in_pieces, table_of_pieces
+
+    text = "\n\na,b,\n" + "".join(f"{i},x{i},\n" if i % 7 else "\n" for i in range(40))
+    path = write(tmp_path / "t.csv", text)
+    pieces = list(read_csv_in_pieces(path, first_lines=10, piece_lines=9))
+    assert [len(piece.cells) for piece in pieces] == [10, 9, 9, 9, 4]  # the header and 40 lines
+    assert [piece.last for piece in pieces] == [False] * 4 + [True]
+    whole = read_table_as_text(path)
+    joined = table_of_pieces(pieces, "t.csv")
+    pd.testing.assert_frame_equal(joined.frame, whole.frame)
+    np.testing.assert_array_equal(joined.row_numbers, whole.row_numbers)
+    assert (joined.header_row, joined.complete) == (3, True)
+    assert table_of_pieces(pieces[:2], "t.csv").complete is False
+
+
+def test_a_later_piece_is_looked_at_under_the_header_columns(tmp_path):
+    from tahsb_analysis.input.readers import look_at_piece, read_csv_in_pieces, table_of_pieces
+
+    path = write(tmp_path / "t.csv", "a,,c\n" + "".join(f"{i},,z\n" for i in range(20)))
+    pieces = list(read_csv_in_pieces(path, first_lines=5, piece_lines=10))
+    header = table_of_pieces(pieces[:1], "t.csv")
+    look = look_at_piece(header, pieces[1], 4)
+    assert list(look.frame.columns) == ["a", "c"]
+    assert look.frame["a"].tolist() == ["4", "5", "6", "7"]
+    assert look.row_numbers.tolist() == [6, 7, 8, 9]
+
+
+def test_ragged_row_in_a_later_piece_names_its_line(tmp_path):
+    from tahsb_analysis.input.readers import read_csv_in_pieces
+
+    path = write(tmp_path / "t.csv", "a,b\n" + "1,2\n" * 30 + "1,2,3\n")
+    with pytest.raises(InputValidationError) as caught:
+        list(read_csv_in_pieces(path, first_lines=5, piece_lines=5))
+    assert only_file_problem(caught)["row"] == 32

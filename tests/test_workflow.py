@@ -176,6 +176,34 @@ def test_workflow_on_bad_input_fails_and_leaves_no_results(tmp_path):
     assert not list((workdir / "results").rglob("*.parquet"))
 
 
+def test_cohort_whose_file_has_no_header_row_fails_at_validation_showing_no_cell(tmp_path):
+    """The first child's row taken for the header: refused as a missing header, and no cell of
+    it in logs/ or on the terminal (issue #12). Only the validation rule is run."""
+    workdir = _one_cohort(copy_project(tmp_path))
+    cases = workdir / "data" / "synthetic" / "cases.csv"
+    lines = cases.read_text(encoding="utf-8").splitlines(keepends=True)
+    first = lines[1].rstrip("\n").split(",")
+    first[0] = CANARY_ID  # a case id that is nowhere else
+    cases.write_text(",".join(first) + "\n" + "".join(lines[2:]), encoding="utf-8")
+    result = _snakemake(workdir, str(INTERNAL / "validated" / "cohort.json"))
+    terminal = result.stdout + result.stderr
+    assert result.returncode != 0
+    assert "the header row looks like data" in terminal  # the table wraps the rest
+    logs = [p for p in (workdir / "logs").rglob("*") if p.is_file()]
+    assert logs
+    logged = "".join(p.read_text(encoding="utf-8", errors="replace") for p in logs)
+    assert "the header row looks like data" in logged
+    # The cohort label and "synthetic" are in paths and rule names anyway; "13", "no" and
+    # "yes" are in any text. Every other cell of the row must be nowhere.
+    shown = [cell for cell in first if len(cell) >= 4
+             and cell not in {"synthetic-ttp-2015", "synthetic"}]
+    assert CANARY_ID in shown and "2015-06" in shown and "female" in shown
+    for cell in shown:
+        assert cell not in terminal, cell
+        assert cell not in logged, cell
+    assert not list((workdir / "results").rglob("*.parquet"))
+
+
 def test_misspelt_config_key_stops_the_workflow_before_any_rule(tmp_path):
     workdir = copy_project(tmp_path)
     config = workdir / "config" / "config.yaml"

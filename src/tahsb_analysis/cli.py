@@ -54,7 +54,10 @@ def _build_parser() -> argparse.ArgumentParser:
         )
     validate.add_argument("--output", type=Path, help="folder for the validated, typed tables")
     validate.add_argument(
-        "--problems-csv", type=Path, help="also write the problem table (no values) as CSV"
+        "--problems-csv",
+        type=Path,
+        help="also write the problem table (no values) as CSV; text that a spreadsheet could "
+        "take for a formula (starting with = + - @) gets a leading '",
     )
     validate.set_defaults(handler=_validate)
 
@@ -109,6 +112,7 @@ def _validate(args) -> int:
         format_problems,
         validate_cohort,
     )
+    from tahsb_analysis.spreadsheet import to_csv_neutralised
 
     paths = _input_paths(args)
     if paths is None:
@@ -118,7 +122,8 @@ def _validate(args) -> int:
     except InputValidationError as error:
         print(format_problems(error.problems), file=sys.stderr)
         if args.problems_csv is not None:
-            error.problems.to_csv(args.problems_csv, index=False, lineterminator="\n")
+            # No text of it can start a spreadsheet formula (a file name "=cmd|...csv").
+            to_csv_neutralised(error.problems, args.problems_csv, lineterminator="\n")
         return EXIT_INVALID_INPUT
     rows = cohort.metadata()["rows"]
     print(

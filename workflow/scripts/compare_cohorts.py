@@ -27,6 +27,7 @@ from tahsb_analysis.render.pages.comparison import build_comparison_report
 from tahsb_analysis.render.pages.page import write_report
 from tahsb_analysis.render.pages.provenance import collect_comparison_provenance
 from tahsb_analysis.results.schema import write_results_csv
+from tahsb_analysis.spreadsheet import to_csv_neutralised
 
 
 def main(smk) -> None:
@@ -57,7 +58,7 @@ def main(smk) -> None:
     side_by_side = replication_side_by_side(
         {label: evaluate_register(table) for label, table in tables.items()}
     )
-    side_by_side.to_csv(smk.output.side_by_side, index=False, lineterminator="\n")
+    to_csv_neutralised(side_by_side, smk.output.side_by_side, lineterminator="\n")
     figures = {}
     for png in smk.output.figures:
         section = Path(png).stem.removeprefix("comparison_")

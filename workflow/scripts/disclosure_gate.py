@@ -9,6 +9,7 @@ import pandas as pd
 from tahsb_analysis.release.disclosure import apply_disclosure_control, disclosure_summary
 from tahsb_analysis.release.policy import load_policy
 from tahsb_analysis.results.schema import write_results_csv
+from tahsb_analysis.spreadsheet import to_csv_neutralised
 
 
 def main(smk) -> None:
@@ -16,7 +17,7 @@ def main(smk) -> None:
     outcome = apply_disclosure_control(pd.read_parquet(smk.input.results), policy)
     outcome.release.to_parquet(smk.output.parquet, index=False)
     write_results_csv(outcome.release, smk.output.csv)
-    outcome.cells.to_csv(smk.output.cells, index=False, lineterminator="\n")
+    to_csv_neutralised(outcome.cells, smk.output.cells, lineterminator="\n")
     summary = disclosure_summary(outcome)
     with open(smk.output.summary, "w", encoding="utf-8", newline="\n") as handle:
         json.dump(summary, handle, indent=2)

@@ -2,17 +2,33 @@
 
 One row per problem with the file, the row as the user sees it in the file, the column, the
 problem and what was expected. Cell values are never part of it, so the table can be shown,
-logged or shared without disclosing anything about a child.
+logged or shared without disclosing anything about a child. Header cells are values too: a
+column is named by its codebook name, or by its position ("column 3") when the header does not
+hold a codebook name.
+
+The table stays small whatever the input: a problem that affects many rows of a column is
+listed for its first `ROWS_PER_PROBLEM` rows, then once more as a summary naming how many more
+rows have it; and a file lists at most `MAX_PROBLEMS_PER_FILE` problems, then one line counting
+the rest.
 """
 
 from __future__ import annotations
 
 import textwrap
 
+import numpy as np
 import pandas as pd
 
 PROBLEM_COLUMNS = ("file", "row", "column", "problem", "expected")
 _SHOWN_ROWS = 3
+# Rows listed one by one for each problem of a column; the rest are counted in one summary row.
+ROWS_PER_PROBLEM = 3
+MORE_ROWS = "{problem}: and {count} more rows with this problem ({rows})"
+# Problems listed for one file; the rest are counted in one last row.
+MAX_PROBLEMS_PER_FILE = 100
+MORE_PROBLEMS = "... and {count} more problems in this file (fix those listed first)"
+MORE_PROBLEMS_EXPECTED = "run the check again after fixing the problems listed"
+_MORE_PROBLEMS_START = MORE_PROBLEMS.split("{", 1)[0]
 
 
 class InputValidationError(Exception):
@@ -47,9 +63,12 @@ def problems_frame(records=None) -> pd.DataFrame:
 
 
 def _sorted_by_file_and_row(problems: pd.DataFrame) -> pd.DataFrame:
-    # Stable, so problems already in codebook order within a row keep that order.
-    return problems.sort_values(["file", "row"], na_position="first", kind="stable"
-                                ).reset_index(drop=True)
+    # Stable, so problems already in codebook order within a row keep that order; the count of
+    # problems not listed stays the last line of its file.
+    last = problems["problem"].str.startswith(_MORE_PROBLEMS_START).to_numpy(dtype=bool)
+    order = problems.assign(_last=last).sort_values(["file", "_last", "row"],
+                                                    na_position="first", kind="stable")
+    return problems.loc[order.index].reset_index(drop=True)
 
 
 def _as_row_numbers(rows: pd.Series) -> pd.Series:
@@ -70,11 +89,66 @@ def describe_rows(rows) -> str:
     return "rows " + ", ".join(shown) + f" and {count - _SHOWN_ROWS} more"
 
 
+def column_label(position: int) -> str:
+    """How a column whose header is not a codebook name is named: 'column 3' (1-based)."""
+    return f"column {int(position)}"
+
+
+def bounded_rows(rows, problem, summary: str | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """The rows and problem texts to list for one problem of one column.
+
+    `rows`: every row with the problem; `problem`: one text, or one text per row; `summary`: the
+    problem in general words when the texts differ per row (default: `problem`). The first
+    `ROWS_PER_PROBLEM` rows are kept; the rest become one row (at the first of them) whose text
+    counts and describes them. Only the kept texts are built, so a million rows cost nothing.
+    """
+    rows = np.asarray(rows, dtype=np.int64)
+    if np.ndim(problem) == 0:
+        texts = np.full(min(len(rows), ROWS_PER_PROBLEM + 1), problem, dtype=object)
+        summary = problem if summary is None else summary
+    else:
+        texts = np.asarray(problem, dtype=object)[:ROWS_PER_PROBLEM + 1].copy()
+    if len(rows) <= ROWS_PER_PROBLEM + 1:
+        return rows, texts[:len(rows)]
+    if summary is None:
+        raise ValueError("a summary text is needed when the problem differs per row")
+    rest = rows[ROWS_PER_PROBLEM:]
+    texts[ROWS_PER_PROBLEM] = MORE_ROWS.format(problem=summary, count=len(rest),
+                                               rows=describe_rows(rest))
+    return rows[:ROWS_PER_PROBLEM + 1], texts
+
+
+def cap_problems_per_file(problems: pd.DataFrame) -> pd.DataFrame:
+    """At most `MAX_PROBLEMS_PER_FILE` problems of each file (in the given order), then one row
+    counting the rest of that file's problems."""
+    counts = problems["file"].value_counts()
+    if len(problems) == 0 or counts.max() <= MAX_PROBLEMS_PER_FILE + 1:
+        return problems
+    position = problems.groupby("file", sort=False).cumcount().to_numpy()
+    keep = position < MAX_PROBLEMS_PER_FILE
+    extra = []
+    for file, count in counts.items():
+        if count > MAX_PROBLEMS_PER_FILE + 1:
+            extra.append({"file": file, "row": None, "column": "",
+                          "problem": MORE_PROBLEMS.format(count=count - MAX_PROBLEMS_PER_FILE),
+                          "expected": MORE_PROBLEMS_EXPECTED})
+        else:
+            keep |= (problems["file"] == file).to_numpy()
+    kept = problems.loc[keep]
+    # The count goes after the file's last listed problem.
+    frames = []
+    for file in dict.fromkeys(kept["file"]):
+        frames.append(kept[kept["file"] == file])
+        frames += [problems_frame([row]) for row in extra if row["file"] == file]
+    return problems_frame(pd.concat(frames, ignore_index=True))
+
+
 def _summary_line(count: int) -> str:
     return f"{count} problem(s) found in the input; nothing was written."
 
 
-_WIDTHS = {"file": 24, "row": 6, "column": 24, "problem": 48, "expected": 48}
+# Widest a column gets before its text wraps; row numbers never wrap (None: as wide as needed).
+_WIDTHS = {"file": 24, "row": None, "column": 24, "problem": 48, "expected": 48}
 
 
 def format_problems(problems: pd.DataFrame, limit: int | None = None) -> str:
@@ -94,7 +168,9 @@ def format_problems(problems: pd.DataFrame, limit: int | None = None) -> str:
         "problem": shown["problem"],
         "expected": shown["expected"],
     })
-    widths = {name: max(len(name), min(_WIDTHS[name], int(cells[name].str.len().max())))
+    longest = {name: int(cells[name].str.len().max()) for name in PROBLEM_COLUMNS}
+    widths = {name: max(len(name), longest[name] if _WIDTHS[name] is None
+                        else min(_WIDTHS[name], longest[name]))
               for name in PROBLEM_COLUMNS}
     header = "  ".join(name.ljust(widths[name]) for name in PROBLEM_COLUMNS).rstrip()
     lines += ["", header, "  ".join("-" * widths[name] for name in PROBLEM_COLUMNS)]

@@ -7,6 +7,11 @@ Messages never contain a cell's value, because a value might identify a child.
 Cells are compared after removing surrounding whitespace, so " yes" counts as "yes" and a cell
 holding only spaces is blank. Cross-table checks use only cells that passed their own checks,
 so one bad cell is reported once, not again by every check that reads it.
+
+A header cell is a value too: a column whose header is not a codebook name is named by its
+position ("column 3"), and a header row that looks like a row of data is reported once, as a
+missing header. The problem table stays small (see problems.py), and `validate_cohort` reads
+only the first `PROBE_LINES` rows of a large file that is clearly not the table it should be.
 """
 
 from __future__ import annotations
@@ -22,23 +27,51 @@ import pandas as pd
 
 from tahsb_analysis.input.codebook import TABLE_NAMES, Codebook, Field, Table, load_codebook
 from tahsb_analysis.input.cohort import Cohort, missing_column
-from tahsb_analysis.input.identifiers import identifier_kind_of_column, screen_identifiers
+from tahsb_analysis.input.identifiers import (
+    column_labels,
+    identifier_kinds_of_header_cells,
+    screen_identifiers,
+)
 from tahsb_analysis.input.problems import (
     PROBLEM_COLUMNS,
+    ROWS_PER_PROBLEM,
     InputValidationError,
+    bounded_rows,
+    cap_problems_per_file,
     describe_rows,
     format_problems,
     problems_frame,
 )
-from tahsb_analysis.input.readers import RawTable, read_table_as_text
+from tahsb_analysis.input.readers import (
+    CsvPiece,
+    RawTable,
+    look_at_piece,
+    read_csv_in_pieces,
+    read_table_as_text,
+    table_of_pieces,
+)
 
 # Problem wording, one place, so the CLI, the tests and the documentation agree.
 EMPTY_FILE = "file is empty (no header row)"
 NO_DATA_ROWS = "file has no data rows"
 MISSING_COLUMN = "required column is missing"
 UNKNOWN_COLUMN = "unknown column"
+DATA_LIKE_COLUMN = "unknown column: its header cell looks like data, not a column name"
+HEADER_LOOKS_LIKE_DATA = "the header row looks like data: is the header missing?"
 UNNAMED_COLUMN = "column has no name in the header row"
 REPEATED_COLUMN = "column name appears more than once in the header row"
+NOT_THE_TABLE_HEADER = (
+    "file was read only to row {row}: its header names none of the columns of the {table} "
+    "table, so the rest of the file was not checked"
+)
+NOT_THE_TABLE_ROWS = (
+    "file was read only to row {row}: on nearly every row from row {first} on, most cells "
+    "break the codebook, so the rest of the file was not checked"
+)
+NOT_THE_TABLE_VALUES = (
+    "file was read only to row {row}: from row {first} on, column {column} holds more than "
+    "{count} different texts that are not its codes, so the rest of the file was not checked"
+)
 BLANK_CELL = "cell is blank"
 MISSING_CODE_NOT_ALLOWED = "missing-value code is not allowed in this column"
 NOT_A_CODE = "value is not one of the allowed codes"
@@ -51,6 +84,7 @@ TOO_MANY_DECIMALS = "value has more decimal places than allowed"
 NOT_A_YEARMONTH = "value is not a year and month written YYYY-MM"
 PATTERN_MISMATCH = "value does not match the required pattern"
 DUPLICATE_KEY = "duplicate of row {row}: same {key}"
+DUPLICATE_KEY_SUMMARY = "duplicate of an earlier row: same {key}"
 NOT_CONSTANT = (
     "column must hold the same value on every row; it differs from the most common value in {rows}"
 )
@@ -81,10 +115,12 @@ _NUMBER = r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)"
 _YEARMONTH = r"[0-9]{4}-(?:0[1-9]|1[0-2])"
 
 
-def _problems_at(source: str, rows, column: str, problem, expected: str) -> pd.DataFrame:
-    """One problem per row number in `rows` (vectorised; `problem` may be one text per row)."""
-    rows = np.asarray(rows, dtype=np.int64)
-    problem = np.broadcast_to(np.asarray(problem, dtype=object), rows.shape)
+def _problems_at(source: str, rows, column: str, problem, expected: str,
+                 summary: str | None = None) -> pd.DataFrame:
+    """One problem per row number in `rows`, for the first few rows, then one row counting the
+    rest (`problems.bounded_rows`). `problem` may be one text per row (then `summary` says it in
+    general words)."""
+    rows, problem = bounded_rows(rows, problem, summary)
     return pd.DataFrame({
         "file": pd.Series([source] * len(rows), dtype=str),
         "row": pd.array(rows, dtype="Int64"),
@@ -183,8 +219,9 @@ class _CheckedTable:
 
 
 def _check_table(raw: RawTable, spec: Table, codebook_missing: set[str],
-                 identifier_columns: set[str],
-                 distinct: list[tuple[np.ndarray, np.ndarray]] | None = None
+                 identifier_columns: set[int],  # positions of identifier-like header cells
+                 distinct: list[tuple[np.ndarray, np.ndarray]] | None = None,
+                 words: _CodebookWords | None = None,
                  ) -> tuple[_CheckedTable, list[pd.DataFrame]]:
     checked = _CheckedTable(raw=raw, spec=spec)
     problems: list[pd.DataFrame] = []
@@ -199,25 +236,40 @@ def _check_table(raw: RawTable, spec: Table, codebook_missing: set[str],
         checked.duplicate = np.zeros(0, dtype=bool)
         return checked, problems
 
+    labels = column_labels(raw, spec.field_names)
     first_position: dict[str, int] = {}
     for position, name in enumerate(names):
-        if name in first_position:
-            if name != "":
-                problems.append(_problem(source, None, name, REPEATED_COLUMN,
+        first_position.setdefault(name, position)
+    words = words if words is not None else _CodebookWords.of(load_codebook())
+    if _header_looks_like_data(names, words, identifier_columns):
+        # One problem for the row, not one per cell: the cells are a child's data, not names.
+        problems.append(_problem(
+            source, raw.header_row, "", HEADER_LOOKS_LIKE_DATA,
+            f"a header row naming the columns of the {spec.name} table "
+            f"({', '.join(spec.field_names)}), then one row per record"))
+    else:
+        for position, name in enumerate(names):
+            if name == "":
+                problems.append(_problem(source, None, labels[position], UNNAMED_COLUMN,
+                                         "a column name in the header row"))
+            elif first_position[name] != position:
+                # A codebook name may be shown; any other header cell may not.
+                label = name if name in spec.field_names else labels[position]
+                problems.append(_problem(source, None, label, REPEATED_COLUMN,
                                          "each column once"))
-            continue
-        first_position[name] = position
-    for position, name in enumerate(names):
-        if name == "":
-            problems.append(_problem(source, None, "", UNNAMED_COLUMN,
-                                     f"a column name in the header row (column {position + 1})"))
-        elif name not in spec.field_names and name not in identifier_columns:
-            problems.append(_problem(source, None, name, UNKNOWN_COLUMN,
+            if name == "" or name in spec.field_names or position in identifier_columns:
+                continue
+            problem = DATA_LIKE_COLUMN if _looks_like_data(name, words) else UNKNOWN_COLUMN
+            problems.append(_problem(source, None, labels[position], problem,
                                      _unknown_column_expected(name, spec)))
-    for fld in spec.fields:
-        if fld.name not in first_position:
-            problems.append(_problem(source, None, fld.name, MISSING_COLUMN,
-                                     f"a column {fld.name} ({fld.title})"))
+        # Names run together by another separator (";" or tabs) are reported with that column,
+        # not once more as missing.
+        joined = {part.strip() for name in names if _other_separator(name)
+                  for part in name.replace("\t", ";").replace("|", ";").split(";")}
+        for fld in spec.fields:
+            if fld.name not in first_position and fld.name not in joined:
+                problems.append(_problem(source, None, fld.name, MISSING_COLUMN,
+                                         f"a column {fld.name} ({fld.title})"))
 
     checked.duplicate = np.zeros(len(frame), dtype=bool)
     if len(frame) == 0:
@@ -239,12 +291,56 @@ def _check_table(raw: RawTable, spec: Table, codebook_missing: set[str],
     return checked, problems
 
 
+@dataclass(frozen=True)
+class _CodebookWords:
+    """Every field name and every code (missing-value codes too) of a codebook, lower case:
+    what a header cell is compared with to tell a column name from a value."""
+
+    field_names: frozenset[str]
+    codes: frozenset[str]
+
+    @classmethod
+    def of(cls, codebook: Codebook) -> _CodebookWords:
+        fields = [fld for table in codebook.tables.values() for fld in table.fields]
+        return cls(frozenset(fld.name.lower() for fld in fields),
+                   frozenset(code.lower() for fld in fields
+                             for code in (*fld.valid_codes, *fld.missing_values)))
+
+
+def _looks_like_data(cell: str, words: _CodebookWords, identifier: bool = False) -> bool:
+    """A header cell that reads like a value: a codebook code, a number, a month, anything
+    with a digit in it (a case id, an age), or (`identifier`) a postcode, a date, ..."""
+    text = cell.strip().lower()
+    if text == "" or text in words.field_names:
+        return False
+    return identifier or text in words.codes or any(ch in "0123456789" for ch in text)
+
+
+def _header_looks_like_data(names: list[str], words: _CodebookWords,
+                            identifier_columns: set[int]) -> bool:
+    """The header row reads like a row of data: at least half its cells look like values, and
+    more of them than are column names of the codebook."""
+    filled = [position for position, name in enumerate(names) if name != ""]
+    if not filled:
+        return False
+    known = sum(names[position].lower() in words.field_names for position in filled)
+    data_like = sum(_looks_like_data(names[position], words, position in identifier_columns)
+                    for position in filled)
+    return data_like * 2 >= len(filled) and data_like > known
+
+
 def _unknown_column_expected(name: str, spec: Table) -> str:
     close = difflib.get_close_matches(name.lower(), spec.field_names, n=1, cutoff=0.75)
     hint = f"; did you mean {close[0]}? (column names are lower case)" if close else ""
-    if ";" in name or "\t" in name:
-        hint = "; the file seems to use ; or tabs between cells, but a CSV file needs commas"
+    if _other_separator(name):
+        hint = ("; the file seems to use ; | or tabs between cells, but a CSV file needs "
+                "commas")
     return f"only the codebook's columns of the {spec.name} table{hint}"
+
+
+def _other_separator(name: str) -> bool:
+    """The header cell holds column names separated by ";", "|" or a tab, not by commas."""
+    return any(separator in name for separator in (";", "\t", "|"))
 
 
 def _check_cells(checked: _CheckedTable, fld: Field, cells: pd.Series,
@@ -330,12 +426,13 @@ def _check_primary_key(checked: _CheckedTable) -> list[pd.DataFrame]:
     duplicate[np.flatnonzero(usable)[repeated]] = True
     checked.duplicate = duplicate
     key_words = " and ".join(key)
+    # Only the rows that are listed get a message of their own (problems.bounded_rows).
     messages = [DUPLICATE_KEY.format(row=int(r), key=key_words)
-                for r in first_row.to_numpy()[repeated]]
+                for r in first_row.to_numpy()[repeated][:ROWS_PER_PROBLEM + 1]]
     expected = (f"each {key[0]} once in the file" if len(key) == 1
                 else f"each combination of {key_words} once in the file")
     return [_problems_at(checked.source, rows[repeated], key[0] if len(key) == 1 else "",
-                         messages, expected)]
+                         messages, expected, DUPLICATE_KEY_SUMMARY.format(key=key_words))]
 
 
 def _check_constant(checked: _CheckedTable, fld: Field) -> list[pd.DataFrame]:
@@ -586,14 +683,21 @@ def find_problems(raw: Mapping[str, RawTable], codebook: Codebook | None = None
     return _find_problems(raw, codebook)[0]
 
 
-def _find_problems(raw: Mapping[str, RawTable], codebook: Codebook
+def _find_problems(raw: Mapping[str, RawTable], codebook: Codebook,
+                   partial: Mapping[str, str] | None = None,
                    ) -> tuple[pd.DataFrame, dict[str, _CheckedTable]]:
-    """`find_problems`, and the checked tables (whose columns `validate_cohort` types)."""
+    """`find_problems`, and the checked tables (whose columns `validate_cohort` types).
+
+    `partial`: tables of which only the start was read, each with the problem saying why; they
+    are checked on their own, and no cross-table check uses them.
+    """
+    partial = partial or {}
     unknown = sorted(set(raw) - set(TABLE_NAMES))
     if unknown:
         raise ValueError(f"unknown table name(s) {unknown}; tables are {TABLE_NAMES}")
     codebook_missing = {code for name in TABLE_NAMES for fld in codebook.table(name).fields
                         for code in fld.missing_values}
+    words = _CodebookWords.of(codebook)
     parts: list[tuple[str, pd.DataFrame]] = []
     checked: dict[str, _CheckedTable] = {}
     for name in TABLE_NAMES:
@@ -603,15 +707,23 @@ def _find_problems(raw: Mapping[str, RawTable], codebook: Codebook
         spec = codebook.table(name)
         distinct = [_raw_distinct(table.frame.iloc[:, position])
                     for position in range(table.frame.shape[1])]
+        names = [str(c) for c in table.frame.columns]
+        header_kinds = identifier_kinds_of_header_cells(names)
         # The identifier screen runs first, on every column, so nothing identifying is missed.
-        parts.append((name, screen_identifiers(table, distinct)))
-        identifier_columns = {str(c) for c in table.frame.columns
-                              if str(c) not in spec.field_names
-                              and identifier_kind_of_column(str(c)) is not None}
+        parts.append((name, screen_identifiers(table, distinct,
+                                               column_labels(table, spec.field_names),
+                                               header_kinds)))
+        identifier_columns = {position for position, kind in enumerate(header_kinds)
+                              if kind is not None and names[position] not in spec.field_names}
         checked[name], own = _check_table(table, spec, codebook_missing, identifier_columns,
-                                          distinct)
+                                          distinct, words)
         parts += [(name, frame) for frame in own]
-    parts += _cross_table_problems(checked, codebook)
+        if name in partial:
+            parts.append((name, _problem(table.source, None, "", partial[name],
+                                         f"the {name} table: a header row naming its columns "
+                                         "(docs/codebook.md), then one row per record")))
+    parts += _cross_table_problems({name: table for name, table in checked.items()
+                                    if name not in partial}, codebook)
     return _sorted_problems(parts, codebook), checked
 
 
@@ -631,7 +743,8 @@ def _sorted_problems(parts: list[tuple[str, pd.DataFrame]], codebook: Codebook) 
     combined = pd.concat(frames, ignore_index=True)
     combined = combined.sort_values(["file", "_table", "row", "_column"], na_position="first",
                                     kind="stable")
-    return problems_frame(combined.loc[:, list(PROBLEM_COLUMNS)].reset_index(drop=True))
+    return cap_problems_per_file(
+        problems_frame(combined.loc[:, list(PROBLEM_COLUMNS)].reset_index(drop=True)))
 
 
 def typed_table(raw: RawTable, spec: Table) -> pd.DataFrame:
@@ -694,13 +807,17 @@ def validate_cohort(paths: Mapping[str, str | Path], codebook: Codebook | None =
         raise ValueError(f"validate_cohort needs exactly the tables {TABLE_NAMES}, "
                          f"got {sorted(paths)}")
     raw: dict[str, RawTable] = {}
+    partial: dict[str, str] = {}
     unreadable: list[pd.DataFrame] = []
     for name in TABLE_NAMES:
         try:
-            raw[name] = read_table_as_text(paths[name])
+            raw[name], why = _read_for_validation(paths[name], codebook.table(name), codebook)
         except InputValidationError as error:
             unreadable.append(error.problems)
-    problems, checked = _find_problems(raw, codebook)
+            continue
+        if why is not None:
+            partial[name] = why
+    problems, checked = _find_problems(raw, codebook, partial)
     if unreadable or len(problems):
         everything = pd.concat([*unreadable, problems], ignore_index=True)
         raise InputValidationError(everything)
@@ -712,6 +829,76 @@ def validate_cohort(paths: Mapping[str, str | Path], codebook: Codebook | None =
                       "rows": int(len(raw[name].frame))} for name in TABLE_NAMES}
     return Cohort(**tables, label=label, synthetic=synthetic, sources=sources,
                   codebook_version=codebook.version)
+
+
+# Rows read first from every file. A larger file is read on only if they look like the table
+# it should be; a CSV file is read on `PIECE_LINES` rows at a time, and reading stops at the
+# first piece whose first `PROBE_LINES` rows are clearly not the table. So a file of a million
+# garbage rows costs a thousand rows' work, and garbage after a good start at most a piece more.
+PROBE_LINES = 1000
+PIECE_LINES = 100_000
+# Share of the rows looked at on which most cells break the codebook that makes them garbage.
+_BROKEN_SHARE = 0.9
+# Different texts that are not codes in a coded column of the rows looked at: more is garbage.
+_MANY_OTHER_TEXTS = 100
+
+
+def _read_for_validation(path: str | Path, spec: Table, codebook: Codebook
+                         ) -> tuple[RawTable, str | None]:
+    """The table in `path`, and None; or, when the file is large and clearly not the table
+    `spec` from some row on, the rows up to there and the problem saying so."""
+    if Path(path).suffix.lower() != ".csv":
+        start = read_table_as_text(path, max_lines=PROBE_LINES)
+        if start.complete:
+            return start, None
+        why = _clearly_not_the_table(start, spec, codebook)
+        return (start, why) if why is not None else (read_table_as_text(path), None)
+    source = Path(path).name
+    pieces: list[CsvPiece] = []
+    header: RawTable | None = None
+    for piece in read_csv_in_pieces(path, PROBE_LINES, PIECE_LINES):
+        pieces.append(piece)
+        if piece.last:
+            break
+        if header is None:
+            header = look = table_of_pieces(pieces, source)
+        else:
+            look = look_at_piece(header, piece, PROBE_LINES)
+        why = _clearly_not_the_table(look, spec, codebook)
+        if why is not None:
+            return table_of_pieces(pieces, source), why.format(row=int(piece.file_rows[-1]))
+    return table_of_pieces(pieces, source), None
+
+
+def _clearly_not_the_table(raw: RawTable, spec: Table, codebook: Codebook) -> str | None:
+    """Why rows of a file are clearly not the table `spec` (None if they may be): the header
+    names none of the table's columns, or on nearly every row most of the table's cells break
+    the codebook. A template with {row} for the last row read."""
+    names = [str(name) for name in raw.frame.columns]
+    present = [fld for fld in spec.fields if fld.name in names]
+    if not present:
+        return NOT_THE_TABLE_HEADER.replace("{table}", spec.name)
+    if len(raw.frame) == 0:
+        return None
+    codebook_missing = {code for name in TABLE_NAMES for fld in codebook.table(name).fields
+                        for code in fld.missing_values}
+    checked = _CheckedTable(raw=raw, spec=spec)
+    failing = np.zeros(len(raw.frame), dtype=np.int64)
+    first = str(int(raw.row_numbers[0]))
+    for fld in present:
+        column, _found = _check_cells(checked, fld, raw.frame.iloc[:, names.index(fld.name)],
+                                      codebook_missing)
+        failing += ~column.ok
+        # A coded column holds a handful of codes; hundreds of different other texts in it
+        # are not a slip of the keyboard (and would cost memory and time for every one).
+        if ((fld.is_boolean or fld.is_categorical)
+                and len(np.unique(column.codes[~column.ok])) > _MANY_OTHER_TEXTS):
+            return NOT_THE_TABLE_VALUES.replace("{first}", first).replace(
+                "{column}", fld.name).replace("{count}", str(_MANY_OTHER_TEXTS))
+    broken = failing * 2 >= len(present)  # rows on which most of the table's cells break
+    if broken.mean() >= _BROKEN_SHARE:
+        return NOT_THE_TABLE_ROWS.replace("{first}", first)
+    return None
 
 
 def _sha256(path: str | Path) -> str:

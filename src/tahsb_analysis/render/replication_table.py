@@ -13,6 +13,7 @@ from tahsb_analysis.compare.replication import OVERALL_PART
 from tahsb_analysis.compare.verdicts import CONSISTENT, INSUFFICIENT, NOT_CONSISTENT
 from tahsb_analysis.compare.wording import count_text, is_missing, number_text, with_ci
 from tahsb_analysis.render import tables
+from tahsb_analysis.spreadsheet import to_csv_neutralised
 
 REPLICATION_OUTPUT = "replication"
 REPLICATION_TITLE = "Published findings of Hollis and Belton (2017) checked on"
@@ -123,7 +124,7 @@ def write_replication(frame: pd.DataFrame, rendered: tables.RenderedTable,
     stem = Path(stem)
     stem.parent.mkdir(parents=True, exist_ok=True)
     texts = {
-        "csv": frame.to_csv(index=False, lineterminator="\n"),
+        "csv": to_csv_neutralised(frame, lineterminator="\n"),
         "md": tables.table_to_markdown(rendered),
         "html": tables.table_to_html(rendered),
     }

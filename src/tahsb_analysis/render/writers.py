@@ -16,6 +16,7 @@ from tahsb_analysis.render.rendered_table import (
     output_rows,
     tier_banner,
 )
+from tahsb_analysis.spreadsheet import to_csv_neutralised
 
 
 def _markdown_cell(text: str) -> str:
@@ -109,7 +110,7 @@ def table_to_html_fragment(rendered: RenderedTable) -> str:
 
 def table_to_csv(results: pd.DataFrame, output: str) -> str:
     """The machine-readable table: every column of `output`'s rows, unrounded, "\\n" endings."""
-    return output_rows(results, output).to_csv(index=False, lineterminator="\n")
+    return to_csv_neutralised(output_rows(results, output), lineterminator="\n")
 
 
 def write_texts(texts: dict[str, str], stem: Path) -> dict[str, Path]:

@@ -43,6 +43,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from tahsb_analysis.spreadsheet import to_csv_neutralised
 from tahsb_analysis.vocabulary import STATISTICS
 
 RESULT_COLUMNS: dict[str, str] = {
@@ -172,4 +173,5 @@ def validate_results(frame: pd.DataFrame) -> None:
 def write_results_csv(results: pd.DataFrame, path) -> None:
     """The results table as CSV: unrounded numbers, UTF-8, "\\n" line endings (deterministic)."""
     validate_results(results)
-    results.to_csv(path, index=False, lineterminator="\n")
+    # A cohort label or a warning can never start a spreadsheet formula (spreadsheet.py).
+    to_csv_neutralised(results, path, lineterminator="\n")
