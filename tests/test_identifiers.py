@@ -16,9 +16,9 @@ from tahsb_analysis.input.identifiers import (
     identifier_kind_of_column,
     screen_identifiers,
 )
+from tahsb_analysis.input.messages import UNKNOWN_COLUMN
 from tahsb_analysis.input.readers import RawTable
 from tahsb_analysis.input.validation import (
-    UNKNOWN_COLUMN,
     InputValidationError,
     format_problems,
     validate_cohort,
@@ -156,7 +156,7 @@ def test_one_problem_per_column_and_kind_of_identifier():
 
 
 def test_screen_with_the_distinct_values_of_validation_equals_screen_alone():
-    from tahsb_analysis.input.validation import _raw_distinct
+    from tahsb_analysis.input.checked import _raw_distinct
 
     table = raw_table({
         "case_id": ["C001", "C002", "C003", "C004", "C005"],

