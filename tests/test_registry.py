@@ -49,10 +49,21 @@ def produced(tmp_path_factory):
     return outputs
 
 
-def test_every_registered_analysis_exists_and_gets_its_settings_from_the_config(registry):
-    for name in registry.analyses():
-        assert name in ANALYSES, name
-        analysis_settings(name, CONFIG)  # raises KeyError if a needed key is missing
+def test_every_registered_analysis_resolves_and_takes_only_config_settings(registry):
+    assert list(ANALYSES) == registry.analyses()
+    settings = analysis_settings("prevalence", CONFIG)
+    # By keyword name (analyses/run.py): prevalence takes no comparison settings.
+    assert settings == {"ci_method": "wilson", "confidence": 0.95,
+                        "age_band_starts": (5, 12, 15), "exact_test_seed": 20170,
+                        "exact_test_resamples": 99999}
+    assert analysis_settings("responses", CONFIG)["adjust_for_age"] is True
+
+
+def test_an_output_of_an_unregistered_analysis_is_refused():
+    data = copy.deepcopy(RAW)
+    data["outputs"][0]["analysis"] = "astrology"
+    with pytest.raises(RegistryError, match="'astrology' is not one of the registered analyses"):
+        registry_from_mapping(data)
 
 
 def test_every_output_an_analysis_produces_is_registered_under_that_analysis(registry, produced):

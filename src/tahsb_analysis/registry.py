@@ -74,6 +74,8 @@ class Registry:
     outputs: tuple[Output, ...]
     variables: dict
     files: dict
+    # analysis name -> "module:function" of the pure function that makes its rows
+    analysis_functions: dict = field(default_factory=dict)
 
     # --- lookups -------------------------------------------------------------------------
 
@@ -113,8 +115,8 @@ class Registry:
         return [figure.name for figure in self.figures(tier, drawn_from)]
 
     def analyses(self) -> list[str]:
-        """The analyses that produce the registered outputs, in order of first use."""
-        return list(dict.fromkeys(output.analysis for output in self.outputs))
+        """The analyses the workflow runs, in registry order."""
+        return list(self.analysis_functions)
 
     def title(self, name: str) -> str | None:
         """Title of an output or a figure, or None when neither is registered."""
@@ -203,7 +205,15 @@ def registry_from_mapping(data, source: str = "<memory>") -> Registry:
     if unknown:
         raise RegistryError(f"{source}: variables: unknown keys {sorted(unknown)}")
     files = {name: " ".join(str(text).split()) for name, text in (data.get("files") or {}).items()}
-    return Registry(str(data["version"]), sections, outputs, variables, files)
+    analyses = {str(name): str(target) for name, target in (data.get("analyses") or {}).items()}
+    for name, target in analyses.items():
+        if target.count(":") != 1 or not all(target.split(":")):
+            raise RegistryError(f"{source}: analysis {name!r}: {target!r} is not module:function")
+    for output in outputs:
+        if output.analysis not in analyses:
+            raise RegistryError(f"{source}: output {output.name!r}: analysis {output.analysis!r} "
+                                f"is not one of the registered analyses {sorted(analyses)}")
+    return Registry(str(data["version"]), sections, outputs, variables, files, analyses)
 
 
 _OUTPUT_KEYS = {"name", "title", "section", "findings", "analysis", "layout", "caption", "tiers",

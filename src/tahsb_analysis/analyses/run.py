@@ -1,64 +1,61 @@
-"""The registry of analyses the workflow runs, and how config.yaml settings reach them.
+"""Run the registered analyses, and how config.yaml settings reach them.
 
-Each analysis is a pure function `f(cohort, **settings) -> results table`. The workflow runs
-every registered analysis per cohort through one adapter, so adding an analysis means adding
-it here (and its outputs to the rendering lists), not writing another script.
+Each analysis is a pure function `f(cohort, **settings) -> results table`, registered once in
+the output registry (`analyses:` in data/outputs.yaml, as module:function). Its settings are the
+config values whose names its keyword parameters take, so adding an analysis needs neither an
+edit here nor another workflow script.
 """
 
 from __future__ import annotations
 
+import importlib
+import inspect
 from collections.abc import Callable, Mapping
 
 import pandas as pd
 
-from tahsb_analysis.analyses.behaviour_range import ta_hsb_range
-from tahsb_analysis.analyses.characteristics import characteristics
-from tahsb_analysis.analyses.links import links
-from tahsb_analysis.analyses.prevalence import prevalence
-from tahsb_analysis.analyses.responses import responses
 from tahsb_analysis.input.cohort import Cohort
+from tahsb_analysis.registry import load_registry
+
+
+def analysis_function(name: str) -> Callable[..., pd.DataFrame]:
+    """The function registered as analysis `name`."""
+    targets = load_registry().analysis_functions
+    if name not in targets:
+        raise KeyError(f"unknown analysis {name!r}; known: {sorted(targets)}")
+    module, function = targets[name].split(":")
+    return getattr(importlib.import_module(module), function)
+
 
 ANALYSES: dict[str, Callable[..., pd.DataFrame]] = {
-    "prevalence": prevalence,
-    "ta_hsb_range": ta_hsb_range,
-    "characteristics": characteristics,
-    "links": links,
-    "responses": responses,
+    name: analysis_function(name) for name in load_registry().analyses()
 }
 
 
-def analysis_settings(name: str, config: Mapping) -> dict:
-    """Keyword arguments of analysis `name`, taken from the (validated) workflow config."""
-    if name not in ANALYSES:
-        raise KeyError(f"unknown analysis {name!r}; known: {sorted(ANALYSES)}")
-    common = {"ci_method": config["ci_method"], "confidence": config["confidence_level"]}
-    if name == "prevalence":
-        return {
-            **common,
-            "age_band_starts": tuple(config["age_band_starts"]),
-            "exact_test_seed": config["exact_test"]["seed"],
-            "exact_test_resamples": config["exact_test"]["resamples"],
-        }
-    comparison = {
-        "continuous_test": config["continuous_test"],
-        "p_adjust": config["p_adjust"],
+def config_settings(config: Mapping) -> dict:
+    """Every analysis setting of the (validated) workflow config, by keyword name."""
+    settings = {
+        "ci_method": config["ci_method"],
+        "confidence": config["confidence_level"],
+        "age_band_starts": tuple(config["age_band_starts"]),
         "exact_test_seed": config["exact_test"]["seed"],
         "exact_test_resamples": config["exact_test"]["resamples"],
+        "continuous_test": config["continuous_test"],
+        "p_adjust": config["p_adjust"],
+        **config["links"],
+        "adjust_for_age": config["responses"]["adjust_for_age"],
+        "covariates": tuple(config["responses"]["covariates"]),
     }
-    if name == "characteristics":
-        return {**common, **comparison}
-    if name == "links":
-        return {**common, **comparison, **config["links"]}
-    if name == "responses":
-        models = config["responses"]
-        return {
-            **common,
-            **comparison,
-            "adjust_for_age": models["adjust_for_age"],
-            "covariates": tuple(models["covariates"]),
-        }
-    return common
+    return settings
+
+
+def analysis_settings(name: str, config: Mapping) -> dict:
+    """Keyword arguments of analysis `name`: the config settings its parameters name."""
+    function = ANALYSES[name] if name in ANALYSES else analysis_function(name)
+    accepted = inspect.signature(function).parameters
+    return {key: value for key, value in config_settings(config).items() if key in accepted}
 
 
 def run_analysis(name: str, cohort: Cohort, settings: Mapping) -> pd.DataFrame:
-    return ANALYSES[name](cohort, **settings)
+    function = ANALYSES[name] if name in ANALYSES else analysis_function(name)
+    return function(cohort, **settings)
