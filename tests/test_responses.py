@@ -6,10 +6,10 @@ independently in the test, with the reference call quoted next to the expected n
 
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import pytest
 from conftest import build_cohort, one, select, valid_frames
+from test_response_models import model_frame
 
 from tahsb_analysis.analyses.response_models import logistic_odds_ratios
 from tahsb_analysis.analyses.responses import response_composites, responses
@@ -28,13 +28,6 @@ COMPOSITES = {
 }
 
 
-def as_rows(rows: list[dict]) -> pd.DataFrame:
-    frame = pd.DataFrame(rows)
-    for column in ("estimate", "ci_low", "ci_high", "p_value"):
-        if column not in frame:
-            frame[column] = np.nan
-    return frame
-
 
 def composite_frame(a, a_missing, level, level_missing) -> pd.DataFrame:
     return pd.DataFrame(
@@ -47,34 +40,6 @@ def composite_frame(a, a_missing, level, level_missing) -> pd.DataFrame:
     )
 
 
-def model_frame(seed=1, n=300) -> pd.DataFrame:
-    """Random children: group, age, a yes/no covariate and an outcome depending on them."""
-    rng = np.random.default_rng(seed)
-    group = rng.choice(["ta_only", "dual", "offline_only"], size=n, p=[0.3, 0.3, 0.4])
-    age = rng.integers(10, 18, size=n)
-    looked_after = rng.random(n) < 0.4
-    logit = -3 + 1.2 * (group == "ta_only") + 0.5 * (group == "dual") + 0.15 * age
-    outcome = rng.random(n) < 1 / (1 + np.exp(-logit))
-    return pd.DataFrame(
-        {
-            "hsb_group": pd.Categorical(group, categories=["ta_only", "dual", "offline_only"]),
-            "age_at_referral": pd.array(age, dtype="Int64"),
-            "looked_after": pd.array(looked_after, dtype="boolean"),
-            "y": pd.array(outcome, dtype="boolean"),
-        }
-    )
-
-
-def two_by_two(a, b, c, d) -> pd.DataFrame:
-    """a/b TA-only children with/without the outcome, c/d offline-only with/without."""
-    group = ["ta_only"] * (a + b) + ["offline_only"] * (c + d)
-    y = [True] * a + [False] * b + [True] * c + [False] * d
-    return pd.DataFrame(
-        {
-            "hsb_group": pd.Categorical(group, categories=["ta_only", "dual", "offline_only"]),
-            "y": pd.array(y, dtype="boolean"),
-        }
-    )
 
 
 # ---------------------------------------------------------------------------------------------
