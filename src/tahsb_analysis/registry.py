@@ -38,6 +38,7 @@ class Section:
     id: str
     title: str
     intro: str
+    comparison_intro: str = ""
 
 
 @dataclass(frozen=True)
@@ -194,7 +195,8 @@ def registry_from_mapping(data, source: str = "<memory>") -> Registry:
         if key not in data:
             raise RegistryError(f"{source}: top-level key {key!r} is missing")
     sections = tuple(
-        Section(str(entry["id"]), str(entry["title"]), " ".join(str(entry["intro"]).split()))
+        Section(str(entry["id"]), str(entry["title"]), " ".join(str(entry["intro"]).split()),
+                " ".join(str(entry.get("comparison_intro", "")).split()))
         for entry in data["sections"]
     )
     section_ids = {section.id for section in sections}

@@ -26,6 +26,7 @@ from tahsb_analysis.compare.statistics import (
     ODDS_RATIO,
     RISK_DIFFERENCE,
 )
+from tahsb_analysis.registry import load_registry
 from tahsb_analysis.render.figures.comparison import item_label
 from tahsb_analysis.render.pages.methods import comparison_methods
 from tahsb_analysis.render.pages.page import (
@@ -63,18 +64,19 @@ COMPARISON_TEMPLATE = "comparison_report.html.j2"
 COMPARISON_TITLE = "Technology-assisted harmful sexual behaviour: cohort comparison"
 # The comparison page's introduction of each section, keyed by the registry's section ids (the
 # registry's intros introduce the study page's sections, which show one cohort).
-COMPARISON_INTROS = {
-    "prevalence": "Shares of all children assessed with TA-HSB only, dual HSB, offline HSB only "
-                  "and any TA-HSB, overall and by sex, age band and learning disability.",
-    "range": "Forms of TA-HSB, the number of forms per child, TA-HSB aimed at another person "
-             "and the sub-groups of dual children.",
-    "characteristics": "Backgrounds and characteristics within each HSB group; ages as "
-                       "differences in means.",
-    "links": "Which behaviour came first, pornography as a trigger, the onset gap, age at first "
-             "HSB and the sequence of behaviours, among dual children.",
-    "responses": "Professional responses within each HSB group.",
-    "other": "Outputs no section of this page names.",
-}
+# What the comparison page says of outputs no registered section holds (the sections' own
+# words are the registry's `comparison_intro`).
+OTHER_SECTION_INTRO = "Outputs no section of this page names."
+
+
+def comparison_intro(section: str) -> str:
+    """The comparison page's words under a section's title."""
+    registry = load_registry()
+    if section in {s.id for s in registry.sections}:
+        return registry.section(section).comparison_intro
+    return OTHER_SECTION_INTRO
+
+
 COMPARISON_HEADER = [
     "Compared statistic", "Cohorts (first vs second)", "Difference (95% CI)",
     "Odds ratio (95% CI)", "Test", "p", "p adj.", "n/N (both cohorts)",
@@ -375,7 +377,7 @@ def _sections(comparison: pd.DataFrame, figures: Mapping[str, Path]) -> list[dic
         sections.append({
             "id": f"section-{section}",
             "title": title,
-            "intro": COMPARISON_INTROS.get(section, ""),
+            "intro": comparison_intro(section),
             "figure": read.get(section),
             "figure_id": anchor("figure", f"comparison_{section}"),
             "table": (Markup(table_to_html_fragment(comparison_table(comparison, section)))
