@@ -60,6 +60,7 @@ def test_links_outputs_have_their_titles():
 def test_an_output_title_is_the_registry_title(monkeypatch):
     registry = registry_from_mapping({
         "version": "1",
+        "analyses": {"toys": "toy_module:toys"},
         "sections": [{"id": "toys", "title": "Toys", "intro": "Toy outputs."}],
         "outputs": [{"name": "toy_counts", "title": "Counts of toys by colour",
                      "section": "toys", "analysis": "toys", "layout": "generic",

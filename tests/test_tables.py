@@ -40,6 +40,7 @@ def toy_registry(layout: str):
     """A registry of one output, "toy_comparison", laid out as `layout`."""
     return registry_from_mapping({
         "version": "1",
+        "analyses": {"toys": "toy_module:toys"},
         "sections": [{"id": "toys", "title": "Toys", "intro": "Toy outputs."}],
         "outputs": [{"name": "toy_comparison", "title": "Toys compared", "section": "toys",
                      "analysis": "toys", "layout": layout, "caption": "Toys.",
