@@ -193,9 +193,23 @@ TRAJECTORIES = {
 }
 
 
-def trajectory_rows(counts=None, denominator=20):
+# The nodes of TRAJECTORIES, counted by hand: the children of each first and later step.
+TRAJECTORY_NODES = {
+    "trajectory_first": {"offline": 11, "pornography": 5, "other_ta": 2,
+                         "offline + pornography (same year)": 2},
+    "trajectory_later": {"offline": 7, "pornography": 3, "other_ta": 8, "same_year": 2},
+}
+
+
+def trajectory_rows(counts=None, denominator=20, nodes=None):
+    """Trajectory rows of all dual children (TRAJECTORIES and their nodes by default), and
+    the node rows `nodes` ({variable: {level: n}}) when the counts are given."""
+    if counts is None:
+        counts, nodes = TRAJECTORIES, TRAJECTORY_NODES
     rows = [share("trajectory", level, n, denominator, group="all_dual", **DUAL)
-            for level, n in (counts or TRAJECTORIES).items()]
+            for level, n in counts.items()]
+    rows += [share(variable, level, n, denominator, group="all_dual", **DUAL)
+             for variable, levels in (nodes or {}).items() for level, n in levels.items()]
     # A sub-group row: in the table, not in the figure.
     rows.append(share("trajectory", "offline -> other_ta", 8, 12, group="other_ta_hsb", **DUAL))
     return rows

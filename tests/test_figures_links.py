@@ -155,11 +155,53 @@ def test_links_figures_re_saved_give_byte_identical_files(draw, tmp_path):
         assert first[fmt].read_bytes() == second[fmt].read_bytes(), fmt
 
 
-def test_a_single_kind_trajectory_leads_to_nothing_later():
-    rows = trajectory_rows({"offline": 3, "offline -> other_ta": 1}, denominator=4)
+def test_a_single_kind_trajectory_leads_to_nothing_later_without_an_n_no_row_gives():
+    rows = trajectory_rows({"offline": 3, "offline -> other_ta": 1}, denominator=4,
+                           nodes={"trajectory_first": {"offline": 4},
+                                  "trajectory_later": {"other_ta": 1}})
     figure = trajectory_figure(links_results(trajectories=rows)).figure
-    nodes = [t.replace("\n", " ") for t in texts(figure) if "(n = " in t]
-    assert nodes[-1] == "nothing later (n = 3)"
+    labels = [t.replace("\n", " ") for t in texts(figure)]
+    assert "nothing later" in labels
+    assert [t for t in labels if "(n = " in t] == ["offline HSB (n = 4)", "other TA-HSB (n = 1)"]
+
+
+def released(rows, suppressed_levels):
+    """The rows as the release tier gives them: `suppressed_levels` ((variable, level)) blank
+    and marked suppressed, every other row released."""
+    out = []
+    for row in rows:
+        if row["group"] == "all_dual" and (row["variable"], row["level"]) in suppressed_levels:
+            row = dict(row, n=None, estimate=None, disclosure="suppressed")
+        else:
+            row = dict(row, disclosure="released")
+        out.append(row)
+    return out
+
+
+def node_labels(rows):
+    figure = trajectory_figure(links_results(trajectories=rows)).figure
+    return [t.replace("\n", " ") for t in texts(figure) if "(n = " in t]
+
+
+def test_a_node_gives_its_released_total_not_the_sum_of_the_bands_drawn():
+    # offline -> pornography (3) is suppressed and not drawn; the released node total of
+    # offline HSB first is still 11, not the 8 of the one band that is drawn.
+    rows = released(trajectory_rows(), {("trajectory", "offline -> pornography")})
+    labels = node_labels(rows)
+    assert labels[0] == "offline HSB (n = 11)"
+    assert "pornography use (n = 3)" not in labels  # no band reaches it: not drawn
+
+
+def test_a_suppressed_node_total_is_shown_as_c():
+    suppressed = {("trajectory", "other_ta -> offline"), ("trajectory_first", "other_ta"),
+                  ("trajectory_later", "offline")}
+    labels = node_labels(released(trajectory_rows(), suppressed))
+    assert labels == [
+        "offline HSB (n = 11)", "pornography use (n = 5)",
+        "offline HSB + pornography use (same year) (n = 2)",
+        "offline HSB (n = [c])", "pornography use (n = 3)", "other TA-HSB (n = 8)",
+        "same year (no order) (n = 2)",
+    ]
 
 
 def test_onset_gap_summarised_for_offline_first_children_says_so():

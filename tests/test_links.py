@@ -183,13 +183,13 @@ def one_row(result, output, **criteria) -> pd.Series:
     return chosen.iloc[0]
 
 
-def shares(result, output, group) -> dict[str, tuple[int, int]]:
-    rows = rows_of(result, output, group=group, statistic="proportion")
+def shares(result, output, group, variable=None) -> dict[str, tuple[int, int]]:
+    rows = rows_of(result, output, variable=variable, group=group, statistic="proportion")
     return {r.level: (int(r.n), int(r.denominator)) for r in rows.itertuples()}
 
 
-def missing_counts(result, output, group) -> dict[str, tuple[int, int]]:
-    rows = rows_of(result, output, group=group, statistic="count")
+def missing_counts(result, output, group, variable=None) -> dict[str, tuple[int, int]]:
+    rows = rows_of(result, output, variable=variable, group=group, statistic="count")
     return {r.level: (int(r.n), int(r.denominator)) for r in rows.itertuples()}
 
 
@@ -420,7 +420,7 @@ def test_equal_onsets_for_every_child_are_not_tested_and_say_so(tmp_path):
 
 
 def test_trajectories_count_first_kind_to_second_kind_with_same_year_levels(result_d):
-    assert shares(result_d, "trajectories", "all_dual") == {
+    assert shares(result_d, "trajectories", "all_dual", "trajectory") == {
         level: (n, 9) for level, n in {
             "offline -> pornography": 2,  # D2, D4
             "offline -> other_ta": 1,  # D6
@@ -434,18 +434,20 @@ def test_trajectories_count_first_kind_to_second_kind_with_same_year_levels(resu
             "offline + pornography + other_ta (same year)": 1,  # D12
         }.items()
     }
-    assert list(rows_of(result_d, "trajectories", group="all_dual",
+    assert list(rows_of(result_d, "trajectories", variable="trajectory", group="all_dual",
                         statistic="proportion")["level"]) == list(TRAJECTORY_LEVELS)
-    assert missing_counts(result_d, "trajectories", "all_dual") == {MISSING_ONSET: (3, 12)}
+    assert missing_counts(result_d, "trajectories", "all_dual", "trajectory") == {
+        MISSING_ONSET: (3, 12)
+    }
 
 
 def test_pornography_only_trajectories_list_only_levels_without_other_ta_hsb(result_d):
-    assert shares(result_d, "trajectories", "pornography_only") == {
+    assert shares(result_d, "trajectories", "pornography_only", "trajectory") == {
         "offline -> pornography": (2, 4),
         "pornography -> offline": (1, 4),
         "offline + pornography (same year)": (1, 4),
     }
-    other = shares(result_d, "trajectories", "other_ta_hsb")
+    other = shares(result_d, "trajectories", "other_ta_hsb", "trajectory")
     assert len(other) == len(TRAJECTORY_LEVELS)
     assert {k: v for k, v in other.items() if v[0]} == {
         "offline -> other_ta": (1, 5), "pornography -> offline": (1, 5),
@@ -453,6 +455,62 @@ def test_pornography_only_trajectories_list_only_levels_without_other_ta_hsb(res
         "offline + pornography + other_ta (same year)": (1, 5),
     }
     assert (rows_of(result_d, "trajectories")["finding"] == "L3").all()
+
+
+# The nodes of the flow diagram in cohort D, counted by hand from the table above (children
+# with every onset known: D1-D4, D6-D9, D12).
+D_FIRST = {
+    "all_dual": {
+        "offline": 3,  # D2, D4 (then pornography), D6 (then other TA-HSB)
+        "pornography": 2,  # D1, D7
+        "other_ta": 1,  # D8
+        "offline + pornography (same year)": 1,  # D3
+        "offline + other_ta (same year)": 1,  # D9
+        "pornography + other_ta (same year)": 0,
+        "offline + pornography + other_ta (same year)": 1,  # D12
+    },
+    "pornography_only": {"offline": 2, "pornography": 1,  # D2, D4; D1
+                         "offline + pornography (same year)": 1},  # D3
+    "other_ta_hsb": {"offline": 1, "pornography": 1, "other_ta": 1,  # D6; D7; D8
+                     "offline + pornography (same year)": 0,
+                     "offline + other_ta (same year)": 1,  # D9
+                     "pornography + other_ta (same year)": 0,
+                     "offline + pornography + other_ta (same year)": 1},  # D12
+}
+D_LATER = {
+    "all_dual": {"offline": 3, "pornography": 2, "other_ta": 1,  # D1, D7, D8; D2, D4; D6
+                 "same_year": 3},  # D3, D9, D12
+    "pornography_only": {"offline": 1, "pornography": 2, "same_year": 1},  # D1; D2, D4; D3
+    "other_ta_hsb": {"offline": 2, "pornography": 0, "other_ta": 1,  # D7, D8; -; D6
+                     "same_year": 2},  # D9, D12
+}
+D_KNOWN = {"all_dual": 9, "pornography_only": 4, "other_ta_hsb": 5}
+
+
+@pytest.mark.parametrize("group", ["all_dual", "pornography_only", "other_ta_hsb"])
+def test_the_first_and_later_steps_count_the_children_of_each_node_by_hand(result_d, group):
+    for variable, expected in (("trajectory_first", D_FIRST), ("trajectory_later", D_LATER)):
+        observed = shares(result_d, "trajectories", group, variable)
+        assert observed == {level: (n, D_KNOWN[group]) for level, n in expected[group].items()}
+        assert list(observed) == list(expected[group])  # in the order of the kinds
+    rows = rows_of(result_d, "trajectories", group="all_dual", statistic="count")
+    # The children left out are counted for each variable, as for the trajectories.
+    assert dict(zip(rows["variable"], rows["n"], strict=True)) == {
+        "trajectory": 3, "trajectory_first": 3, "trajectory_later": 3}
+
+
+def test_each_node_is_the_sum_of_its_flows(result_d):
+    flows = shares(result_d, "trajectories", "all_dual", "trajectory")
+    first = shares(result_d, "trajectories", "all_dual", "trajectory_first")
+    later = shares(result_d, "trajectories", "all_dual", "trajectory_later")
+    for node, (n, _) in first.items():
+        assert n == sum(m for level, (m, _) in flows.items()
+                        if level == node or level.startswith(f"{node} -> "))
+    for node, (n, _) in later.items():
+        parts = [m for level, (m, _) in flows.items()
+                 if (level.endswith(" (same year)") if node == "same_year"
+                     else level.endswith(f" -> {node}"))]
+        assert n == sum(parts)
 
 
 def test_the_second_kind_is_the_next_onset_and_exact_ties_follow_kind_order(tmp_path):
@@ -466,8 +524,8 @@ def test_the_second_kind_is_the_next_onset_and_exact_ties_follow_kind_order(tmp_
         ("E2", "iioc", "15"),
     ]
     cohort = build(tmp_path, cases, behaviours)
-    observed = {k: v for k, v in shares(links(cohort), "trajectories", "all_dual").items()
-                if v[0]}
+    observed = {k: v for k, v in shares(links(cohort), "trajectories", "all_dual",
+                                        "trajectory").items() if v[0]}
     assert observed == {"offline -> other_ta": (1, 2),
                         "offline + pornography (same year)": (1, 2)}
     ages = onset_ages(cohort)

@@ -33,7 +33,7 @@ def pick(results, output, **where):
 
 
 def test_overall_shares_match_the_hand_count(results):
-    overall = pick(results, "prevalence_overall", statistic="proportion")
+    overall = pick(results, "prevalence_overall", statistic="proportion", group_variable=None)
     counts = dict(zip(overall["level"], zip(overall["n"], overall["denominator"], strict=True),
                       strict=True))
     assert counts == {"any_ta_hsb": (4, 6), "ta_only": (2, 6), "dual": (2, 6),
@@ -41,10 +41,23 @@ def test_overall_shares_match_the_hand_count(results):
 
 
 def test_overall_rows_carry_their_findings_and_method(results):
-    overall = pick(results, "prevalence_overall", statistic="proportion").set_index("level")
+    overall = pick(results, "prevalence_overall", statistic="proportion",
+                   group_variable=None).set_index("level")
     assert overall.loc["any_ta_hsb", "finding"] == "P1"
     assert overall.loc["ta_only", "finding"] == "P2"
     assert set(overall["method"]) == {"Wilson 95% CI"}
+
+
+def test_dual_among_children_with_any_ta_hsb_is_a_share_of_the_overall_counts(results):
+    # C001 and C005 are dual, C002 and C006 TA-HSB only: 2 of the 4 with any TA-HSB.
+    row = pick(results, "prevalence_overall", group="any_ta_hsb").squeeze()
+    assert (row["variable"], row["level"], row["group_variable"]) == ("hsb_group", "dual",
+                                                                       "population")
+    assert (row["statistic"], row["n"], row["denominator"]) == ("proportion", 2, 4)
+    assert row["estimate"] == pytest.approx(0.5) and row["finding"] == "L3"
+    assert (row["ci_low"], row["ci_high"]) == pytest.approx(
+        proportion_confint(2, 4, method="wilson"))
+    assert row["method"] == "Wilson 95% CI"
 
 
 def test_overall_ci_agrees_with_statsmodels(results):
@@ -139,12 +152,17 @@ def test_synthetic_cohort_reproduces_p1_and_p2():
 
     data = Path(__file__).resolve().parents[1] / "data" / "synthetic"
     cohort = validate_cohort({t: data / f"{t}.csv" for t in ("cases", "case_file", "behaviours")})
-    overall = pick(prevalence(cohort, exact_test_resamples=999), "prevalence_overall")
+    rows = pick(prevalence(cohort, exact_test_resamples=999), "prevalence_overall")
+    overall = rows[rows["group_variable"].isna()]
     shares = overall.set_index("level")["estimate"]
     # Published: 46% any TA-HSB (P1), 7% TA-HSB only (P2), of 275 children.
     assert round(100 * shares["any_ta_hsb"]) == 46
     assert round(100 * shares["ta_only"]) == 7
     assert set(overall["denominator"]) == {275}
+    # L3's proxy: the 107 dual children among the 126 with any TA-HSB.
+    l3 = rows[rows["group"].eq("any_ta_hsb").fillna(False)].squeeze()
+    assert (l3["level"], l3["n"], l3["denominator"]) == ("dual", 107, 126)
+    assert l3["estimate"] == pytest.approx(107 / 126)
 
 
 def test_breakdown_tests_are_chi_squared_on_the_crosstab_of_group_by_level(tmp_path):

@@ -137,6 +137,12 @@ def test_disclosure_structure_lists_every_output_and_names_the_output_of_each_re
         "output": "response_models", "source_output": "responses",
         "variables": {"cj_out_of_court_or_court": "cj_outcome",
                       "social_care_section_47": "social_care_level"}}]
+    # The L3 share re-shows two counts of its own output; the flow diagram's nodes are sums.
+    (shared,) = structure["shared_cells"]
+    assert shared["output"] == "prevalence_overall"
+    assert (shared["n"]["level"], shared["denominator"]["level"]) == ("dual", "any_ta_hsb")
+    assert {rule["variable"] for rule in structure["level_sums"]} == {
+        "trajectory_first", "trajectory_later"}
 
 
 def test_report_caption_is_written_once_and_left_alone_when_unchanged(registry, tmp_path):

@@ -125,42 +125,17 @@ def test_share_above_on_a_suppressed_row_is_insufficient_data():
     assert verdict_of(results(suppressed()), MORE_THAN_HALF) == INSUFFICIENT
 
 
-# --- count_share_above ----------------------------------------------------------------------
-
-DUAL = {**SELECT, "variable": "hsb_group", "level": "dual"}
-ANY_TA = {**SELECT, "variable": "hsb_group", "level": "any_ta_hsb"}
-DUAL_WITHIN_ANY_TA = register_of({"rule": "count_share_above", "measure": "dual among any",
-                                  "threshold": 0.5, "select": DUAL, "within": ANY_TA})
+# --- L3: the share of dual children among those with any TA-HSB, a results row ------------
 
 
-def test_count_share_above_divides_the_two_counts():
-    table = results(row(variable="hsb_group", level="dual", estimate=107 / 275, n=107,
-                        denominator=275),
-                    row(variable="hsb_group", level="any_ta_hsb", estimate=126 / 275, n=126,
-                        denominator=275))
-    claim = claim_row(evaluate_register(table, DUAL_WITHIN_ANY_TA))
-    # 107 / 126 = 0.849 > 0.5
+def test_l3_reads_the_share_of_dual_among_any_ta_hsb_from_its_results_row(synthetic_results):
+    # The shipped synthetic cohort: 107 dual children of the 126 with any TA-HSB.
+    frame = evaluate_register(synthetic_results)
+    claim = claim_row(frame, "L3")
+    assert (claim["rule"], claim["n"], claim["denominator"]) == ("share_above", 107, 126)
     assert claim["estimate"] == pytest.approx(107 / 126)
-    assert (claim["n"], claim["denominator"]) == (107, 126)
     assert claim["verdict"] == CONSISTENT
-
-
-def test_count_share_of_exactly_half_is_not_consistent():
-    # 63 / 126 = 0.5
-    table = results(row(variable="hsb_group", level="dual", estimate=63 / 275, n=63,
-                        denominator=275),
-                    row(variable="hsb_group", level="any_ta_hsb", estimate=126 / 275, n=126,
-                        denominator=275))
-    assert verdict_of(table, DUAL_WITHIN_ANY_TA) == NOT_CONSISTENT
-
-
-def test_count_share_with_a_suppressed_or_empty_denominator_row_is_insufficient_data():
-    dual = row(variable="hsb_group", level="dual", estimate=0.0, n=0, denominator=275)
-    hidden = results(dual, suppressed(variable="hsb_group", level="any_ta_hsb"))
-    nobody = results(dual, row(variable="hsb_group", level="any_ta_hsb", estimate=0.0, n=0,
-                               denominator=275))
-    assert verdict_of(hidden, DUAL_WITHIN_ANY_TA) == INSUFFICIENT
-    assert verdict_of(nobody, DUAL_WITHIN_ANY_TA) == INSUFFICIENT
+    assert claim["reason"] == "84.9% (95% CI 77.6 to 90.1), 107/126 is above 50%"
 
 
 # --- rank_is --------------------------------------------------------------------------------
@@ -386,14 +361,17 @@ def test_swapping_police_involvement_of_two_groups_breaks_finding_s2(synthetic_r
 def test_a_suppressed_row_in_the_release_tier_makes_its_claims_insufficient_data(
     synthetic_results,
 ):
-    # P1 reads the any-TA-HSB prevalence row and L3 divides by its count.
+    # P1 reads the any-TA-HSB prevalence row; L3's share has its count as denominator, so the
+    # gate hides that share with it (shared cells, tested in test_disclosure).
     table = synthetic_results.copy()
     table["disclosure"] = pd.Series(RELEASED, index=table.index, dtype="string")
-    any_ta = (table["output"].eq("prevalence_overall") & table["level"].eq("any_ta_hsb")
-              & table["statistic"].eq("proportion")).fillna(False)
-    table.loc[any_ta, ["estimate", "ci_low", "ci_high"]] = pd.NA
+    overall = table["output"].eq("prevalence_overall") & table["statistic"].eq("proportion")
+    any_ta = (overall & table["level"].eq("any_ta_hsb")).fillna(False)
+    l3 = (overall & table["group"].eq("any_ta_hsb")).fillna(False)
+    table.loc[any_ta | l3, ["estimate", "ci_low", "ci_high"]] = pd.NA
     table.loc[any_ta, ["n", "denominator"]] = pd.NA
-    table.loc[any_ta, "disclosure"] = SUPPRESSED
+    table.loc[l3, "denominator"] = pd.NA
+    table.loc[any_ta | l3, "disclosure"] = SUPPRESSED
     frame = evaluate_register(table)
     assert claim_row(frame, "P1")["verdict"] == INSUFFICIENT
     assert claim_row(frame, "L3")["verdict"] == INSUFFICIENT

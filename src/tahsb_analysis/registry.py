@@ -25,8 +25,8 @@ TIERS = (INTERNAL, RELEASE)
 LAYOUTS = ("generic", "group_comparison", "odds_ratios")
 FIGURE_SOURCES = ("results", "cohort")
 # Keys of an output's `disclosure` block, and the gate's variable-level keys.
-_OUTPUT_STRUCTURE_KEYS = ("group_sums", "shared_margins", "derived_from")
-_VARIABLE_STRUCTURE_KEYS = ("structural_zeros", "exclusive", "aggregates")
+_OUTPUT_STRUCTURE_KEYS = ("group_sums", "shared_margins", "shared_cells", "derived_from")
+_VARIABLE_STRUCTURE_KEYS = ("structural_zeros", "exclusive", "aggregates", "level_sums")
 
 
 class RegistryError(ValueError):
@@ -167,6 +167,10 @@ class Registry:
         structure["shared_margins"] = [
             margin for output in self.outputs
             for margin in output.disclosure.get("shared_margins", [])
+        ]
+        structure["shared_cells"] = [
+            {"output": output.name, **rule}
+            for output in self.outputs for rule in output.disclosure.get("shared_cells", [])
         ]
         structure["derived_from"] = [
             {"output": output.name, **output.disclosure["derived_from"]}

@@ -42,7 +42,6 @@ from tahsb_analysis.analyses.onset import (
     ORDER_LEVELS,
     OTHER_TA,
     PORNOGRAPHY,
-    TRAJECTORY_LEVELS,
     any_online_order,
     check_cohort,
     dual_children,
@@ -50,6 +49,7 @@ from tahsb_analysis.analyses.onset import (
     missing_onset_reason,
     subgroup_order,
     trajectory_parts,
+    trajectory_variables,
 )
 from tahsb_analysis.input.cohort import Cohort, id_positions, missing_column
 from tahsb_analysis.results.schema import RESULT_COLUMNS, concat_results, make_results
@@ -156,7 +156,10 @@ def links(
         * "trajectories" (L3): variable "trajectory", level "<first> -> <second>" for the
           first two kinds by onset, or "<a> + <b> (same year)" when they began in the same
           whole year (a third kind in that year too: "<a> + <b> + <c> (same year)"); shares
-          of children with every onset known, and missing rows.
+          of children with every onset known, and missing rows. Then the nodes of the flow
+          diagram over the same children: variable "trajectory_first", level the first step
+          ("<a>", or the same-year level itself), and "trajectory_later", level the kind that
+          followed ("<b>", or "same_year" for a same-year level); each a sum of trajectories.
 
     Notes
     -----
@@ -394,36 +397,39 @@ def _paired_test_row(online, offline, common, settings) -> dict:
 
 
 def _trajectory_rows(children, onsets, settings) -> pd.DataFrame:
-    """L3: flows from the first kind of HSB to the second, per group."""
+    """L3: flows from the first kind of HSB to the second per group, then the children of each
+    first step and of each later step (the nodes of the flow diagram: sums of the flows)."""
     _, _, level = trajectory_parts(onsets)
     shown, known = onsets["shown"], onsets["known"]
     reason = missing_onset_reason(known, shown)
     too_few = (shown.sum(axis=1) < 2) & reason.isna().to_numpy(dtype=bool)
     reason = reason.mask(too_few, ONE_KIND_REASON)
-    levels = list(TRAJECTORY_LEVELS)
     subgroup = children["dual_subgroup"].astype("string")
     everyone = np.ones(len(children), dtype=bool)
-    parts = [
-        _level_share_rows("trajectory", levels, {ALL_DUAL: (everyone, level, reason)}, settings)
-    ]
-    for name in DUAL_SUBGROUPS:
-        member = subgroup.eq(name).fillna(False).to_numpy(dtype=bool)
-        # A pornography_only child shows no other TA-HSB: report only the levels it can take.
-        possible = [
-            i
-            for i, text in enumerate(levels)
-            if name != "pornography_only" or "other_ta" not in text
-        ]
-        remap = np.full(len(levels) + 1, -1)
-        remap[possible] = np.arange(len(possible))
+    parts = []
+    for variable, levels, code in trajectory_variables(level):
+        levels = list(levels)
         parts.append(
-            _level_share_rows(
-                "trajectory",
-                [levels[i] for i in possible],
-                {name: (member, remap[level], reason)},
-                settings,
-            )
+            _level_share_rows(variable, levels, {ALL_DUAL: (everyone, code, reason)}, settings)
         )
+        for name in DUAL_SUBGROUPS:
+            member = subgroup.eq(name).fillna(False).to_numpy(dtype=bool)
+            # A pornography_only child shows no other TA-HSB: report only the levels it can take.
+            possible = [
+                i
+                for i, text in enumerate(levels)
+                if name != "pornography_only" or "other_ta" not in text
+            ]
+            remap = np.full(len(levels) + 1, -1)
+            remap[possible] = np.arange(len(possible))
+            parts.append(
+                _level_share_rows(
+                    variable,
+                    [levels[i] for i in possible],
+                    {name: (member, remap[code], reason)},
+                    settings,
+                )
+            )
     rows = pd.concat(parts, ignore_index=True)
     rows["finding"] = "L3"
     rows["output"] = "trajectories"

@@ -3,9 +3,10 @@
 A dual child's first onset of a kind (offline HSB; inappropriate pornography use; other TA-HSB)
 is the lowest age_at_onset of their behaviours of that kind; a child with any missing onset age
 among the behaviours of a kind has no known first onset of that kind. From these: which came
-first (`ORDER_LEVELS`), and the trajectory from the first kind to the next
-(`TRAJECTORY_LEVELS`). `onset_ages` and `dual_timelines` give the per-child ages, for internal
-use only; `links` turns them into results rows.
+first (`ORDER_LEVELS`), the trajectory from the first kind to the next (`TRAJECTORY_LEVELS`),
+and its first and later step (`FIRST_LEVELS`, `LATER_LEVELS`: the nodes of the flow diagram,
+whose counts are sums of the trajectories'). `onset_ages` and `dual_timelines` give the
+per-child ages, for internal use only; `links` turns them into results rows.
 
 Onsets are reduced to one row per child and kind with one groupby, and every step is an array
 operation over children, so the same code runs on 91 case files and on a million children.
@@ -227,6 +228,21 @@ def _trajectory_levels() -> list[str]:
 
 
 TRAJECTORY_LEVELS = tuple(_trajectory_levels())
+# The nodes of the trajectories: the first step of each trajectory (a kind, or the kinds that
+# began in the same whole year) and the later step (the kind that followed, or "same_year" when
+# the first step is a tie and no kind came later than the others). Each child's first and later
+# level is a function of their trajectory level, so the counts of these levels are sums of the
+# trajectory counts (declared to disclosure control as `level_sums` in data/outputs.yaml).
+TIE_LATER = "same_year"
+FIRST_LEVELS = (*KINDS, *(level for level in TRAJECTORY_LEVELS if " -> " not in level))
+LATER_LEVELS = (*KINDS, TIE_LATER)
+_FIRST_OF = np.array([FIRST_LEVELS.index(level.split(" -> ")[0]) for level in TRAJECTORY_LEVELS])
+_LATER_OF = np.array(
+    [
+        LATER_LEVELS.index(level.split(" -> ")[1] if " -> " in level else TIE_LATER)
+        for level in TRAJECTORY_LEVELS
+    ]
+)
 # Level code of (first kind, second kind): as a sequence, and when both began in the same
 # whole year (spelt in KINDS order, whichever came first). The diagonal is never used.
 _SEQUENCE_LEVEL = np.array(
@@ -266,6 +282,18 @@ def trajectory_parts(onsets) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         np.where(complete, second, none),
         np.where(complete, level, -1),
     )
+
+
+def trajectory_variables(level: np.ndarray) -> list[tuple[str, tuple[str, ...], np.ndarray]]:
+    """(variable, its levels, each child's level code (-1 none)) of the three variables of
+    output "trajectories": the trajectory itself ("trajectory", a code of `trajectory_parts`),
+    its first step ("trajectory_first") and its later step ("trajectory_later")."""
+    known = level >= 0
+    return [
+        ("trajectory", TRAJECTORY_LEVELS, level),
+        ("trajectory_first", FIRST_LEVELS, np.where(known, _FIRST_OF[level], -1)),
+        ("trajectory_later", LATER_LEVELS, np.where(known, _LATER_OF[level], -1)),
+    ]
 
 
 def _float_array(values: np.ndarray) -> pd.arrays.FloatingArray:

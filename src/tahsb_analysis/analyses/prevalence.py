@@ -1,8 +1,9 @@
 """Prevalence of TA-HSB in a service cohort (findings P1 and P2), on the cases table.
 
 Shares of children with any TA-HSB, TA-HSB only, dual and offline-only HSB, over the whole
-cohort and by sex, age band and learning disability, each with a confidence interval, and a
-named test of difference across the levels of each breakdown. Returns rows of the results table.
+cohort and by sex, age band and learning disability, each with a confidence interval, a named
+test of difference across the levels of each breakdown, and the share of dual children among
+those with any TA-HSB (the proxy of L3). Returns rows of the results table.
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ from tahsb_analysis.results.schema import make_results
 
 ANALYSIS = "prevalence"
 ANY_TA_HSB = "any_ta_hsb"
+# The group variable of a share over a population other than all children (L3's proxy).
+POPULATION = "population"
 # Reported levels, in order: any TA-HSB first (P1), then the mutually exclusive groups.
 PREVALENCE_LEVELS = (ANY_TA_HSB, *HSB_GROUPS)
 FINDINGS = {ANY_TA_HSB: "P1", "ta_only": "P2"}
@@ -60,6 +63,10 @@ def prevalence(
 ) -> pd.DataFrame:
     """All prevalence rows for one cohort: overall and by each breakdown.
 
+    Output "prevalence_overall" also holds the share of dual children among the children with
+    any TA-HSB (variable "hsb_group", level "dual", group_variable "population", group
+    "any_ta_hsb", finding L3): n is the overall dual count, denominator the any-TA-HSB count.
+
     Parameters
     ----------
     cohort : Cohort
@@ -93,7 +100,27 @@ def prevalence(
 def _overall_rows(frame, reasons, ci_method, confidence) -> list[dict]:
     rows = _group_share_rows(frame["hsb_group"], ci_method, confidence)
     rows += _missing_count_rows(frame["hsb_group"].isna(), reasons["hsb_group"], "hsb_group")
+    rows += _dual_within_any_rows(rows, ci_method, confidence)
     return [{**row, "output": "prevalence_overall"} for row in rows]
+
+
+def _dual_within_any_rows(overall: list[dict], ci_method, confidence) -> list[dict]:
+    """L3's proxy: the dual children among the children with any TA-HSB, a share whose
+    numerator and denominator are the dual and any-TA-HSB counts of the overall rows (declared
+    to disclosure control as `shared_cells` of prevalence_overall in data/outputs.yaml)."""
+    counts = {row["level"]: row["n"] for row in overall if row["statistic"] == "proportion"}
+    return proportion_rows(
+        ["dual"],
+        [counts["dual"]],
+        counts[ANY_TA_HSB],
+        method=ci_method_label(ci_method, confidence),
+        ci_method=ci_method,
+        confidence=confidence,
+        variable="hsb_group",
+        group_variable=POPULATION,
+        group=ANY_TA_HSB,
+        finding="L3",
+    )
 
 
 def _breakdown_rows(frame, reasons, breakdown, ci_method, confidence, test_settings):

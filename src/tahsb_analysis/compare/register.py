@@ -12,9 +12,7 @@ import jsonschema
 import yaml
 
 KINDS = ("value", "ranking", "categories", "direction", "grouping", "interpretive")
-RULES = (
-    "value_in_ci", "share_above", "count_share_above", "rank_is", "all_present", "direction"
-)
+RULES = ("value_in_ci", "share_above", "rank_is", "all_present", "direction")
 SELECT_KEYS = ("output", "variable", "level", "group_variable", "group", "statistic")
 DIRECTIONS = ("higher", "lower")
 
@@ -58,10 +56,6 @@ RULE_PROPERTIES: dict[str, dict] = {
         "value": {"type": "number", "description": "the published value (proportions 0-1)"},
     },
     "share_above": {"threshold": _THRESHOLD},
-    "count_share_above": {
-        "threshold": _THRESHOLD,
-        "within": {**_select_schema(), "description": "the row whose n is the denominator"},
-    },
     "rank_is": {
         "rank": {"type": "integer", "minimum": 1, "description": "the published rank"},
     },

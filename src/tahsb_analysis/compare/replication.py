@@ -4,8 +4,7 @@ checked against one cohort's results table, with a verdict and the reason for it
 The register (data/replication_register.yaml, versioned) is data: `register` loads and
 validates it, `verdicts` evaluates each rule, this module evaluates the register on a results
 table (results.py) and `render.replication_table` lays the verdicts out as a table. No statistic
-is computed from a cohort: every number is read from a results row (except the share of
-`count_share_above`, a ratio of two rows' counts).
+is computed from a cohort: every number is read from a results row.
 
 Verdicts (`verdicts.VERDICTS`) are exactly "consistent", "not consistent" and "insufficient data". A
 check that needs a row which is absent, suppressed by disclosure control, without an estimate
@@ -24,8 +23,6 @@ rule                consistent when
 ==================  =====================================================================
 value_in_ci         the published `value` lies inside the row's confidence interval
 share_above         the row's estimate is strictly above `threshold`
-count_share_above   n of the `select` row over n of the `within` row is strictly above
-                    `threshold` (a share the results do not hold, e.g. dual among any TA-HSB)
 rank_is             the row's rank equals `rank` and no other level of the same ranking
                     shares it (a tie for first is not "the most common")
 all_present         every level in `levels` (replacing `select`'s level) has n > 0

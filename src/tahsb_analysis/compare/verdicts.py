@@ -2,8 +2,7 @@
 evaluated on the results rows its check selects, giving one part (or one part per level or
 compared row) with a verdict and the reason for it. The rules are described in `replication`.
 
-No statistic of a cohort is computed here: every number is read from a results row, except the
-share of `count_share_above`, which divides the counts of two rows (see its docstring).
+No statistic of a cohort is computed here: every number is read from a results row.
 """
 
 from __future__ import annotations
@@ -17,7 +16,6 @@ from tahsb_analysis.compare.register import SELECT_KEYS, ReplicationRegisterErro
 from tahsb_analysis.compare.wording import (
     count_text,
     difference_text,
-    format_percent,
     format_rank,
     is_missing,
     key_words,
@@ -160,40 +158,6 @@ def _share_above(check, rows, where) -> list[dict]:
              "verdict": CONSISTENT if above else NOT_CONSISTENT, "reason": reason}]
 
 
-def _count_share_above(check, rows, where) -> list[dict]:
-    """n of the `select` row over n of the `within` row: the one share computed here rather
-    than read from a results row (the results hold no row with this population; the register's
-    L3 proxy, dual among children with any TA-HSB). Both counts are results rows' own n, so in
-    the release tier the share is of released counts only."""
-    select, within, threshold = check["select"], check["within"], check["threshold"]
-    top, top_problem = _lookup(rows, select, where, need=("n",))
-    bottom, bottom_problem = _lookup(rows, within, where, need=("n",))
-    words = (f"share computed here as n of {_describe(select)} over n of {_describe(within)}; "
-             f"consistent when above {_threshold_words(threshold)} (strictly)")
-    part = {
-        "measure": check["measure"],
-        "published": check.get("published", f"above {_threshold_words(threshold)}"),
-        "rule": check["rule"],
-        "statistic": "proportion",
-        **_row_values(None),
-        "unit": pd.NA if top is None else top["unit"],
-        "method": f"rule: {words}",
-    }
-    problem = top_problem or bottom_problem
-    if not problem and int(bottom["n"]) == 0:
-        problem = f"the denominator row ({_describe(within)}) counts no one"
-    if problem:
-        return [{**part, "verdict": INSUFFICIENT, "reason": problem}]
-    n, denominator = int(top["n"]), int(bottom["n"])
-    share = n / denominator
-    above = share > threshold
-    reason = (f"{n}/{denominator} = {format_percent(share)} is "
-              f"{'above' if above else 'not above'} {_threshold_words(threshold)}")
-    return [{**part, "estimate": share, "n": n, "denominator": denominator,
-             "difference": share - threshold,
-             "verdict": CONSISTENT if above else NOT_CONSISTENT, "reason": reason}]
-
-
 def _rank_is(check, rows, where) -> list[dict]:
     select, rank = check["select"], check["rank"]
     row, problem = _lookup(rows, select, where, need=("estimate",))
@@ -271,7 +235,6 @@ def _direction(check, rows, where) -> list[dict]:
 EVALUATORS = {
     "value_in_ci": _value_in_ci,
     "share_above": _share_above,
-    "count_share_above": _count_share_above,
     "rank_is": _rank_is,
     "all_present": _all_present,
     "direction": _direction,

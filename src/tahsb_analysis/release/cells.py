@@ -5,15 +5,18 @@ A cell is a count keyed by (output, variable, level, group_variable, group, unit
 of the results table show cells (a share shows its numerator and denominator, a missing row its
 count and the group's population, a group_size row the group's population); the equations say
 how cells add up: the levels of a variable to their denominator, denominator and missing counts
-to the population, groups to a total, and the margins the registry declares as shared between
-outputs. `build_structure` gives the cells, the equations, which cells each row shows, and
-which cells each test or model row is computed from.
+to the population, the levels of a variable that sum the levels of another (`level_sums`),
+groups to a total, and the margins the registry declares as shared between outputs. A share
+declared in `shared_cells` shows the counts of two other rows, so it has no cells of its own.
+`build_structure` gives the cells, the equations, which cells each row shows, and which cells
+each test or model row is computed from.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from fnmatch import fnmatchcase
 
 import numpy as np
 import pandas as pd
@@ -92,31 +95,60 @@ class Structure:
     equations: list[dict[int, float]]
     row_cells: dict[int, dict[str, int]]  # row position -> {"n": id, "denominator": id}
     derived_sources: dict[int, list[int]]  # row position -> cell ids it is computed from
+    # Rows showing only counts other rows show (structure "shared_cells"): no check of their own.
+    shared_rows: set[int] = field(default_factory=set)
 
 
 def build_structure(results: pd.DataFrame, structure: dict) -> Structure:
     cells = Cells()
-    row_cells = _row_cells(results, cells)
+    shared = _shared_cell_keys(structure)
+    row_cells, shared_rows = _row_cells(results, cells, shared)
     equations = _block_equations(cells, structure)
+    equations += _level_sum_equations(cells, structure)
     equations += _group_sum_equations(cells, structure)
     equations += _shared_margin_equations(cells, structure)
     derived = _derived_sources(results, cells, row_cells, structure)
     equations = [e for e in (_drop_zero_terms(e) for e in equations) if len(e) > 1]
-    return Structure(cells, equations, row_cells, derived)
+    return Structure(cells, equations, row_cells, derived, shared_rows)
 
 
-def _row_cells(results: pd.DataFrame, cells: Cells) -> dict[int, dict[str, int]]:
-    """Register the cells each count, group size, summary and rank row shows."""
+def _shared_cell_keys(structure: dict) -> dict[tuple, tuple[tuple, tuple]]:
+    """(output, variable, level, group_variable, group) of each share that shows other rows'
+    counts -> (output, variable, level, group_variable, group) of its n and its denominator."""
+
+    def key(output: str, row: dict) -> tuple:
+        return (output, row["variable"], row["level"], row.get("group_variable", ""),
+                row.get("group", ""))
+
+    return {
+        key(rule["output"], rule["row"]): (key(rule["output"], rule["n"]),
+                                            key(rule["output"], rule["denominator"]))
+        for rule in structure["shared_cells"]
+    }
+
+
+def _row_cells(results: pd.DataFrame, cells: Cells, shared: dict) -> tuple[dict, set[int]]:
+    """Register the cells each count, group size, summary and rank row shows; a share declared
+    in `shared` shows the n cells of two other rows (its position is returned in the set)."""
     group_variables = defaultdict(set)
     for output, gv in zip(results["output"], results["group_variable"], strict=True):
         if not pd.isna(gv):
             group_variables[output].add(gv)
     row_cells: dict[int, dict[str, int]] = {}
+    shared_rows: set[int] = set()
     for position, row in enumerate(results.itertuples(index=False)):
         output, variable, level = row.output, text_of(row.variable), text_of(row.level)
         gv, group, unit = text_of(row.group_variable), text_of(row.group), text_of(row.unit)
         statistic = row.statistic
-        if statistic == PROPORTION or statistic == RANK:
+        sources = shared.get((output, variable, level, gv, group))
+        if statistic == PROPORTION and sources is not None:
+            row_cells[position] = {
+                role: cells.add((*source, unit, ROLE_N), value, True)
+                for role, source, value in zip((ROLE_N, ROLE_DENOMINATOR), sources,
+                                               (row.n, row.denominator), strict=True)
+            }
+            shared_rows.add(position)
+        elif statistic == PROPORTION or statistic == RANK:
             n_id = cells.add((output, variable, level, gv, group, unit, ROLE_N), row.n, True)
             entry = {ROLE_N: n_id}
             if statistic == PROPORTION:
@@ -142,7 +174,7 @@ def _row_cells(results: pd.DataFrame, cells: Cells) -> dict[int, dict[str, int]]
             n_id = cells.add(key, row.n, True)
             cells.summaries.add(n_id)
             row_cells[position] = {ROLE_N: n_id}
-    return row_cells
+    return row_cells, shared_rows
 
 
 def _block_equations(cells: Cells, structure: dict) -> list[dict[int, float]]:
@@ -198,6 +230,49 @@ def _block_equations(cells: Cells, structure: dict) -> list[dict[int, float]]:
             equation[level_cell(aggregate["level"])] = -1.0
             equations.append(equation)
     return equations
+
+
+def level_sum_rules(structure: dict) -> dict[str, list[dict]]:
+    """The structure's `level_sums` rules by the variable whose levels are sums."""
+    rules = defaultdict(list)
+    for rule in structure["level_sums"]:
+        rules[rule["variable"]].append(rule)
+    return rules
+
+
+def _level_sum_equations(cells: Cells, structure: dict) -> list[dict[int, float]]:
+    """Each shown level L of a `level_sums` variable equals the sum of the shown levels of the
+    variable it adds up (same output, group and unit) that match one of the rule's patterns."""
+    rules = level_sum_rules(structure)
+    levels = defaultdict(dict)  # (output, variable, gv, group, unit) -> {level: cell}
+    for index, key in enumerate(cells.keys):
+        output, variable, level, gv, group, unit, role = key
+        if role == ROLE_N and cells.shown[index] and not is_missing_level(level):
+            levels[(output, variable, gv, group, unit)][level] = index
+    equations = []
+    for (output, variable, gv, group, unit), shown in list(levels.items()):
+        for level, index in shown.items():
+            equation, searched = {index: -1.0}, False
+            for rule in rules.get(variable, []):
+                parts = levels.get((output, rule["of"], gv, group, unit))
+                if rule.get("level", level) != level or not parts:
+                    continue
+                searched = True
+                patterns = [p.replace("{level}", _literal(level)) for p in rule["match"]]
+                equation.update({part_index: 1.0 for part, part_index in parts.items()
+                                 if any(fnmatchcase(part, p) for p in patterns)})
+            if searched and len(equation) == 1:
+                raise ValueError(
+                    f"output {output!r}, group {group!r}: no level of the variable(s) that level "
+                    f"{level!r} of {variable!r} adds up matches its level_sums patterns")
+            if len(equation) > 1:
+                equations.append(equation)
+    return equations
+
+
+def _literal(text: str) -> str:
+    """`text` as a pattern matching itself only (fnmatch's *, ? and [ in brackets)."""
+    return "".join(f"[{c}]" if c in "*?[" else c for c in text)
 
 
 def _signatures(cells: Cells, output: str, gv: str, groups) -> set[tuple]:

@@ -18,6 +18,7 @@ from tahsb_analysis.release.cells import (
     ROLE_N,
     Structure,
     is_missing_level,
+    level_sum_rules,
 )
 from tahsb_analysis.release.policy import DisclosurePolicy
 from tahsb_analysis.vocabulary import GROUP_SIZE, PROPORTION
@@ -39,6 +40,8 @@ def harmless_zeros(results: pd.DataFrame, structure: Structure, policy) -> set[i
         if (key[1], key[2]) in structural and cells.values[i] == 0
     }
     for position, entry in structure.row_cells.items():
+        if position in structure.shared_rows:
+            continue  # its counts are other rows' and take those rows' decisions
         statistic = results.iloc[position]["statistic"]
         if statistic == GROUP_SIZE and cells.values[entry[ROLE_N]] == 0:
             harmless.add(entry[ROLE_N])
@@ -81,6 +84,8 @@ def primary_suppression(
         for position, entry in structure.row_cells.items():
             if ROLE_DENOMINATOR not in entry or results.iloc[position]["statistic"] != PROPORTION:
                 continue
+            if position in structure.shared_rows:
+                continue  # its complement is a difference of two counts already shown
             n, d = cells.values[entry[ROLE_N]], cells.values[entry[ROLE_DENOMINATOR]]
             if np.isnan(n) or np.isnan(d) or d == 0:
                 continue
@@ -187,13 +192,33 @@ def secondary_suppression(structure: Structure, reasons: dict[int, str], structu
     in several tables and hiding one copy protects nothing. Each connected set of linked cells
     is solved on its own: first by linear algebra (fast), then checked with linear programming
     over non-negative counts, repeating until neither finds a recoverable cell.
+
+    Levels that sum levels of another variable (`level_sums`: the nodes of a flow diagram) say
+    nothing their parts do not, so they never cost a part its release: the other cells are
+    decided first without them (as if they were not shown), then only sums are hidden until no
+    hidden cell can be recovered through them; a last pass over every cell catches what hiding
+    sums cannot protect (a sum suppressed on its own whose parts are all released).
     """
     cells = structure.cells
+    summing = level_sum_rules(structure_rules)
+    sums = {i for i, key in enumerate(cells.keys)
+            if key[1] in summing and key[6] == ROLE_N and not is_missing_level(key[2])}
+    if not sums:
+        return _greedy(cells, structure.equations, reasons, structure_rules, harmless)
+    without = [e for e in structure.equations if not sums & e.keys()]
+    reasons = _greedy(cells, without, reasons, structure_rules, harmless)
+    reasons = _greedy(cells, structure.equations, reasons, structure_rules, harmless, sums)
+    return _greedy(cells, structure.equations, reasons, structure_rules, harmless)
+
+
+def _greedy(cells, equations: list[dict[int, float]], reasons: dict[int, str],
+            structure_rules: dict, harmless: set[int], only: set[int] | None = None) -> dict:
+    """`secondary_suppression` over `equations`, hiding only cells of `only` if given."""
     values = np.nan_to_num(np.asarray(cells.values, dtype=float), nan=0.0)
     implicit = {i for i, shown in enumerate(cells.shown) if not shown}
-    component = _components(len(cells.keys), structure.equations)
+    component = _components(len(cells.keys), equations)
     by_component: dict[int, list[dict[int, float]]] = defaultdict(list)
-    for equation in structure.equations:
+    for equation in equations:
         by_component[component[next(iter(equation))]].append(equation)
     reasons = dict(reasons)
 
@@ -214,7 +239,8 @@ def secondary_suppression(structure: Structure, reasons: dict[int, str], structu
             seen_cells |= frontier
             around = [e for e in equations if frontier & e.keys()]
             found = {c for e in around for c in e
-                     if c not in reasons and c not in implicit and c not in harmless}
+                     if c not in reasons and c not in implicit and c not in harmless
+                     and (only is None or c in only)}
             if found:
                 return sorted(found, key=priority)
             frontier = {c for e in around for c in e} - seen_cells

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from tahsb_analysis.analyses.onset import TIE_LATER
 from tahsb_analysis.render.figures.blocks import (
     rows_axis,
     summary_box,
@@ -13,6 +14,7 @@ from tahsb_analysis.render.figures.blocks import (
 from tahsb_analysis.render.figures.flow import Flow, flow_diagram, flow_layout
 from tahsb_analysis.render.figures.output import FigureOutput, finished
 from tahsb_analysis.render.figures.rows import (
+    by_level,
     ci_limits,
     cohort_text,
     count_text,
@@ -41,11 +43,13 @@ from tahsb_analysis.render.figures.style import (
 )
 from tahsb_analysis.render.tables import (
     BEHAVIOUR_KINDS,
+    SUPPRESSED_MARKER,
     behaviour_kind_label,
     ci_label,
     format_ci,
     format_number,
     format_test,
+    is_suppressed,
     level_label,
     output_rows,
     short_group_label,
@@ -237,9 +241,36 @@ def _node_order(nodes) -> list[str]:
     return ordered + last
 
 
-def _node_labels(nodes: list[str], children: dict[str, int]) -> dict[str, str]:
-    return {node: f"{wrap_label(_node_words(node), 34)} (n = {children[node]})"
-            for node in nodes}
+def _node_rows(results, output, flows) -> tuple[dict, dict]:
+    """({first node: row}, {later node: row}): the rows of trajectory_first and
+    trajectory_later that give each node's children (a node's later step "same year (no
+    order)" is level TIE_LATER); a node without a row gets none."""
+    sides = []
+    for variable, side in (("trajectory_first", 0), ("trajectory_later", 1)):
+        rows = by_level(select(results, output, variable, TRAJECTORY_GROUP)[0])
+        nodes = {flow[side] for flow in flows}
+        sides.append({node: rows[_node_level(node)] for node in nodes
+                      if _node_level(node) in rows})
+    return sides[0], sides[1]
+
+
+def _node_level(node: str) -> str:
+    return TIE_LATER if node == NO_ORDER else node
+
+
+def _node_labels(nodes: list[str], rows: dict[str, pd.Series]) -> dict[str, str]:
+    """"offline HSB (n = 17)": the children of the node's results row, "[c]" when disclosure
+    control suppressed it; no n when no row gives it."""
+    labels = {}
+    for node in nodes:
+        label = wrap_label(_node_words(node), 34)
+        row = rows.get(node)
+        if row is not None and is_suppressed(row):
+            label += f" (n = {SUPPRESSED_MARKER})"
+        elif row is not None and not is_na(row["n"]):
+            label += f" (n = {count_text(row['n'])})"
+        labels[node] = label
+    return labels
 
 
 def _flows(proportions: pd.DataFrame) -> list[tuple[str, str, pd.Series]]:
@@ -248,33 +279,27 @@ def _flows(proportions: pd.DataFrame) -> list[tuple[str, str, pd.Series]]:
             if not is_na(row["level"]) and not is_na(row["n"]) and int(row["n"]) != 0]
 
 
-def _node_children(flows, side: int) -> dict[str, int]:
-    """DERIVED COUNT (see the module report): children per first (side 0) or later (side 1)
-    node, added up from the trajectories' counts; a results row should give it."""
-    children: dict[str, int] = {}
-    for flow in flows:
-        children[flow[side]] = children.get(flow[side], 0) + int(flow[2]["n"])
-    return children
-
-
 def trajectory_figure(results: pd.DataFrame) -> FigureOutput:
     """First kind of behaviour -> later kind, for all dual children.
 
     A flow diagram: on the left the kind that came first (offline HSB, pornography use, other
     TA-HSB, or kinds that began in the same year as a node of their own), on the right the
     kind that followed ("nothing later" when nothing did), and between them one band per
-    trajectory whose width is proportional to its number of children, labelled n/N.
+    trajectory whose width is proportional to its number of children, labelled n/N. Each
+    node's n is read from its trajectory_first or trajectory_later row (released or "[c]"),
+    never added up from the bands, which leave out suppressed trajectories.
     Trajectories with no children are named in the caption only.
     """
     output = source_output("trajectories")
     proportions, missing = select(results, output, "trajectory", TRAJECTORY_GROUP)
-    in_group = missing["group"].eq(TRAJECTORY_GROUP)
+    in_group = missing["group"].eq(TRAJECTORY_GROUP) & missing["variable"].eq("trajectory")
     missing = missing[mask(in_group) | missing["group"].isna().to_numpy(dtype=bool)]
     synthetic = is_synthetic(results, output)
     n_text = denominator_text(proportions)
     flows = _flows(proportions)
-    sources = _node_labels(_node_order(f for f, _, _ in flows), _node_children(flows, 0))
-    targets = _node_labels(_node_order(t for _, t, _ in flows), _node_children(flows, 1))
+    first_rows, later_rows = _node_rows(results, output, flows)
+    sources = _node_labels(_node_order(f for f, _, _ in flows), first_rows)
+    targets = _node_labels(_node_order(t for _, t, _ in flows), later_rows)
     layout = flow_layout(sources, targets)
     with style_context():
         fig = new_figure("double", height=layout.height_in)
@@ -292,16 +317,20 @@ def trajectory_figure(results: pd.DataFrame) -> FigureOutput:
 
 def _trajectory_words(results, output, proportions, missing, n_text) -> tuple[str, str]:
     rows = output_rows(results, output)
-    group_rows = rows[mask(rows["group"].eq(TRAJECTORY_GROUP))]
+    group_rows = rows[mask(rows["group"].eq(TRAJECTORY_GROUP)
+                           & rows["variable"].eq("trajectory"))]
     levels = [r for _, r in proportions.iterrows() if not is_na(r["level"])]
     listing = "; ".join(f"{trajectory_label(r['level'])} {share_words(r)}" for r in levels)
-    empty = [trajectory_label(r["level"]) for r in levels if is_na(r["n"]) or int(r["n"]) == 0]
+    # Suppressed trajectories (n blank) are not "no children": the release's words say so.
+    empty = [trajectory_label(r["level"]) for r in levels
+             if not is_na(r["n"]) and int(r["n"]) == 0]
     caption = (
         f"First and later behaviour among all dual children{cohort_text(results, output)}, "
         f"{n_text}. Left: the kind of behaviour that came first; right: the kind that "
         "followed; kinds that began in the same year form a node of their own on the left "
         f"and lead to \"{NO_ORDER}\" on the right. Band widths "
-        "are proportional to the number of children; labels give n/N. "
+        "are proportional to the number of children; labels give n/N, and each node its "
+        "number of children (n), including any trajectory not drawn. "
         f"{upper_first(listing) or 'No trajectory has data'}."
     )
     if empty:
