@@ -6,8 +6,10 @@ shows: numerators, denominators, complements, the size of a group, the children 
 or a test; zero and full cells are disclosive unless the policy says otherwise. Secondary
 (complementary) suppression then hides further counts until no suppressed count can be
 recovered from the released ones through the linear relations between them: the levels of a
-variable adding up to their denominator, groups adding up to a total, and the margins declared
-as shared between tables (ACRO does not do this step, and its totals can reveal suppressed cells). A
+variable adding up to their denominator, groups adding up to a total, the margins shared
+between tables, levels that sum levels of another variable (`level_sums`, e.g. the trajectory
+nodes) and shares that re-show counts of their table (`shared_cells`), all declared in the output
+registry (ACRO does not do this step, and its totals can reveal suppressed cells). A
 statistic computed from a suppressed count (share, CI, test, effect size, odds ratio, rank)
 inherits its suppression. Optional rounding comes last.
 

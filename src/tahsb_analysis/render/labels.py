@@ -60,6 +60,8 @@ VARIABLE_LABELS = {
     "dual_subgroup": "dual sub-group",
     "onset_order": "which came first",
     "trajectory": "first and later behaviour",
+    "trajectory_first": "first behaviour",
+    "trajectory_later": "later behaviour",
     "onset_gap": "years from first offline HSB to first other TA-HSB",
     "sex": "sex",
     "age_band": "age band",
@@ -169,8 +171,9 @@ def level_label(variable, level) -> str:
         return DUAL_GROUP_LABELS.get(level, code_words(level))
     if variable in ("onset_order", "onset_gap"):  # the gap is summarised for one order
         return ONSET_ORDER_LABELS.get(level, code_words(level))
-    if variable == "trajectory":
-        return trajectory_label(level)
+    if variable in ("trajectory", "trajectory_first", "trajectory_later"):
+        # "same_year": the first kinds began in the same year, none came later.
+        return "same year (no order)" if level == "same_year" else trajectory_label(level)
     if variable == "population":
         return POPULATION_LABELS.get(level, code_words(level))
     _, categories = _codebook_labels()
