@@ -123,3 +123,12 @@ def test_a_disclosure_summary_without_a_required_part_is_refused(tmp_path, missi
     del disclosure[missing]
     with pytest.raises(KeyError):
         build_manifest(tmp_path, [], pd.DataFrame(), disclosure, {})
+
+
+def test_release_files_are_the_files_given_and_every_file_of_each_figure():
+    from tahsb_analysis.release.manifest import release_files
+
+    files = release_files(["out/table.csv"], ["out/figures/forest.png"])
+    assert [f.as_posix() for f in files] == [
+        "out/table.csv", "out/figures/forest.png", "out/figures/forest.svg",
+        "out/figures/forest.pdf", "out/figures/forest.alt.txt", "out/figures/forest.caption.txt"]

@@ -142,3 +142,11 @@ def test_a_file_that_is_not_yaml_is_an_error_naming_it(tmp_path):
     path.write_text("cohorts: [unclosed\n", encoding="utf-8")
     with pytest.raises(PublishedCohortsError, match="broken.yaml: not valid YAML"):
         load_published_cohorts(path)
+
+
+def test_published_cohorts_are_taken_by_id_and_an_unknown_id_is_named():
+    from tahsb_analysis.compare.published import PublishedCohortsError, published_cohorts_named
+
+    assert [entry["id"] for entry in published_cohorts_named(["galvin-2024"])] == ["galvin-2024"]
+    with pytest.raises(PublishedCohortsError, match=r"\['galvin-2042'\]"):
+        published_cohorts_named(["galvin-2024", "galvin-2042"])

@@ -12,11 +12,16 @@ from tahsb_analysis.compare.cohorts import (
     replication_side_by_side,
     section_outputs,
 )
-from tahsb_analysis.compare.published import load_published_cohorts, published_results
+from tahsb_analysis.compare.published import (
+    PublishedCohortsError,
+    published_cohorts_named,
+    published_results,
+)
 from tahsb_analysis.compare.replication import evaluate_register
 from tahsb_analysis.release.manifest import (
     build_manifest,
     manifest_markdown,
+    release_files,
     rows_summary,
     write_manifest_json,
 )
@@ -41,14 +46,10 @@ def main(smk) -> None:
         label: json.loads(Path(path).read_text(encoding="utf-8"))
         for label, path in zip(settings["cohorts"], smk.input.metadata, strict=True)
     }
-    known = {entry["id"]: entry for entry in load_published_cohorts()}
-    unknown = sorted(set(settings["published_cohorts"]) - set(known))
-    if unknown:
-        raise SystemExit(
-            f"config.yaml: comparison.published_cohorts names {unknown}, which are not in "
-            f"src/tahsb_analysis/data/published_cohorts.yaml (known: {sorted(known)})"
-        )
-    published = [known[name] for name in settings["published_cohorts"]]
+    try:
+        published = published_cohorts_named(settings["published_cohorts"])
+    except PublishedCohortsError as error:
+        raise SystemExit(str(error)) from None
     tables.update(published_results(published))
     pairs = pairs_against(tables, settings["reference"])
     rows = compare_cohorts(tables, pairs, confidence=settings["confidence_level"],
@@ -73,9 +74,8 @@ def main(smk) -> None:
     write_report(html, Path(smk.output.report))
     if "manifest" in smk.output.keys():
         folder = Path(smk.output.manifest).parent
-        files = [Path(p) for p in (smk.output.csv, smk.output.side_by_side, smk.output.report)]
-        files += [p.with_name(p.stem + suffix) for p in figures.values()
-                  for suffix in (".png", ".svg", ".pdf", ".alt.txt", ".caption.txt")]
+        files = release_files((smk.output.csv, smk.output.side_by_side, smk.output.report),
+                              figures.values())
         manifest = build_manifest(
             folder, files, rows, rows_summary(rows, policy.summary(), "comparison"),
             settings["not_released"], section_outputs(rows),

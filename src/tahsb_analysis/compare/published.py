@@ -259,6 +259,21 @@ def _derived_warning(figure: dict) -> str:
             f"{figure['n']} = round({exact}% x {figure['denominator']}) is used")
 
 
+def published_cohorts_named(names, path: str | Path | None = None) -> list[dict]:
+    """The entries of the published-cohorts file with these ids, in the order given.
+
+    Raises PublishedCohortsError naming every id the file does not hold (a misspelt
+    `comparison.published_cohorts` in config.yaml).
+    """
+    known = {entry["id"]: entry for entry in load_published_cohorts(path)}
+    unknown = sorted(set(names) - set(known))
+    if unknown:
+        raise PublishedCohortsError(
+            f"config.yaml: comparison.published_cohorts names {unknown}, which are not in "
+            f"the published-cohorts file (known: {sorted(known)})")
+    return [known[name] for name in names]
+
+
 def published_cohort_results(
     cohort: Mapping, *, ci_method: str = "wilson", confidence: float = 0.95
 ) -> pd.DataFrame:

@@ -22,6 +22,17 @@ MANIFEST_VERSION = "1"
 NOT_COVERED = "output not covered by the disclosure policy"
 
 
+# The files a drawn figure consists of, by suffix after its stem (render/figures/output.py).
+FIGURE_FILE_SUFFIXES = (".png", ".svg", ".pdf", ".alt.txt", ".caption.txt")
+
+
+def release_files(files, figure_pngs) -> list[Path]:
+    """The files of a release folder: `files`, and every file of each figure given by its PNG."""
+    figures = [Path(png) for png in figure_pngs]
+    return [Path(f) for f in files] + [png.with_name(png.stem + suffix) for png in figures
+                                        for suffix in FIGURE_FILE_SUFFIXES]
+
+
 def sha256(path: Path) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as handle:
