@@ -71,6 +71,22 @@ def group_size_rows(sizes, empty_group=None):
             for group, size in sizes.items()]
 
 
+def group_share_rows(shares, sizes, empty_group, finding):
+    """Share rows of each (variable, level): counts of TA-HSB only, dual and offline only, plus
+    all; `empty_group` gets a denominator of 0 and no estimate."""
+    rows = []
+    for (variable, level), counts in shares.items():
+        counts = dict(zip(("ta_only", "dual", "offline_only"), counts, strict=True))
+        counts["all"] = sum(counts.values())
+        for group, n in counts.items():
+            denominator = 0 if group == empty_group else sizes[group]
+            n = 0 if group == empty_group else n
+            low, high = (None, None) if denominator == 0 else (0.05, 0.9)
+            rows.append(share(variable, level, n, denominator, low, high,
+                              group_variable="hsb_group", group=group, finding=finding))
+    return rows
+
+
 def characteristics_rows(empty_group=None):
     """Two yes/no variables, one categorical (first codebook level "stable") and one age for
     the three groups and all; `empty_group` gets denominators of 0 and no estimates."""
@@ -81,16 +97,7 @@ def characteristics_rows(empty_group=None):
         ("family_stability", "some_instability"): (1, 4, 3),
         ("family_stability", "stable"): (3, 2, 1),
     }
-    rows = []
-    for (variable, level), counts in shares.items():
-        counts = dict(zip(("ta_only", "dual", "offline_only"), counts, strict=True))
-        counts["all"] = sum(counts.values())
-        for group, n in counts.items():
-            denominator = 0 if group == empty_group else sizes[group]
-            n = 0 if group == empty_group else n
-            low, high = (None, None) if denominator == 0 else (0.05, 0.9)
-            rows.append(share(variable, level, n, denominator, low, high,
-                              group_variable="hsb_group", group=group, finding="C5"))
+    rows = group_share_rows(shares, sizes, empty_group, finding="C5")
     ages = {"ta_only": (14.0, 13.0, 15.0), "dual": (11.0, 9.5, 12.5),
             "offline_only": (10.5, 9.0, 12.0), "all": (11.5, 9.5, 13.0)}
     for group, values in ages.items():
@@ -117,16 +124,7 @@ def response_rows(empty_group=None):
         ("social_care_level", "none"): (2, 4, 3),
         ("social_care_level", "section_47"): (2, 6, 3),
     }
-    rows = []
-    for (variable, level), counts in shares.items():
-        counts = dict(zip(("ta_only", "dual", "offline_only"), counts, strict=True))
-        counts["all"] = sum(counts.values())
-        for group, n in counts.items():
-            denominator = 0 if group == empty_group else sizes[group]
-            n = 0 if group == empty_group else n
-            low, high = (None, None) if denominator == 0 else (0.05, 0.9)
-            rows.append(share(variable, level, n, denominator, low, high,
-                              group_variable="hsb_group", group=group, finding="S1"))
+    rows = group_share_rows(shares, sizes, empty_group, finding="S1")
     rows += group_size_rows(sizes, empty_group)
     return rows
 
