@@ -14,8 +14,10 @@ together; for every hidden count, integer programming (`scipy.optimize.milp`, Hi
 smallest and largest feasible value. A hidden count whose interval is a single value has been
 recovered; one whose interval is one or two children wide is all but recovered.
 
-The audit idea and its vocabulary (feasible interval, protection levels) follow Fischetti and
-Salazar-Gonzalez (2000), JASA 95, 916-928, and the reference in docs of issue #14.
+The audit and its vocabulary (feasible interval, protection levels) follow Fischetti and
+Salazar-Gonzalez (2000), "Models and algorithms for optimizing cell suppression in tabular data
+with linear constraints", JASA 95, 916-928: an attacker who knows every released number and
+every relation solves, for each hidden cell, the integer programs of its minimum and maximum.
 """
 
 from __future__ import annotations
