@@ -162,14 +162,7 @@ def _test_row(result, label, context) -> dict:
     return {
         **context.labels,
         "group": label,
-        "statistic": result.statistic,
-        "estimate": result.estimate,
-        "n": result.n,
-        "denominator": result.n,
-        "unit": "children",
-        "method": result.method,
-        "p_value": result.p_value,
-        "warning": result.warning,
+        **result.row_fields(),
     }
 
 

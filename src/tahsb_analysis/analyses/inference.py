@@ -114,6 +114,12 @@ class TestResult:
     warning: str | None
     n: int
 
+    def row_fields(self) -> dict:
+        """The results-row columns of this test: its n is also its denominator."""
+        return {"statistic": self.statistic, "estimate": self.estimate, "n": self.n,
+                "denominator": self.n, "unit": "children", "method": self.method,
+                "p_value": self.p_value, "warning": self.warning}
+
 
 def association_test(
     table, *, seed: int = 0, resamples: int = DEFAULT_MONTE_CARLO_RESAMPLES

@@ -173,14 +173,7 @@ def _test_row(variable: str, breakdown: str, table: pd.DataFrame, settings: dict
     return {
         "variable": variable,
         "group_variable": breakdown,
-        "statistic": result.statistic,
-        "estimate": result.estimate,
-        "n": result.n,
-        "denominator": result.n,
-        "unit": "children",
-        "method": result.method,
-        "p_value": result.p_value,
-        "warning": result.warning,
+        **result.row_fields(),
     }
 
 
