@@ -66,6 +66,8 @@ class Output:
     tiers: tuple[str, ...]
     figures: tuple[Figure, ...] = ()
     disclosure: dict = field(default_factory=dict)
+    # What secondary suppression keeps first: headline, finding, breakdown or detail.
+    release_priority: str = "finding"
 
 
 @dataclass(frozen=True)
@@ -157,7 +159,8 @@ class Registry:
     def disclosure_structure(self) -> dict:
         """The structure of the counts, in the form the disclosure gate reads: every output,
         the variable-level rules, and each output's relations with its name filled in."""
-        structure: dict = {"outputs": [output.name for output in self.outputs]}
+        structure: dict = {"outputs": [output.name for output in self.outputs],
+                           "priorities": {o.name: o.release_priority for o in self.outputs}}
         for key in _VARIABLE_STRUCTURE_KEYS:
             structure[key] = self.variables.get(key, [] if key != "exclusive" else {})
         structure["group_sums"] = [
@@ -223,7 +226,8 @@ def registry_from_mapping(data, source: str = "<memory>") -> Registry:
 
 
 _OUTPUT_KEYS = {"name", "title", "section", "findings", "analysis", "layout", "caption", "tiers",
-                "figures", "disclosure"}
+                "figures", "disclosure", "release_priority"}
+RELEASE_PRIORITIES = ("headline", "finding", "breakdown", "detail")
 _FIGURE_KEYS = {"name", "title", "caption", "tiers", "drawn_from"}
 
 
@@ -247,12 +251,16 @@ def _output(entry: dict, section_ids: set[str], source: str) -> Output:
     if unknown:
         raise RegistryError(f"{where}: disclosure: unknown keys {sorted(unknown)}")
     figures = tuple(_figure(figure, entry, where) for figure in entry.get("figures") or [])
+    priority = entry.get("release_priority", "finding")
+    if priority not in RELEASE_PRIORITIES:
+        raise RegistryError(f"{where}: release_priority {priority!r} is not one of "
+                            f"{RELEASE_PRIORITIES}")
     return Output(
         name=str(name), title=str(entry["title"]), section=str(entry["section"]),
         findings=tuple(str(f) for f in entry.get("findings") or ()),
         analysis=str(entry["analysis"]), layout=str(entry["layout"]),
         caption=" ".join(str(entry["caption"]).split()), tiers=tiers, figures=figures,
-        disclosure=disclosure,
+        disclosure=disclosure, release_priority=priority,
     )
 
 

@@ -27,6 +27,8 @@ import itertools
 import re
 from collections import defaultdict
 
+import pandas as pd
+
 from tahsb_analysis.release.attack_keys import (
     COUNT_ROLE,
     DENOMINATOR_ROLE,
@@ -433,7 +435,8 @@ def _rank_relations(observations: Observations) -> list[Relation]:
             ranked[(s.output, *s.key[1:2], *s.key[3:])].append((row["estimate"], s))
     relations = []
     for rows in ranked.values():
-        shown = sorted((float(r), float(s.value)) for r, s in rows if s.value is not HIDDEN)
+        shown = sorted((float(r), float(s.value)) for r, s in rows
+                       if s.value is not HIDDEN and not pd.isna(r))
         if not shown or [r for r, _ in shown] != list(range(1, len(shown) + 1)):
             continue
         floor = min(v for _, v in shown)

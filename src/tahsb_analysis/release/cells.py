@@ -97,9 +97,35 @@ class Structure:
     derived_sources: dict[int, list[int]]  # row position -> cell ids it is computed from
     # Rows showing only counts other rows show (structure "shared_cells"): no check of their own.
     shared_rows: set[int] = field(default_factory=set)
+    # Linear inequalities sum(coef * cell) <= 0: a count is at most its denominator.
+    inequalities: list[dict[int, float]] = field(default_factory=list)
 
 
-def build_structure(results: pd.DataFrame, structure: dict) -> Structure:
+def codebook_exclusive_levels(codebook=None) -> dict[str, list[str]]:
+    """The levels of every coded field with one value per child (cases and case-file tables):
+    each child has exactly one of them, so over children they add up to the denominator."""
+    if codebook is None:
+        from tahsb_analysis.input.codebook import load_codebook
+
+        codebook = load_codebook()
+    levels = {}
+    for table in ("cases", "case_file"):
+        for name in codebook.table(table).field_names:
+            field_ = codebook.table(table).field(name)
+            if field_.is_categorical or field_.is_boolean:
+                levels[name] = list(field_.valid_codes)
+    return levels
+
+
+def build_structure(results: pd.DataFrame, structure: dict, codebook=None) -> Structure:
+    """The cells of `results`, the equations between them and which cells each row shows.
+
+    Besides the registry's `structure`, the codebook says which levels are exclusive: the codes
+    of a field with one value per child add up to its denominator (an unprinted code such as
+    "no" is an unseen cell), so an outsider reading the codebook knows it too."""
+    structure = {**structure, "codebook_exclusive": {
+        variable: levels for variable, levels in codebook_exclusive_levels(codebook).items()
+        if variable not in structure["exclusive"]}}
     cells = Cells()
     shared = _shared_cell_keys(structure)
     row_cells, shared_rows = _row_cells(results, cells, shared)
@@ -109,7 +135,24 @@ def build_structure(results: pd.DataFrame, structure: dict) -> Structure:
     equations += _shared_margin_equations(cells, structure)
     derived = _derived_sources(results, cells, row_cells, structure)
     equations = [e for e in (_drop_zero_terms(e) for e in equations) if len(e) > 1]
-    return Structure(cells, equations, row_cells, derived, shared_rows)
+    inequalities = _at_most_inequalities(cells, row_cells)
+    return Structure(cells, equations, row_cells, derived, shared_rows, inequalities)
+
+
+def _at_most_inequalities(cells: Cells, row_cells: dict) -> list[dict[int, float]]:
+    """A count is at most its denominator (a share, a missing count, the children behind a
+    summary at most their group): n - denominator <= 0, whenever both are cells."""
+    found = {}
+    for entry in row_cells.values():
+        n_id, d_id = entry.get(ROLE_N), entry.get(ROLE_DENOMINATOR)
+        if n_id is not None and d_id is not None and n_id != d_id:
+            found[(n_id, d_id)] = {n_id: 1.0, d_id: -1.0}
+    for index, key in enumerate(cells.keys):
+        if index in cells.summaries:
+            population = cells.ids.get(population_key(key[0], key[3], key[4], key[5]))
+            if population is not None:
+                found[(index, population)] = {index: 1.0, population: -1.0}
+    return [found[pair] for pair in sorted(found)]
 
 
 def _shared_cell_keys(structure: dict) -> dict[tuple, tuple[tuple, tuple]]:
@@ -149,12 +192,11 @@ def _row_cells(results: pd.DataFrame, cells: Cells, shared: dict) -> tuple[dict,
             }
             shared_rows.add(position)
         elif statistic == PROPORTION or statistic == RANK:
+            # A rank row shows the count and denominator of the share of the same level.
             n_id = cells.add((output, variable, level, gv, group, unit, ROLE_N), row.n, True)
-            entry = {ROLE_N: n_id}
-            if statistic == PROPORTION:
-                key = (output, variable, "", gv, group, unit, ROLE_DENOMINATOR)
-                entry[ROLE_DENOMINATOR] = cells.add(key, row.denominator, True)
-            row_cells[position] = entry
+            key = (output, variable, "", gv, group, unit, ROLE_DENOMINATOR)
+            row_cells[position] = {ROLE_N: n_id,
+                                   ROLE_DENOMINATOR: cells.add(key, row.denominator, True)}
         elif statistic == COUNT:
             n_id = cells.add((output, variable, level, gv, group, unit, ROLE_N), row.n, True)
             if not gv and variable in group_variables[output]:
@@ -197,6 +239,7 @@ def _block_equations(cells: Cells, structure: dict) -> list[dict[int, float]]:
     aggregates = defaultdict(list)
     for aggregate in structure["aggregates"]:
         aggregates[aggregate["variable"]].append(aggregate)
+    by_codebook = structure.get("codebook_exclusive", {})
     for (output, variable, gv, group, unit), block in blocks.items():
         measured = block["measured"]
         for index in measured:
@@ -207,11 +250,14 @@ def _block_equations(cells: Cells, structure: dict) -> list[dict[int, float]]:
             equation[population] = equation.get(population, 0.0) - 1.0
             equations.append(equation)
         denominators = [i for i in measured if cells.keys[i][6] == ROLE_DENOMINATOR]
-        if variable not in exclusive or not denominators:
+        rule = exclusive.get(variable)
+        if rule is None and unit == "children":
+            rule = by_codebook.get(variable)
+        if rule is None or not denominators:
             continue
         aggregate_levels = {a["level"] for a in aggregates[variable]}
         shown_levels = [lv for lv in block["levels"] if lv not in aggregate_levels]
-        parts = shown_levels if exclusive[variable] == "all" else exclusive[variable]
+        parts = shown_levels if rule == "all" else rule
 
         def level_cell(level, output=output, variable=variable, gv=gv, group=group, unit=unit):
             return cells.add((output, variable, level, gv, group, unit, ROLE_N))
@@ -291,8 +337,10 @@ def _group_sum_equations(cells: Cells, structure: dict) -> list[dict[int, float]
         output, gv = rule["output"], rule["group_variable"]
         if "parts" in rule:
             parts, total = rule["parts"], rule["total"]
-            for variable, level, unit, role in sorted(_signatures(cells, output, gv,
-                                                                   [*parts, total])):
+            signatures = _signatures(cells, output, gv, [*parts, total])
+            if rule.get("populations_only"):
+                signatures = set()  # the groups' children add up, their counts do not
+            for variable, level, unit, role in sorted(signatures):
                 equation = {}
                 for group in parts:
                     key = (output, variable, level, gv, group, unit, role)

@@ -20,20 +20,24 @@ analyst (internal tier) and the manifest lists suppressed cells by name and reas
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from tahsb_analysis.analyses.inference import proportion_ci
-from tahsb_analysis.release.cells import ROLE_DENOMINATOR, ROLE_N, build_structure
+from tahsb_analysis.release.cells import ROLE_DENOMINATOR, ROLE_N, build_structure, text_of
+from tahsb_analysis.release.optimal_suppression import (
+    SuppressionProblem,
+    audit_pattern,
+    secondary_cells,
+)
 from tahsb_analysis.release.policy import DisclosurePolicy
+from tahsb_analysis.release.release_rounding import release_rounding, round_release
 from tahsb_analysis.release.suppression import (
+    SECONDARY_REASON,
+    WITHHELD_REASON,
     harmless_zeros,
     primary_suppression,
-    recoverable_cells,
-    secondary_suppression,
 )
 from tahsb_analysis.results.schema import (
     RELEASED,
@@ -41,7 +45,7 @@ from tahsb_analysis.results.schema import (
     make_results,
     validate_results,
 )
-from tahsb_analysis.vocabulary import COUNT, GROUP_SIZE, PROPORTION, SUMMARY_STATISTICS
+from tahsb_analysis.vocabulary import RANK, SUMMARY_STATISTICS
 
 # The marker rendered tables show for a suppressed value (the ONS convention for confidential).
 SUPPRESSED_MARKER = "[c]"
@@ -57,6 +61,7 @@ RELEASED_CELL_REASON = (
     "suppressed under the disclosure policy (a disclosive count, or one that would reveal it)"
 )
 DERIVED_REASON = "computed from a suppressed count"
+RANK_REASON = "a rank among counts of which some are suppressed"
 
 
 @dataclass(frozen=True)
@@ -67,6 +72,7 @@ class DisclosureOutcome:
     cells: pd.DataFrame
     policy: DisclosurePolicy
     unprotected: int
+    notes: tuple[str, ...] = ()
 
     def suppressed_rows(self) -> pd.DataFrame:
         """Suppressed rows by name and reason: never their values (for the manifest)."""
@@ -90,28 +96,85 @@ def apply_disclosure_control(results: pd.DataFrame, policy: DisclosurePolicy) ->
     """The release tier of a results table under `policy`.
 
     Returns the same rows with `disclosure` set to "released" or "suppressed",
-    `disclosure_reason` saying why, and every value computed from a suppressed count blanked.
-    Rows of an output the policy does not cover are suppressed whole. The input is not changed.
+    `disclosure_reason` saying why, and every value computed from a suppressed count blanked;
+    under a rounding preset, released counts are rounded and shares recomputed from them. Rows
+    of an output the policy does not cover are suppressed whole. The input is not changed.
     """
     validate_results(results)
     structure = build_structure(results, policy.structure)
-    reasons = primary_suppression(results, structure, policy)
-    if policy.secondary_suppression:
-        harmless = harmless_zeros(results, structure, policy)
-        reasons = secondary_suppression(structure, reasons, policy.structure, harmless)
+    structure, false_relations = without_false_relations(structure)
     cells = structure.cells
-    implicit = {i for i, shown in enumerate(cells.shown) if not shown}
-    values = np.nan_to_num(np.asarray(cells.values, dtype=float), nan=0.0)
-    exposed = recoverable_cells(structure.equations, values, set(reasons) | implicit,
-                                set(reasons))
-    exposed = {i for i in exposed if any(i in e for e in structure.equations)}
+    reasons = primary_suppression(results, structure, policy)
+    for index, key in enumerate(cells.keys):
+        if key[0] in policy.withhold and cells.shown[index]:
+            reasons.setdefault(index, WITHHELD_REASON)
+    primary = set(reasons)
+    values = np.asarray(cells.values, dtype=float)
+    rounding = release_rounding(structure, policy)
+    problem = SuppressionProblem(
+        equations=structure.equations, inequalities=structure.inequalities, values=values,
+        low=rounding.low, high=rounding.high,
+        unseen=~np.asarray(cells.shown, dtype=bool) | np.isnan(values),
+        primary=primary,
+        fixed_released=harmless_zeros(results, structure, policy) - primary,
+        costs=cell_costs(structure, policy), protection=policy.protection)
+    if policy.secondary_suppression:
+        suppression = secondary_cells(problem)
+    else:
+        suppression = audit_pattern(problem)
+    for index in suppression.secondary:
+        reasons[index] = SECONDARY_REASON
 
     release = _release_rows(results, structure, reasons, policy)
-    if policy.rounding_base:
-        release = _round_counts(release, policy.rounding_base)
+    if rounding.base:
+        release = round_release(release, structure, rounding, reasons)
     release = make_results(release)
-    log = _cell_log(cells, reasons, implicit, exposed)
-    return DisclosureOutcome(release=release, cells=log, policy=policy, unprotected=len(exposed))
+    implicit = {i for i, shown in enumerate(cells.shown) if not shown}
+    log = _cell_log(cells, reasons, implicit, suppression.ranges, suppression.unprotected,
+                    primary)
+    return DisclosureOutcome(release=release, cells=log, policy=policy,
+                             unprotected=len(suppression.unprotected),
+                             notes=tuple(false_relations + suppression.notes))
+
+
+def without_false_relations(structure):
+    """The structure without relations the true counts break (a registry rule that does not
+    hold for this cohort): an attacker gains nothing from a false relation, and the gate's
+    programs would have no feasible point. Each one dropped is named in the notes."""
+    values = np.asarray(structure.cells.values, dtype=float)
+
+    def holds(relation, equality):
+        if any(np.isnan(values[c]) for c in relation):
+            return True
+        total = sum(coefficient * values[c] for c, coefficient in relation.items())
+        return abs(total) < 1e-6 if equality else total < 1e-6
+
+    notes = []
+    kept = {}
+    for name, equality in (("equations", True), ("inequalities", False)):
+        relations = getattr(structure, name)
+        kept[name] = [r for r in relations if holds(r, equality)]
+        for relation in relations:
+            if not holds(relation, equality):
+                keys = sorted({structure.cells.keys[c][:3] for c in relation})
+                notes.append(f"a relation between counts of {keys[0][0]} that the true counts "
+                             "break was not used (check the output registry)")
+    structure.equations, structure.inequalities = kept["equations"], kept["inequalities"]
+    return structure, notes
+
+
+def cell_costs(structure, policy: DisclosurePolicy) -> np.ndarray:
+    """The cost of hiding each cell: its output's priority weight times the rows that show it
+    (a denominator hides every share over it), a little more for a larger count."""
+    cells = structure.cells
+    shown_by = np.zeros(len(cells.keys))
+    for entry in structure.row_cells.values():
+        for index in set(entry.values()):
+            shown_by[index] += 1
+    values = np.nan_to_num(np.asarray(cells.values, dtype=float), nan=0.0)
+    largest = max(float(values.max(initial=0.0)), 1.0)
+    weights = np.array([policy.weight_of(key[0]) for key in cells.keys])
+    return weights * np.maximum(shown_by, 1.0) * (1.0 + values / largest)
 
 
 def _release_rows(results: pd.DataFrame, structure, reasons: dict[int, str],
@@ -119,9 +182,13 @@ def _release_rows(results: pd.DataFrame, structure, reasons: dict[int, str],
     """The rows with `disclosure` and `disclosure_reason` set and every hidden value blanked."""
     release = results.copy()
     covered = set(policy.structure["outputs"])
+    ranked = _ranked_blocks_with_hidden_counts(results, structure, reasons)
     status, why = [], []
     for position, row in enumerate(results.itertuples(index=False)):
         blank, row_reasons = _row_decision(position, row, structure, reasons, policy, covered)
+        if row.statistic == RANK and _block_of(row) in ranked and not blank:
+            # the rank goes; its count and denominator are released like the share's
+            blank, row_reasons = {"estimate", "ci_low", "ci_high"}, [RANK_REASON]
         if blank:
             for column in blank:
                 release.iloc[position, release.columns.get_loc(column)] = pd.NA
@@ -134,6 +201,23 @@ def _release_rows(results: pd.DataFrame, structure, reasons: dict[int, str],
     release["disclosure"] = pd.array(status, dtype="string")
     release["disclosure_reason"] = pd.array([w or pd.NA for w in why], dtype="string")
     return release
+
+
+def _block_of(row) -> tuple:
+    return tuple(text_of(getattr(row, c)) for c in ("output", "variable", "group_variable",
+                                                     "group"))
+
+
+def _ranked_blocks_with_hidden_counts(results, structure, reasons) -> set[tuple]:
+    """Blocks of rank rows in which some count is hidden: a released rank next to a hidden
+    count would say how the hidden count compares with the released ones, so every rank of
+    such a block is hidden."""
+    blocks = set()
+    for position, row in enumerate(results.itertuples(index=False)):
+        entry = structure.row_cells.get(position)
+        if row.statistic == RANK and entry is not None and entry.get(ROLE_N) in reasons:
+            blocks.add(_block_of(row))
+    return blocks
 
 
 def _row_decision(position, row, structure, reasons, policy, covered) -> tuple[set, list]:
@@ -167,8 +251,13 @@ def _row_decision(position, row, structure, reasons, policy, covered) -> tuple[s
     return blank, row_reasons
 
 
-def _cell_log(cells, reasons: dict[int, str], implicit: set[int], exposed: set[int]):
-    """Every cell with its value and what the gate decided (internal tier only)."""
+def _cell_log(cells, reasons: dict[int, str], implicit: set[int], ranges: dict,
+              unprotected: set[int], primary: set[int]) -> pd.DataFrame:
+    """Every cell with its value, what the gate decided and, for a hidden cell, the range an
+    attacker who knows every relation can narrow it to (internal tier only)."""
+    n_cells = len(cells.keys)
+    minimum = [ranges.get(i, (np.nan, np.nan))[0] for i in range(n_cells)]
+    maximum = [ranges.get(i, (np.nan, np.nan))[1] for i in range(n_cells)]
     return pd.DataFrame(
         {
             "output": [k[0] for k in cells.keys],
@@ -182,45 +271,19 @@ def _cell_log(cells, reasons: dict[int, str], implicit: set[int], exposed: set[i
             "shown": cells.shown,
             "status": [
                 SUPPRESSED if i in reasons else ("unseen" if i in implicit else RELEASED)
-                for i in range(len(cells.keys))
+                for i in range(n_cells)
             ],
-            "reason": [reasons.get(i, "") for i in range(len(cells.keys))],
-            "recoverable": [i in exposed for i in range(len(cells.keys))],
+            "suppression": [
+                ("primary" if i in primary else "secondary") if i in reasons else ""
+                for i in range(n_cells)
+            ],
+            "reason": [reasons.get(i, "") for i in range(n_cells)],
+            "feasible_min": minimum,
+            "feasible_max": maximum,
+            "protected": [i in reasons and i not in unprotected for i in range(n_cells)],
         }
     ).sort_values(["output", "variable", "level", "group_variable", "group", "unit", "role"],
                   kind="stable").reset_index(drop=True)
-
-
-_LEVEL_IN_METHOD = re.compile(r"(\d+(?:\.\d+)?)% CI")
-
-
-def _round_counts(release: pd.DataFrame, base: int) -> pd.DataFrame:
-    """Released counts to the nearest multiple of `base` (halves up); shares and their CIs
-    recomputed from the rounded counts so that no unrounded count can be read back."""
-    release = release.copy()
-    released = release["disclosure"] == RELEASED
-    for column in ("n", "denominator"):
-        values = release[column].astype("Float64")
-        rounded = (np.floor(values / base + 0.5) * base).round().astype("Int64")
-        release[column] = release[column].where(~released, rounded)
-    counted = (released & release["statistic"].isin([COUNT, GROUP_SIZE])).fillna(False)
-    release.loc[counted, "estimate"] = release.loc[counted, "n"].astype("Float64")
-    share = released & release["statistic"].eq(PROPORTION) & release["denominator"].gt(0)
-    share = share.fillna(False)
-    for position in np.flatnonzero(share.to_numpy()):
-        row = release.iloc[position]
-        method_text = str(row["method"])
-        method = "clopper-pearson" if "Clopper" in method_text else "wilson"
-        match = _LEVEL_IN_METHOD.search(method_text)
-        level = float(match.group(1)) / 100 if match else 0.95
-        low, high = proportion_ci(row["n"], row["denominator"], method, level)
-        release.iloc[position, release.columns.get_loc("estimate")] = row["n"] / row["denominator"]
-        release.iloc[position, release.columns.get_loc("ci_low")] = float(low[0])
-        release.iloc[position, release.columns.get_loc("ci_high")] = float(high[0])
-    note = f"counts rounded to base {base}; shares and CIs from the rounded counts"
-    release.loc[released, "disclosure_reason"] = note
-    release.loc[released, "method"] = release.loc[released, "method"] + f" ({note})"
-    return release
 
 
 def disclosure_summary(outcome: DisclosureOutcome) -> dict:
