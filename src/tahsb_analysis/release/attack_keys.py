@@ -114,6 +114,7 @@ class Observations:
     total_groups: dict[str, str]
     rounding_base: int | None
     split: set = field(default_factory=set)  # keys released with different values
+    controlled: bool = False  # controlled rounding (to either adjacent multiple)
 
     def __post_init__(self) -> None:
         values = defaultdict(set)
@@ -151,7 +152,11 @@ class Observations:
             if s.value is HIDDEN:
                 continue
             value = float(s.value)
-            if s.rounded:
+            if s.rounded and self.controlled:
+                # controlled rounding: one of the two multiples around the count
+                base = self.rounding_base
+                intervals.append((max(value - base + 1, 0.0), value + base - 1))
+            elif s.rounded:
                 base = self.rounding_base
                 intervals.append((max(value - base // 2, 0.0), value + math.ceil(base / 2) - 1))
             else:
@@ -195,12 +200,12 @@ def rounding_base(row) -> int | None:
     return int(match.group(1)) if match and text(row.disclosure) == "released" else None
 
 
-def _row_sightings(position: int, row, totals: dict[str, str]) -> list[Sighting]:
+def _row_sightings(position: int, row, totals: dict[str, str], rounded: bool
+                   ) -> list[Sighting]:
     variable, level, gv, group, unit = normalised(row, totals)
     if is_pair(group):
         return []
     suppressed = text(row.disclosure) == "suppressed"
-    rounded = rounding_base(row) is not None
     fields: list[tuple[str, tuple]] = []
     statistic = row.statistic
     if statistic in (PROPORTION, RANK):
@@ -234,8 +239,13 @@ def observe_release(release: pd.DataFrame) -> Observations:
     release = release.reset_index(drop=True)
     totals = _total_groups(release)
     sightings: list[Sighting] = []
-    base = None
+    base, controlled = None, False
+    for row in release.itertuples(index=False):
+        if rounding_base(row):
+            base = rounding_base(row)
+            controlled = controlled or "controlled" in text(row.disclosure_reason)
     for position, row in enumerate(release.itertuples(index=False)):
-        sightings += _row_sightings(position, row, totals)
-        base = rounding_base(row) or base
-    return Observations(release, sightings, totals, base)
+        # when the release is rounded, every count it shows is (a suppressed row's denominator
+        # too), whatever the row's own reason says
+        sightings += _row_sightings(position, row, totals, base is not None)
+    return Observations(release, sightings, totals, base, controlled=controlled)

@@ -135,8 +135,28 @@ def build_structure(results: pd.DataFrame, structure: dict, codebook=None) -> St
     equations += _shared_margin_equations(cells, structure)
     derived = _derived_sources(results, cells, row_cells, structure)
     equations = [e for e in (_drop_zero_terms(e) for e in equations) if len(e) > 1]
-    inequalities = _at_most_inequalities(cells, row_cells)
+    inequalities = _at_most_inequalities(cells, row_cells) + _rank_inequalities(results,
+                                                                                row_cells)
     return Structure(cells, equations, row_cells, derived, shared_rows, inequalities)
+
+
+def _rank_inequalities(results: pd.DataFrame, row_cells: dict) -> list[dict[int, float]]:
+    """Rank rows order the counts of their block: the count ranked r + 1 is at most the one
+    ranked r. A released rank next to a hidden count bounds it, so the gate assumes every
+    ordering is known (the ranks of hidden counts are blanked with them)."""
+    blocks = defaultdict(list)
+    for position, row in enumerate(results.itertuples(index=False)):
+        if row.statistic == RANK and position in row_cells and not pd.isna(row.estimate):
+            block = tuple(text_of(getattr(row, c)) for c in ("output", "variable",
+                                                              "group_variable", "group"))
+            blocks[block].append((float(row.estimate), row_cells[position][ROLE_N]))
+    inequalities = []
+    for ranked in blocks.values():
+        ranked.sort()
+        for (_, better), (_, worse) in zip(ranked, ranked[1:], strict=False):
+            if better != worse:
+                inequalities.append({worse: 1.0, better: -1.0})
+    return inequalities
 
 
 def _at_most_inequalities(cells: Cells, row_cells: dict) -> list[dict[int, float]]:

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from tahsb_analysis.release.cells import ROLE_DENOMINATOR, ROLE_N, build_structure, text_of
+from tahsb_analysis.release.cells import ROLE_DENOMINATOR, ROLE_N, build_structure
 from tahsb_analysis.release.optimal_suppression import (
     SuppressionProblem,
     audit_pattern,
@@ -45,7 +45,7 @@ from tahsb_analysis.results.schema import (
     make_results,
     validate_results,
 )
-from tahsb_analysis.vocabulary import RANK, SUMMARY_STATISTICS
+from tahsb_analysis.vocabulary import SUMMARY_STATISTICS
 
 # The marker rendered tables show for a suppressed value (the ONS convention for confidential).
 SUPPRESSED_MARKER = "[c]"
@@ -61,7 +61,6 @@ RELEASED_CELL_REASON = (
     "suppressed under the disclosure policy (a disclosive count, or one that would reveal it)"
 )
 DERIVED_REASON = "computed from a suppressed count"
-RANK_REASON = "a rank among counts of which some are suppressed"
 
 
 @dataclass(frozen=True)
@@ -182,13 +181,9 @@ def _release_rows(results: pd.DataFrame, structure, reasons: dict[int, str],
     """The rows with `disclosure` and `disclosure_reason` set and every hidden value blanked."""
     release = results.copy()
     covered = set(policy.structure["outputs"])
-    ranked = _ranked_blocks_with_hidden_counts(results, structure, reasons)
     status, why = [], []
     for position, row in enumerate(results.itertuples(index=False)):
         blank, row_reasons = _row_decision(position, row, structure, reasons, policy, covered)
-        if row.statistic == RANK and _block_of(row) in ranked and not blank:
-            # the rank goes; its count and denominator are released like the share's
-            blank, row_reasons = {"estimate", "ci_low", "ci_high"}, [RANK_REASON]
         if blank:
             for column in blank:
                 release.iloc[position, release.columns.get_loc(column)] = pd.NA
@@ -201,23 +196,6 @@ def _release_rows(results: pd.DataFrame, structure, reasons: dict[int, str],
     release["disclosure"] = pd.array(status, dtype="string")
     release["disclosure_reason"] = pd.array([w or pd.NA for w in why], dtype="string")
     return release
-
-
-def _block_of(row) -> tuple:
-    return tuple(text_of(getattr(row, c)) for c in ("output", "variable", "group_variable",
-                                                     "group"))
-
-
-def _ranked_blocks_with_hidden_counts(results, structure, reasons) -> set[tuple]:
-    """Blocks of rank rows in which some count is hidden: a released rank next to a hidden
-    count would say how the hidden count compares with the released ones, so every rank of
-    such a block is hidden."""
-    blocks = set()
-    for position, row in enumerate(results.itertuples(index=False)):
-        entry = structure.row_cells.get(position)
-        if row.statistic == RANK and entry is not None and entry.get(ROLE_N) in reasons:
-            blocks.add(_block_of(row))
-    return blocks
 
 
 def _row_decision(position, row, structure, reasons, policy, covered) -> tuple[set, list]:

@@ -57,7 +57,7 @@ class DisclosurePolicy:
     preset: str = "threshold-10"
     preset_source: str = ""
     rounding: str = NO_ROUNDING
-    protection: Protection = field(default_factory=lambda: Protection(1, 1, 10))
+    protection: Protection = field(default_factory=lambda: Protection(1, 0, 10))
     priority_weights: dict = field(default_factory=lambda: {
         "headline": 1000.0, "finding": 30.0, "breakdown": 3.0, "detail": 1.0})
     output_priorities: dict = field(default_factory=dict)

@@ -209,7 +209,8 @@ def integer_range(model: Model, target: int, hidden: np.ndarray,
                       constraints=constraints, options={"time_limit": time_limit})
         if result.status == 0:
             found.append(sense * result.fun)
-        elif sense < 0 and result.status in (3,):  # unbounded above
+        elif sense < 0 and (result.status == 3 or "unbounded" in str(result.message)):
+            # HiGHS says "unbounded or infeasible"; the true counts are a feasible point
             found.append(np.inf)
         else:
             bound = getattr(result, "mip_dual_bound", None)

@@ -60,12 +60,13 @@ def release_rounding(structure, policy) -> Rounding:
                                       shown=np.asarray(structure.cells.shown, dtype=bool))
         rounded = np.asarray(outcome.rounded, dtype=float)
         low, high = rounded - base + 1, rounded + base - 1
-        not_additive, description = list(outcome.not_additive), outcome.method
+        not_additive = list(outcome.not_additive)
+        description = f"counts rounded to base {base} (controlled rounding: {outcome.method})"
     else:
         rounded = round_half_up(values, base)
         low, high = rounded - base // 2, rounded + (base + 1) // 2 - 1
         not_additive = []
-        description = f"counts rounded to the nearest {base} (halves up)"
+        description = f"counts rounded to base {base} (nearest multiple, halves up)"
     low = np.maximum(low, 0.0)
     return Rounding(base, policy.rounding, rounded, low, high, not_additive, description)
 
