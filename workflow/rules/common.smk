@@ -78,6 +78,7 @@ def comparison_settings(wildcards):
         "reference": REFERENCE_COHORT,
         "published_cohorts": PUBLISHED_COHORTS,
         "confidence_level": config["confidence_level"],
+        "disclosure_preset": config.get("disclosure_preset"),
         "not_released": NOT_RELEASED,
         "config": {"comparison": COMPARISON, "cohorts": config["cohorts"]},
     }
@@ -87,6 +88,7 @@ def report_config(wildcards):
     """The settings the study report records as provenance (no input paths of other cohorts)."""
     settings = {key: config[key] for key in ANALYSIS_CONFIG_KEYS}
     settings["disclosure_policy"] = config["disclosure_policy"]
+    settings["disclosure_preset"] = config.get("disclosure_preset")
     settings["cohort"] = {wildcards.cohort: config["cohorts"][wildcards.cohort]}
     return settings
 

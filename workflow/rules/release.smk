@@ -16,6 +16,8 @@ rule disclosure_gate:
         ),
         summary=f"{RELEASE}/disclosure.json",
         cells=f"{INTERNAL}/disclosure_cells.csv",
+    params:
+        preset=config.get("disclosure_preset"),
     log:
         "logs/{cohort}/disclosure_gate.log",
     script:

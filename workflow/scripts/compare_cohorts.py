@@ -37,7 +37,7 @@ from tahsb_analysis.spreadsheet import to_csv_neutralised
 
 def main(smk) -> None:
     settings = smk.params.settings
-    policy = load_policy(smk.input.policy)
+    policy = load_policy(smk.input.policy, settings.get("disclosure_preset"))
     tables = {
         label: pd.read_parquet(path)
         for label, path in zip(settings["cohorts"], smk.input.tables, strict=True)

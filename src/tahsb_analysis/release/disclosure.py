@@ -39,6 +39,7 @@ from tahsb_analysis.release.suppression import (
     harmless_zeros,
     primary_suppression,
 )
+from tahsb_analysis.release.utility import cell_counts, checker_actions
 from tahsb_analysis.results.schema import (
     RELEASED,
     SUPPRESSED,
@@ -274,17 +275,25 @@ def disclosure_summary(outcome: DisclosureOutcome) -> dict:
         for record in suppressed.to_dict("records")
     ]
     cohorts = release["cohort"].dropna().unique().tolist()
+    counts = cell_counts(outcome.cells)
+    summary = {
+        "rows": len(release),
+        "rows_released": int(release["disclosure"].eq(RELEASED).sum()),
+        "rows_suppressed": int(release["disclosure"].eq(SUPPRESSED).sum()),
+        "cells_shown": counts["count_cells"],
+        "cells_suppressed": counts["count_cells"] - counts["count_cells_released"],
+        "cells_primary": counts["count_cells_primary"],
+        "cells_secondary": counts["count_cells_secondary"],
+        "share_of_cells_released": counts["share_released"],
+        "cells_unprotected": outcome.unprotected,
+    }
+    policy = outcome.policy.summary()
     return {
         "cohort": ", ".join(str(c) for c in cohorts),
         "synthetic": bool(release["synthetic"].fillna(False).any()),
-        "policy": outcome.policy.summary(),
-        "summary": {
-            "rows": len(release),
-            "rows_released": int(release["disclosure"].eq(RELEASED).sum()),
-            "rows_suppressed": int(release["disclosure"].eq(SUPPRESSED).sum()),
-            "cells_shown": int(outcome.cells["shown"].sum()),
-            "cells_suppressed": int(outcome.cells["status"].eq(SUPPRESSED).sum()),
-            "cells_recoverable_after_suppression": outcome.unprotected,
-        },
+        "policy": policy,
+        "summary": summary,
+        "checker_actions": checker_actions(summary, policy),
+        "notes": list(outcome.notes),
         "suppressed_cells": cells,
     }

@@ -93,12 +93,16 @@ def build_manifest(
     if figure_outputs is None:
         figure_outputs = load_registry().figure_sources()
     release_dir = Path(release_dir)
+    unprotected = int(disclosure.get("summary", {}).get("cells_unprotected") or 0)
     entries = []
     for path in sorted({Path(f) for f in files}, key=lambda p: p.as_posix()):
         relative = path.relative_to(release_dir).as_posix()
         status, reasons = output_status(release, _outputs_of(relative, figure_outputs))
         if relative == "disclosure.json":
             status, reasons = PASS, ["names and reasons of suppressed cells only, no values"]
+        elif unprotected:
+            status, reasons = FAIL, [*reasons, f"{unprotected} hidden counts lack their "
+                                     "protection interval (see the internal cell log)"]
         entries.append(
             {
                 "path": relative,
@@ -121,6 +125,8 @@ def build_manifest(
             "files_review": statuses.count(REVIEW),
             "files_fail": statuses.count(FAIL),
         },
+        "checker_actions": list(disclosure.get("checker_actions") or []),
+        "utility": disclosure.get("utility"),
         "files": entries,
         "not_released": [
             {"path": path, "status": FAIL, "reason": reason}
@@ -174,15 +180,21 @@ def manifest_markdown(manifest: dict) -> str:
     if manifest["synthetic"]:
         lines += ["**SYNTHETIC DATA: describes no real child**", ""]
     lines += [
-        f"Disclosure policy version {policy['version']} ({policy['source']}): threshold "
-        f"{policy['threshold']}; zero cells disclosive: {policy['zeros_disclosive']}; "
-        f"complements checked: {policy['check_complements']}; rounding base: "
-        f"{policy['rounding_base']}; secondary suppression: {policy['secondary_suppression']}.",
+        f"Disclosure policy version {policy['version']} ({policy['source']}), preset "
+        f"{policy.get('preset', '')}: threshold {policy['threshold']}; zero cells disclosive: "
+        f"{policy['zeros_disclosive']}; complements checked: {policy['check_complements']}; "
+        f"rounding: {policy.get('rounding', 'none')} (base {policy['rounding_base']}); "
+        f"secondary suppression: {policy['secondary_suppression']}; protection: "
+        f"{_protection_text(policy.get('protection'))}.",
         "",
         f"Rows released: {summary['rows_released']} of {summary['rows']}; rows suppressed: "
         f"{summary['rows_suppressed']}. Files: {summary['files']} ({summary['files_pass']} pass, "
         f"{summary['files_review']} review, {summary['files_fail']} fail).",
         "",
+    ]
+    lines += _status_lines(manifest)
+    lines += utility_markdown(manifest.get("utility"))
+    lines += [
         "## Files",
         "",
         "| file | status | reasons | SHA-256 |",
@@ -208,3 +220,60 @@ def manifest_markdown(manifest: dict) -> str:
                                          "statistic", "reason")]
         lines.append("| " + " | ".join(_cell("" if v is None else v) for v in values) + " |")
     return "\n".join(lines) + "\n"
+
+
+def _protection_text(protection) -> str:
+    if not protection:
+        return "not stated"
+    return (f"lower {protection['lower']}, upper {protection['upper']}, interval "
+            f"{protection['interval']}")
+
+
+def _status_lines(manifest: dict) -> list[str]:
+    """The release's status in words: never "checked" while a file needs review."""
+    summary = manifest["summary"]
+    if summary.get("files_fail"):
+        head = "**Status: NOT releasable as it stands** (files marked fail)."
+    elif summary.get("files_review"):
+        head = ("**Status: release candidate, not yet checked.** Disclosure control was "
+                "applied; an output checker must still:")
+    else:
+        head = "**Status: disclosure control applied; nothing needed review.** An output " \
+               "checker must still:"
+    lines = [head, ""]
+    lines += [f"- {action}" for action in manifest.get("checker_actions") or []]
+    return lines + [""]
+
+
+def utility_markdown(utility: dict | None) -> list[str]:
+    """The utility report as Markdown: this preset's release and each other preset's."""
+    if not utility:
+        return []
+    lines = [
+        "## What this release says (utility report)",
+        "",
+        f"Preset {utility['preset']}: {utility['count_cells_released']} of "
+        f"{utility['count_cells']} count cells released ({_share(utility['share_released'])}); "
+        f"{utility['count_cells_primary']} hidden by the threshold rules (primary), "
+        f"{utility['count_cells_secondary']} hidden to protect them (secondary); "
+        f"{utility['findings_reportable']} of {utility['findings']} finding parts reportable.",
+        "",
+        "| finding | part | reportable | why not |",
+        "|---|---|---|---|",
+    ]
+    for part in utility.get("finding_parts", []):
+        lines.append(f"| {part['finding']} | {part['part']} | "
+                     f"{'yes' if part['reportable'] else 'no'} | {_cell(part['reason'])} |")
+    lines += ["", "| preset | rounding | count cells released | primary | secondary | "
+              "finding parts reportable |", "|---|---|---|---|---|---|"]
+    for row in [utility, *utility.get("other_presets", [])]:
+        lines.append(
+            f"| {row['preset']} | {row['rounding']} | {row['count_cells_released']} of "
+            f"{row['count_cells']} ({_share(row['share_released'])}) | "
+            f"{row['count_cells_primary']} | {row['count_cells_secondary']} | "
+            f"{row['findings_reportable']} of {row['findings']} |")
+    return lines + [""]
+
+
+def _share(value) -> str:
+    return "n/a" if value is None else f"{100 * value:.0f}%"

@@ -27,7 +27,9 @@ SYNTHETIC_BANNER = "SYNTHETIC DATA: describes no real child"
 # Every output says which tier it belongs to (a row is "not checked" until the disclosure gate
 # marks it): internal outputs must never be mistaken for releasable ones.
 INTERNAL_BANNER = "INTERNAL: not checked for release"
-RELEASE_BANNER = "Checked for release: disclosure control applied"
+# A release file is a candidate until an output checker has read it: never "checked".
+RELEASE_BANNER = ("Release candidate: disclosure control applied, not yet checked by an output "
+                  "checker")
 # A value hidden by the disclosure gate (the ONS convention "[c]": confidential).
 SUPPRESSED_MARKER = "[c]"
 SUPPRESSED_NOTE = (

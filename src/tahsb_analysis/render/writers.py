@@ -48,7 +48,7 @@ body { font-family: Arial, Helvetica, sans-serif; font-size: 10pt; color: #00000
   display: inline-block; }
 .tier { font-weight: bold; padding: 0.3em 0.6em; display: inline-block; border: 2px solid; }
 .tier.internal { color: #d55e00; }
-.tier.release { color: #009e73; }
+.tier.release { color: #0072b2; }
 table { border-collapse: collapse; margin: 0.5em 0; }
 caption { text-align: left; font-weight: bold; padding-bottom: 0.4em; }
 th, td { padding: 0.2em 0.6em; vertical-align: top; }

@@ -77,9 +77,23 @@ def disclosure_context(disclosure: Mapping) -> dict:
     summary, and the suppressed cells by location and reason only. Other keys of the manifest
     are left out: a cell log beside it would hold values."""
     cells = disclosure.get("suppressed_cells") or []
+    utility = disclosure.get("utility") or {}
     return {
         "policy": _pairs(disclosure.get("policy") or {}),
         "summary": _pairs(disclosure.get("summary") or {}),
+        "checker_actions": [plain_text(a) for a in disclosure.get("checker_actions") or []],
+        "finding_parts": [
+            (plain_text(part["finding"]), plain_text(part["part"]),
+             "yes" if part["reportable"] else "no", plain_text(part["reason"]))
+            for part in utility.get("finding_parts", [])
+        ],
+        "presets": [
+            (plain_text(row["preset"]), plain_text(row["rounding"]),
+             f"{row['count_cells_released']} of {row['count_cells']}",
+             plain_text(row["count_cells_primary"]), plain_text(row["count_cells_secondary"]),
+             f"{row['findings_reportable']} of {row['findings']}")
+            for row in ([utility, *utility.get("other_presets", [])] if utility else [])
+        ],
         "cell_columns": [key_text(c) for c in SUPPRESSED_CELL_COLUMNS],
         "suppressed_cells": [
             [_cell_text(cell.get(column)) for column in SUPPRESSED_CELL_COLUMNS]
