@@ -89,9 +89,14 @@ def discrete_ranges(codebook, derived: Mapping[str, tuple[int, int]] | None = No
 
 
 def count_range_protected(low: int, high: int, n: int, threshold: int, protection: int) -> bool:
-    """The rule for one count: not shown to lie between 1 and k - 1, nor narrowed to fewer
-    than P values from zero (or to fewer than the group has children)."""
-    return (low == 0 and high - low >= min(protection, n)) or low >= threshold
+    """The rule for one count: at least k for certain; or not shown to lie between 1 and
+    k - 1 (its range reaches 0 or k) and not narrowed below the protection interval P (or
+    below the group's size, when the group has fewer than P children). Showing only that a
+    count is at least 1, in a range that reaches k, reveals no small count."""
+    if low >= threshold:
+        return True
+    wide = high - low >= min(protection, n)
+    return wide and (low == 0 or high >= threshold)
 
 
 @dataclass
