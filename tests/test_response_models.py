@@ -13,7 +13,11 @@ import statsmodels.formula.api as smf
 from conftest import one, select
 from statsmodels.miscmodels.ordinal_model import OrderedModel
 
-from tahsb_analysis.analyses.response_models import logistic_odds_ratios, ordinal_odds_ratios
+from tahsb_analysis.analyses.response_models import (
+    logistic_odds_ratios,
+    odds_ratio_interval,
+    ordinal_odds_ratios,
+)
 from tahsb_analysis.results.schema import make_results, validate_results
 
 
@@ -264,6 +268,70 @@ def test_firth_rows_follow_the_results_schema():
     assert (table["statistic"] == "odds_ratio_firth").sum() == 1
 
 
+def one_event_in_nine_children() -> pd.DataFrame:
+    """The school-exclusion model of the packaged synthetic parameters at 29 children (seed
+    20170): 9 in-depth children, the only event in the dual group, none in the reference."""
+    groups = ["ta_only"] + ["dual"] * 5 + ["offline_only"] * 3
+    return pd.DataFrame(
+        {
+            "hsb_group": pd.Categorical(groups, categories=["ta_only", "dual", "offline_only"]),
+            "age_at_referral": pd.array([15, 14, 9, 14, 15, 16, 11, 12, 11], dtype="Int64"),
+            "y": pd.array([False] * 5 + [True] + [False] * 3, dtype="boolean"),
+        }
+    )
+
+
+def test_firth_profile_limit_found_on_the_wrong_side_gives_no_interval_not_an_inverted_one():
+    # firthmodels 0.8.2's profile search for dual's lower limit converges to the upper root
+    # (both limits exp(5.7825) = 324.56 around an estimate of 1.65), which made
+    # make_results raise "ci_low exceeds ci_high" for the whole responses analysis.
+    rows = logistic_odds_ratios(
+        one_event_in_nine_children(), "y", "hsb_group", covariates=["age_at_referral"]
+    )
+    table = make_results(
+        rows, cohort="test", synthetic=True, analysis="responses", output="response_models"
+    )
+
+    dual = one(table, level="dual", statistic="odds_ratio_firth")
+    # Independent reference: the Firth penalised log-likelihood l(b) + log det(X'WX) / 2
+    # maximised with scipy.optimize.minimize(method="BFGS", gtol=1e-10) gives the dual
+    # coefficient 0.50371882.
+    assert dual["estimate"] == pytest.approx(np.exp(0.50371882), rel=1e-5)
+    assert pd.isna(dual["ci_low"]) and pd.isna(dual["ci_high"])
+    assert dual["warning"].endswith(
+        "profile-likelihood CI not reported: the lower limit found lies on the wrong side of "
+        "the estimate"
+    )
+    ta_only = one(table, level="ta_only", statistic="odds_ratio_firth")
+    # Same reference, profiled: the coefficient fixed, the others maximised (Nelder-Mead then
+    # BFGS), scipy.optimize.brentq on 2 (l_max - l_profile) = chi2_1(0.95) on each side of
+    # the estimate 0.01891443 gives the limits -19.289099 and 5.930436.
+    assert ta_only["estimate"] == pytest.approx(np.exp(0.01891443), rel=1e-5)
+    assert np.log(ta_only["ci_low"]) == pytest.approx(-19.289099, abs=1e-3)
+    assert np.log(ta_only["ci_high"]) == pytest.approx(5.930436, abs=1e-3)
+
+
+@pytest.mark.parametrize(
+    "coef, low, high, why",
+    [
+        (0.5, 5.78, 5.78, "the lower limit found lies on the wrong side of the estimate"),
+        (0.5, -1.0, 0.2, "the upper limit found lies on the wrong side of the estimate"),
+        (0.5, np.nan, 2.0, "the lower limit was not found"),
+        (0.5, -1.0, np.inf, "the upper limit was not found"),
+        (0.5, -1.0, 800.0, "the upper limit exceeds the floating-point range"),
+        (np.nan, -1.0, 2.0, "the estimate is not finite"),
+    ],
+)
+def test_odds_ratio_interval_gives_both_limits_or_neither(coef, low, high, why):
+    assert odds_ratio_interval(coef, low, high)[2] == why
+    assert np.isnan(odds_ratio_interval(coef, low, high)[:2]).all()
+
+
+def test_odds_ratio_interval_of_limits_around_the_estimate_is_their_exponential():
+    assert odds_ratio_interval(0.5, -1.0, 2.0) == (np.exp(-1.0), np.exp(2.0), None)
+    assert odds_ratio_interval(0.5, 0.5, 0.5) == (np.exp(0.5), np.exp(0.5), None)
+
+
 def test_few_events_per_variable_are_warned_about():
     # 6 events, 2 parameters (dual, ta_only): EPV = 3.0
     frame = two_by_two(3, 7, 3, 7)
@@ -335,6 +403,75 @@ def test_ordinal_odds_ratios_match_ordered_model_fitted_independently():
     )
     assert one(rows, level="dual")["method"].startswith(
         "proportional-odds logistic regression (statsmodels OrderedModel"
+    )
+
+
+CARE_LEVELS = ["none", "early_help", "section_17", "section_47"]
+
+
+def care_frame(groups: dict[str, list[str]]) -> pd.DataFrame:
+    """Children with an ordered care level per group (ages 12, 13, ... within each group)."""
+    names = [g for g, levels in groups.items() for _ in levels]
+    return pd.DataFrame(
+        {
+            "hsb_group": pd.Categorical(names, categories=["ta_only", "dual", "offline_only"]),
+            "age_at_referral": pd.array(
+                [12 + i for levels in groups.values() for i in range(len(levels))], dtype="Int64"
+            ),
+            "care": pd.Categorical(
+                [v for levels in groups.values() for v in levels],
+                categories=CARE_LEVELS,
+                ordered=True,
+            ),
+        }
+    )
+
+
+def test_ordinal_reference_all_at_the_lowest_level_that_occurs_is_separation():
+    # No child has "none": the reference, all at section_17, is at the lowest level that
+    # occurs, so its cumulative odds have no finite estimate (was fitted, and only the
+    # |log OR| > 15 backstop caught the group terms while age got a number).
+    frame = care_frame(
+        {
+            "ta_only": ["section_17", "section_47", "section_47", "section_17"],
+            "dual": ["section_47", "section_17", "section_47", "section_47"],
+            "offline_only": ["section_17"] * 4,
+        }
+    )
+
+    rows = as_rows(ordinal_odds_ratios(frame, "care", "hsb_group", covariates=["age_at_referral"]))
+
+    assert rows["estimate"].isna().all()
+    assert rows["ci_low"].isna().all() and rows["ci_high"].isna().all()
+    assert set(rows["warning"]) == {
+        "quasi-complete separation: offline HSB only (reference) has no children with care; "
+        "odds ratio not estimable"
+    }
+
+
+def test_ordinal_groups_separated_around_a_one_level_reference_are_not_estimable():
+    # Reference all at early_help, TA-only all above it, dual all below: once the two
+    # separated groups are set aside, the children left all have one level (was ValueError:
+    # min() arg is an empty sequence).
+    frame = care_frame(
+        {
+            "ta_only": ["section_47"] * 2,
+            "dual": ["none"] * 2,
+            "offline_only": ["early_help"] * 3,
+        }
+    )
+
+    rows = as_rows(ordinal_odds_ratios(frame, "care", "hsb_group", covariates=["age_at_referral"]))
+
+    assert rows["estimate"].isna().all()
+    assert one(rows, level="ta_only")["warning"].startswith(
+        "quasi-complete separation: TA-HSB only has all children with care"
+    )
+    assert one(rows, level="dual")["warning"].startswith(
+        "quasi-complete separation: dual (TA-HSB and offline HSB) has no children with care"
+    )
+    assert one(rows, level="age_at_referral")["warning"] == (
+        "the children left to fit all have the same outcome; odds ratios not estimable"
     )
 
 

@@ -187,9 +187,9 @@ class _Model:
         if kind == "logit":
             self.low, self.high = 0.0, 1.0
         else:
-            self.low, self.high = np.nanmin(y, initial=0), None
-            if self.n:
-                self.high = np.nanmax(y)
+            # The levels that occur, not the codebook's: a group all at the lowest level any
+            # child has is separated even when no child has the codebook's lowest level.
+            self.low, self.high = (np.min(y), np.max(y)) if self.n else (None, None)
 
     def at_extreme(self, mask) -> str | None:
         """"all" when every child of `mask` is at the highest level, "no" at the lowest."""
@@ -347,6 +347,8 @@ def _fit_terms(model: _Model, fitted_groups, keep, notes, term_rows, confidence)
             notes[column] = f"{column} does not vary among the children modelled; not estimable"
             design = design.drop(columns=column)
     y_fit = model.y[keep]
+    if len(np.unique(y_fit)) < 2:  # e.g. reference at one middle level, the others separated
+        return ["the children left to fit all have the same outcome; odds ratios not estimable"]
     common_notes = _few_events_notes(y_fit, design.shape[1], model.kind)
     if not design.shape[1]:
         return common_notes
@@ -360,10 +362,13 @@ def _fit_terms(model: _Model, fitted_groups, keep, notes, term_rows, confidence)
                 f"for {term}; odds ratio not estimable",
             )
             continue
+        low, high, why = odds_ratio_interval(coef, ci_low, ci_high)
+        if why:
+            notes.setdefault(term, f"Wald CI not reported: {why}")
         term_rows[term].update(
             estimate=float(np.exp(coef)),
-            ci_low=float(np.exp(ci_low)) if np.isfinite(ci_low) else np.nan,
-            ci_high=float(np.exp(ci_high)) if np.isfinite(ci_high) else np.nan,
+            ci_low=low,
+            ci_high=high,
             p_value=float(p) if np.isfinite(p) else np.nan,
         )
     if not estimates:
@@ -442,16 +447,45 @@ def _firth_rows(model: _Model, confidence: float, report=None) -> list[dict]:
         notes.append(f"firthmodels: {_one_line(message.message)}")
     for index, group in enumerate(groups):
         coef = float(model.coef_[index])
-        low, high = (float(v) for v in ci[index])
         p = float(model.lrt_pvalues_[index])
+        low, high, why = odds_ratio_interval(coef, *(float(v) for v in ci[index]))
+        interval_note = [f"profile-likelihood CI not reported: {why}"] if why else []
+        with np.errstate(over="ignore"):
+            estimate = float(np.exp(coef))
         rows[group].update(
-            estimate=float(np.exp(coef)),
-            ci_low=float(np.exp(low)) if np.isfinite(low) else np.nan,
-            ci_high=float(np.exp(high)) if np.isfinite(high) else np.nan,
+            estimate=estimate if np.isfinite(estimate) else np.nan,
+            ci_low=low,
+            ci_high=high,
             p_value=p if np.isfinite(p) else np.nan,
-            warning="; ".join([FIRTH_WARNING, *dict.fromkeys(notes)]),
+            warning="; ".join([FIRTH_WARNING, *dict.fromkeys(notes), *interval_note]),
         )
     return [row for group, row in rows.items() if report is None or group in report]
+
+
+def odds_ratio_interval(
+    coef: float, low: float, high: float
+) -> tuple[float, float, str | None]:
+    """The limits of a log odds ratio as odds ratios, both or neither: (low, high, None) when
+    they enclose the estimate, else (NaN, NaN, why).
+
+    A limit is refused when it is missing (its search did not converge), not finite even as
+    an odds ratio, or on the wrong side of the estimate: firthmodels' profile search (Venzon
+    and Moolgavkar 1988) can converge to the other root of the profile likelihood, and with 9
+    children and one event it returned the upper limit as the lower one (an inverted interval).
+    """
+    problems = []
+    for name, limit, wrong_side in (("lower", low, low > coef), ("upper", high, high < coef)):
+        if not np.isfinite(limit):
+            problems.append(f"the {name} limit was not found")
+        elif wrong_side:
+            problems.append(f"the {name} limit found lies on the wrong side of the estimate")
+    with np.errstate(over="ignore"):
+        limits = np.exp([low, high])
+    if not problems and not np.isfinite(limits[1]):
+        problems.append("the upper limit exceeds the floating-point range")
+    if problems or not np.isfinite(coef):
+        return np.nan, np.nan, "; ".join(problems) or "the estimate is not finite"
+    return float(limits[0]), float(limits[1]), None
 
 
 def _fit(y, design, kind, confidence):
