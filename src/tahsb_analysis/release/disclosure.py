@@ -33,6 +33,11 @@ from tahsb_analysis.release.optimal_suppression import (
 )
 from tahsb_analysis.release.policy import DisclosurePolicy
 from tahsb_analysis.release.release_rounding import release_rounding, round_release
+from tahsb_analysis.release.summaries import (
+    SUMMARY_REASON,
+    discrete_ranges,
+    summary_suppressions,
+)
 from tahsb_analysis.release.suppression import (
     SECONDARY_REASON,
     WITHHELD_REASON,
@@ -126,6 +131,7 @@ def apply_disclosure_control(results: pd.DataFrame, policy: DisclosurePolicy) ->
         reasons[index] = SECONDARY_REASON
 
     release = _release_rows(results, structure, reasons, policy)
+    release = _withhold_summaries(results, release, policy)
     if rounding.base:
         release = round_release(release, structure, rounding, reasons)
     release = make_results(release)
@@ -161,6 +167,37 @@ def without_false_relations(structure):
                              "break was not used (check the output registry)")
     structure.equations, structure.inequalities = kept["equations"], kept["inequalities"]
     return structure, notes
+
+
+def _withhold_summaries(results: pd.DataFrame, release: pd.DataFrame,
+                        policy: DisclosurePolicy) -> pd.DataFrame:
+    """Means, SDs, medians and quartiles of whole numbers that would reveal how many children
+    have a value (`summaries.summary_suppressions`, the policy's `summaries_rule`): their
+    estimates are blanked; the n beside them is a group size, decided with the counts."""
+    from tahsb_analysis.input.codebook import load_codebook
+
+    hidden = set(np.flatnonzero(release["disclosure"].eq(SUPPRESSED).to_numpy()).tolist())
+    if policy.summaries_rule == "suppress-all":
+        ranges = discrete_ranges(load_codebook())
+        withheld = {
+            position: SUMMARY_REASON
+            for position, row in enumerate(results.itertuples(index=False))
+            if row.statistic in SUMMARY_STATISTICS and row.variable in ranges
+            and position not in hidden
+        }
+    else:
+        withheld = summary_suppressions(results.reset_index(drop=True), load_codebook(),
+                                        policy.threshold, policy.protection.interval,
+                                        suppressed=hidden)
+    if not withheld:
+        return release
+    release = release.copy()
+    positions = sorted(withheld)
+    for column in (*_ESTIMATE_FIELDS, "warning"):
+        release.iloc[positions, release.columns.get_loc(column)] = pd.NA
+    release.iloc[positions, release.columns.get_loc("disclosure")] = SUPPRESSED
+    release.iloc[positions, release.columns.get_loc("disclosure_reason")] = SUMMARY_REASON
+    return release
 
 
 def cell_costs(structure, policy: DisclosurePolicy) -> np.ndarray:
