@@ -43,10 +43,13 @@ REPO = Path(__file__).resolve().parents[1]
 CONFIG = REPO / "config" / "config.yaml"
 POLICY = REPO / "config" / "disclosure_policy.yaml"
 EXAMPLES = 3
-HEADER = ("| cohort | release | count cells hidden (primary + secondary) | hidden cells attacked "
-          "| recovered exactly (structure only) | within 1 | within 2 "
-          "| age counts pinned / within 1 |")
-RULE = "|---|---|---:|---:|---:|---:|---:|---:|"
+PRESET = None  # the policy's default preset unless --preset says otherwise
+PROTECTION_INTERVAL = 10  # read from the policy in main()
+HEADER = ("| cohort | release | headline prevalence released | count cells hidden (primary + "
+          "secondary) | hidden cells attacked | recovered exactly (structure only) | within 1 "
+          "| within 2 | narrower than the protection interval | age counts pinned / within 1 |")
+RULE = "|---|---|---|---:|---:|---:|---:|---:|---:|---:|"
+HEADLINE = "prevalence_overall"
 
 
 # --- attacking one release ------------------------------------------------------------------
@@ -58,7 +61,10 @@ def gate_shares(cells: pd.DataFrame | None) -> str:
         return "n/a"
     shown = cells[cells["shown"].astype(bool)]
     hidden = shown[shown["status"] == "suppressed"]
-    secondary = hidden["reason"].fillna("").str.startswith("secondary").sum()
+    if "suppression" in hidden:
+        secondary = int(hidden["suppression"].eq("secondary").sum())
+    else:  # a cell log written before primary and secondary were told apart
+        secondary = hidden["reason"].fillna("").str.startswith("secondary").sum()
     primary = len(hidden) - secondary
     return (f"{len(hidden)}/{len(shown)} ({100 * len(hidden) / max(len(shown), 1):.0f}%: "
             f"{primary} + {secondary})")
@@ -71,12 +77,14 @@ def attack(release: pd.DataFrame, internal: pd.DataFrame | None) -> dict:
     start = time.perf_counter()
     found = attack_release(release, internal)
     structural = summarise(attack_release(release, internal, use_inferred=False).cells)
+    narrow = int((found.cells["width"] < PROTECTION_INTERVAL).sum())
     ages = attack_summaries(release)
     width = ages["maximum"] - ages["minimum"]
     pinned = ages[ages["exact"] & (ages["minimum"] >= 1)]
     narrow = ages[width == 1]
     return {
         "summary": summarise(found.cells),
+        "narrow": narrow,
         "exact_structural": structural["exact"],
         "cells": found.cells,
         "ages": ages,
@@ -89,13 +97,21 @@ def attack(release: pd.DataFrame, internal: pd.DataFrame | None) -> dict:
     }
 
 
-def row(name: str, status: str, shares: str, result: dict | None) -> str:
+def headline_released(release: pd.DataFrame | None) -> str:
+    """Whether every count and share of the headline prevalence table is released."""
+    if release is None:
+        return "-"
+    rows = release[release["output"] == HEADLINE]
+    return "yes" if len(rows) and rows["disclosure"].eq("released").all() else "no"
+
+
+def row(name: str, status: str, shares: str, result: dict | None, headline: str = "-") -> str:
     if result is None:
-        return f"| {name} | {status} | {shares} | - | - | - | - | - |"
+        return f"| {name} | {status} | {headline} | {shares} | - | - | - | - | - | - |"
     s = result["summary"]
-    return (f"| {name} | {status} | {shares} | {s['hidden']} | {s['exact']} "
+    return (f"| {name} | {status} | {headline} | {shares} | {s['hidden']} | {s['exact']} "
             f"({result['exact_structural']}) | {s['width_1']} | {s['width_2']} "
-            f"| {result['ages_pinned']} |")
+            f"| {result['narrow']} | {result['ages_pinned']} |")
 
 
 def _key_text(cell) -> str:
@@ -144,7 +160,8 @@ def attack_folder(release_dir: Path, internal_dir: Path | None) -> tuple[str, li
         cells = pd.read_csv(log) if log.exists() else None
     result = attack(release, internal)
     name = release_dir.name
-    return row(name, "yes", gate_shares(cells), result), examples(name, result)
+    return (row(name, "yes", gate_shares(cells), result, headline_released(release)),
+            examples(name, result))
 
 
 # --- generated cohorts ----------------------------------------------------------------------
@@ -176,7 +193,7 @@ def run_cohort(tables: dict[str, pd.DataFrame], config: dict, policy):
     except Exception as error:  # noqa: BLE001 - reported by type, never by message
         return f"crashed in {stage} ({type(error).__name__})", None, None
     if outcome.unprotected:
-        return f"stopped ({outcome.unprotected} recoverable)", outcome, results
+        return f"yes ({outcome.unprotected} short of protection)", outcome, results
     return "yes", outcome, results
 
 
@@ -186,7 +203,7 @@ def attack_generated(only: list[str] | None) -> tuple[list[str], list[str]]:
     from tahsb_analysis.release.policy import load_policy
 
     config = yaml.safe_load(CONFIG.read_text(encoding="utf-8"))
-    policy = load_policy(POLICY)
+    policy = load_policy(POLICY, PRESET)
     rows, notes = [], []
     for name, build in cohorts.benchmark_cohorts().items():
         if only and name not in only:
@@ -196,7 +213,8 @@ def attack_generated(only: list[str] | None) -> tuple[list[str], list[str]]:
             rows.append(row(name, status, "n/a", None))
             continue
         result = attack(outcome.release, results)
-        rows.append(row(name, status, gate_shares(outcome.cells), result))
+        rows.append(row(name, status, gate_shares(outcome.cells), result,
+                        headline_released(outcome.release)))
         notes += examples(name, result)
         print(f"  {name}: {status}, attacked in {result['seconds']:.1f} s", file=sys.stderr)
     return rows, notes
@@ -210,7 +228,13 @@ def main(argv=None) -> int:
                         help="the matching internal folder, in the same order as --release")
     parser.add_argument("--generated", action="store_true", help="attack generated cohorts")
     parser.add_argument("--only", nargs="*", help="generated cohorts to run, by name")
+    parser.add_argument("--preset", help="preset of the disclosure policy (default: its own)")
     args = parser.parse_args(argv)
+    global PRESET, PROTECTION_INTERVAL
+    from tahsb_analysis.release.policy import load_policy
+
+    PRESET = args.preset
+    PROTECTION_INTERVAL = load_policy(POLICY, PRESET).protection.interval
     releases, internals = args.release, args.internal
     if not releases and not args.generated:
         releases = sorted(p for p in (REPO / "results" / "release").iterdir()
