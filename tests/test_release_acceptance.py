@@ -132,13 +132,24 @@ def test_every_odd_cohort_produces_a_release_that_the_attacker_cannot_narrow(
     assert_attacker_learns_nothing_narrow(outcome.release, internal, policy.protection.interval)
 
 
-def test_a_60_child_service_releases_its_headline_prevalence(odd_cohorts):
+def test_a_60_child_service_releases_its_headline_prevalence(odd_cohorts, policy):
+    """P1 (any TA-HSB among all children assessed) is released, and no headline count is
+    hidden to protect another cell: only counts the threshold rules forbid are hidden there."""
     internal, outcome = odd_cohorts["60 children"]
-    headline = outcome.release[outcome.release["output"] == "prevalence_overall"]
-    counts = internal[internal["output"] == "prevalence_overall"]
-    # each headline count of this cohort is at least 10, so nothing forces it to be hidden
-    assert (counts.loc[counts["level"] != "neither", "n"] >= 10).all()
-    assert headline["disclosure"].eq("released").all()
+    release = outcome.release
+    p1 = release[(release["output"] == "prevalence_overall") & (release["level"] == "any_ta_hsb")
+                 & release["group"].isna()]
+    assert len(p1) == 1 and p1["disclosure"].iloc[0] == "released"
+    cells = outcome.cells
+    headline = cells[(cells["output"] == "prevalence_overall") & cells["shown"].astype(bool)]
+    assert not headline["suppression"].eq("secondary").any()
+    small = internal[(internal["output"] == "prevalence_overall")
+                     & internal["statistic"].eq("proportion")]
+    safe = small[(small["n"] >= policy.threshold)
+                 & (small["denominator"] - small["n"] >= policy.threshold)]
+    assert len(safe) > 0
+    released = release.loc[safe.index, "disclosure"]
+    assert released.eq("released").all()
 
 
 def test_the_release_reports_at_least_the_findings_it_reported_before(shipped):

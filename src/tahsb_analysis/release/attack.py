@@ -39,8 +39,8 @@ from tahsb_analysis.release.attack_keys import (
 from tahsb_analysis.release.attack_relations import derive_relations
 
 KEY_FIELDS = ("role", "variable", "level", "group_variable", "group", "unit")
-CELL_COLUMNS = (*KEY_FIELDS, "outputs", "shown_elsewhere", "true_value", "minimum", "maximum",
-                "width", "exact", "protected")
+CELL_COLUMNS = (*KEY_FIELDS, "outputs", "hidden", "shown_elsewhere", "true_value", "minimum",
+                "maximum", "width", "exact", "protected")
 # Tolerance for deciding that a solver's bound is an integer (HiGHS returns floats).
 _INTEGER_TOLERANCE = 1e-6
 
@@ -49,8 +49,9 @@ _INTEGER_TOLERANCE = 1e-6
 class Attack:
     """What the attacker found: one row per hidden count, and how it got there.
 
-    cells : DataFrame with `CELL_COLUMNS`: the key of each hidden count, the outputs that hide
-        it, whether another row shows it, its true value (when the internal table was given),
+    cells : DataFrame with `CELL_COLUMNS`: the key of each hidden count (and, when counts are
+        rounded, of each released rounded count: `hidden` False), the outputs that hide (or
+        show) it, whether another row shows it, its true value (when the internal table was given),
         its feasible [minimum, maximum], width = maximum - minimum (inf when unbounded), exact
         (minimum == maximum) and protected (None unless protection levels were given).
     relations : the relations used, each with the origin that names why the attacker may
@@ -221,9 +222,9 @@ def feasible_ranges(observations: Observations, relations: list[Relation]
         interval = observations.released_interval(key)
         if interval is not None and interval[0] == interval[1]:
             ranges[key] = interval
+    targets = set(observations.hidden_keys()) | set(rounded_keys(observations))
     for program in _programs(observations, relations):
-        wanted = [i for i, k in enumerate(program.keys)
-                  if k in observations.hidden and k not in ranges]
+        wanted = [i for i, k in enumerate(program.keys) if k in targets and k not in ranges]
         for i in wanted:
             low = program.solve(i, 1.0)
             if low.status == 2:
@@ -301,9 +302,17 @@ def _relations_that_hold(observations: Observations, relations: list[Relation],
     return kept, dict(dropped)
 
 
+def rounded_keys(observations: Observations) -> list[Key]:
+    """Released counts the release shows rounded (an interval, not a value): attacked too,
+    since the relations between them can narrow a rounded count below its interval."""
+    return sorted(k for k in {observations.canonical(s) for s in observations.sightings
+                              if s.value is not HIDDEN and s.rounded}
+                  if k not in observations.hidden)
+
+
 def _cell_table(observations, ranges, truth, protection) -> pd.DataFrame:
     rows = []
-    for key in sorted(observations.hidden_keys()):
+    for key in [*sorted(observations.hidden_keys()), *rounded_keys(observations)]:
         bounds = ranges.get(key)
         minimum, maximum = bounds if bounds is not None else (np.nan, np.nan)
         true = truth.get(key, np.nan)
@@ -312,7 +321,8 @@ def _cell_table(observations, ranges, truth, protection) -> pd.DataFrame:
             protected = bool(true - minimum >= protection[0] and maximum - true >= protection[1])
         rows.append({
             **dict(zip(KEY_FIELDS, key[:6], strict=True)),
-            "outputs": "; ".join(observations.hidden_in(key)),
+            "outputs": "; ".join(observations.hidden_in(key) or observations.shown_in(key)),
+            "hidden": key in observations.hidden,
             "shown_elsewhere": observations.released_interval(key) is not None,
             "true_value": true,
             "minimum": minimum,
@@ -325,11 +335,13 @@ def _cell_table(observations, ranges, truth, protection) -> pd.DataFrame:
 
 
 def summarise(cells: pd.DataFrame) -> dict[str, int]:
-    """Counts of hidden cells: all, recovered exactly, bounded to 1 or 2 children, and not
-    bounded at all (infeasible components count as unknown)."""
-    width = cells["width"]
+    """Counts of attacked cells: hidden, released rounded, and of both: recovered exactly,
+    bounded to 1 or 2 children, and not bounded at all (infeasible components count as
+    unknown)."""
+    width = cells["width"].astype(float)
     return {
-        "hidden": len(cells),
+        "hidden": int(cells["hidden"].astype(bool).sum()),
+        "rounded": int((~cells["hidden"].astype(bool)).sum()),
         "exact": int(cells["exact"].sum()),
         "width_1": int((width == 1).sum()),
         "width_2": int((width == 2).sum()),

@@ -144,6 +144,9 @@ class Observations:
     def hidden_in(self, key: Key) -> list[str]:
         return sorted({s.output for s in self._by_key[key] if s.value is HIDDEN})
 
+    def shown_in(self, key: Key) -> list[str]:
+        return sorted({s.output for s in self._by_key[key] if s.value is not HIDDEN})
+
     def released_interval(self, key: Key) -> tuple[float, float] | None:
         """The values the released sightings of a count allow: the value itself, or the values
         that round to it (nearest multiple of the base, halves up)."""

@@ -20,8 +20,9 @@ import pandas as pd
 
 from tahsb_analysis.analyses.inference import proportion_ci
 from tahsb_analysis.release.cells import ROLE_DENOMINATOR, ROLE_N
+from tahsb_analysis.release.rounding import controlled_rounding, round_to_nearest
 from tahsb_analysis.results.schema import RELEASED
-from tahsb_analysis.vocabulary import COUNT, GROUP_SIZE, PROPORTION
+from tahsb_analysis.vocabulary import COUNT, GROUP_SIZE, PROPORTION, SUMMARY_STATISTICS
 
 NEAREST = "nearest"
 CONTROLLED = "controlled"
@@ -41,12 +42,6 @@ class Rounding:
     description: str = ""
 
 
-def round_half_up(values, base: int) -> np.ndarray:
-    """Each value to the nearest multiple of `base`, halves up; NaN stays NaN."""
-    values = np.asarray(values, dtype=float)
-    return np.floor(values / base + 0.5) * base
-
-
 def release_rounding(structure, policy) -> Rounding:
     """The rounding of every cell of `structure` under `policy` (see the module docstring)."""
     values = np.asarray(structure.cells.values, dtype=float)
@@ -54,16 +49,15 @@ def release_rounding(structure, policy) -> Rounding:
     if not base:
         return Rounding(None, "none", values.copy(), values.copy(), values.copy())
     if policy.rounding == CONTROLLED:
-        from tahsb_analysis.release.rounding import controlled_rounding
-
         outcome = controlled_rounding(values, structure.equations, base,
-                                      shown=np.asarray(structure.cells.shown, dtype=bool))
+                                      shown=np.asarray(structure.cells.shown, dtype=bool),
+                                      inequalities=structure.inequalities)
         rounded = np.asarray(outcome.rounded, dtype=float)
         low, high = rounded - base + 1, rounded + base - 1
         not_additive = list(outcome.not_additive)
         description = f"counts rounded to base {base} (controlled rounding: {outcome.method})"
     else:
-        rounded = round_half_up(values, base)
+        rounded = round_to_nearest(values, base)
         low, high = rounded - base // 2, rounded + (base + 1) // 2 - 1
         not_additive = []
         description = f"counts rounded to base {base} (nearest multiple, halves up)"
@@ -86,7 +80,7 @@ def round_release(release: pd.DataFrame, structure, rounding: Rounding,
             for column in (n_column, d_column):
                 value = release.iat[position, column]
                 if not pd.isna(value):
-                    release.iat[position, column] = int(round_half_up([value], base)[0])
+                    release.iat[position, column] = int(round_to_nearest([value], base)[0])
             continue
         for role, column in ((ROLE_N, n_column), (ROLE_DENOMINATOR, d_column)):
             cell = entry.get(role)
@@ -95,6 +89,10 @@ def round_release(release: pd.DataFrame, structure, rounding: Rounding,
             rounded = rounding.rounded[cell]
             if not np.isnan(rounded):
                 release.iat[position, column] = int(rounded)
+        if release.iat[position, release.columns.get_loc("statistic")] in SUMMARY_STATISTICS \
+                and not pd.isna(release.iat[position, d_column]):
+            # a summary's denominator is its n, the same count
+            release.iat[position, d_column] = release.iat[position, n_column]
     released = (release["disclosure"] == RELEASED).to_numpy()
     counted = released & release["statistic"].isin([COUNT, GROUP_SIZE]).to_numpy()
     release.loc[counted, "estimate"] = release.loc[counted, "n"].astype("Float64")

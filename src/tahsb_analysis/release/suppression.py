@@ -81,6 +81,8 @@ def primary_suppression(
                 continue
             if position in structure.shared_rows:
                 continue  # its complement is a difference of two counts already shown
+            if entry[ROLE_N] in harmless:
+                continue  # zero by definition: its complement is the whole group, known anyway
             n, d = cells.values[entry[ROLE_N]], cells.values[entry[ROLE_DENOMINATOR]]
             if np.isnan(n) or np.isnan(d) or d == 0:
                 continue
