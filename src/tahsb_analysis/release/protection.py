@@ -314,9 +314,9 @@ class _LinearProgram:
     optimal basis (the programs of one round differ little)."""
 
     def __init__(self, model: Model):
-        # The plain solver class: `highspy.Highs` adds interrupt handling and prints a banner
-        # to standard output on first use.
-        self.highs = highspy._Highs()
+        # The plain solver class (exported by highspy): `highspy.Highs` adds interrupt
+        # handling and prints a banner to standard output, where commands print their results.
+        self.highs = getattr(highspy, "_Highs", highspy.Highs)()
         self.highs.setOptionValue("output_flag", False)
         self.highs.setOptionValue("presolve", "off")  # presolving would discard the basis
         # One thread: starting HiGHS's parallel machinery costs more than these small
