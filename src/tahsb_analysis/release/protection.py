@@ -358,5 +358,5 @@ class _LinearProgram:
             self.highs.run()
             status = self.highs.getModelStatus()
         solution = self.highs.getSolution()
-        return (status, self.highs.getInfo().objective_function_value,
+        return (status, self.highs.getObjectiveValue(),
                 np.asarray(solution.col_value), np.asarray(solution.col_dual))
