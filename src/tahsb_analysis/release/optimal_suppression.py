@@ -9,7 +9,8 @@ The method is the cutting-plane algorithm of Fischetti and Salazar-Gonzalez (200
 2. for each hidden count, the attacker's linear programs (`protection.linear_range`) give its
    range under the master's pattern; a count short of its protection (for a secondary count,
    only while it is hidden) yields a capacity cut, valid for every pattern and violated by
-   this one;
+   this one. A count found protected is not solved again while the pattern still hides the
+   cells its range depends on (`Model.linked_hidden`): hiding more only widens a range;
 3. repeat until no hidden count is short. The pattern is then the cheapest that protects every
    hidden count against an attacker working over real numbers; a last check over integers
    (`protection.integer_range`) raises the requirement of any count the integers narrow further
