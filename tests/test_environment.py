@@ -25,7 +25,10 @@ def pyproject_requirements() -> set[tuple[str, str]]:
 def environment_requirements() -> set[tuple[str, str]]:
     env = yaml.safe_load((REPO / "environment.yml").read_text(encoding="utf-8"))
     conda = [d for d in env["dependencies"] if isinstance(d, str)]
-    return {_normalise(d) for d in conda if not d.startswith(("python", "pip"))}
+    # packages taken from PyPI through conda's pip section count too; "-e ." is the project
+    pip = [d for entry in env["dependencies"] if isinstance(entry, dict)
+           for d in entry.get("pip", []) if not d.startswith("-")]
+    return {_normalise(d) for d in conda + pip if not d.startswith(("python", "pip"))}
 
 
 def test_environment_yml_lists_the_same_dependencies_as_pyproject():

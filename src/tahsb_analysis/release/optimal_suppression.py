@@ -9,7 +9,8 @@ The method is the cutting-plane algorithm of Fischetti and Salazar-Gonzalez (200
 2. for each hidden count, the attacker's linear programs (`protection.linear_range`) give its
    range under the master's pattern; a count short of its protection (for a secondary count,
    only while it is hidden) yields a capacity cut, valid for every pattern and violated by
-   this one;
+   this one. A count found protected is not solved again while the pattern still hides the
+   cells its range depends on (`Model.linked_hidden`): hiding more only widens a range;
 3. repeat until no hidden count is short. The pattern is then the cheapest that protects every
    hidden count against an attacker working over real numbers; a last check over integers
    (`protection.integer_range`) raises the requirement of any count the integers narrow further
@@ -124,7 +125,8 @@ def _solve_model(model: Model, problem: SuppressionProblem, extra: dict[int, flo
                          for i, c in enumerate(model.cells)]) | primary
     costs = np.array([problem.costs[c] for c in model.cells])
     cuts: list[tuple[np.ndarray, float]] = []  # (coefficients a, right-hand side b): a x >= b
-    verified: dict[int, set[int]] = {}  # cell -> hidden set under which it was protected
+    # cell -> hidden cells (local) whose hiding alone protects it (Model.linked_hidden)
+    verified: dict[int, set[int]] = {}
     notes = []
     pattern = primary.copy()
     for round_number in range(1, MAX_ROUNDS + 1):
@@ -167,7 +169,7 @@ def _short_cells(model, problem, pattern, primary, extra, verified) -> list:
     for target in sorted(hidden_set):
         cell = model.cells[target]
         if cell in verified and verified[cell] <= hidden_set:
-            continue  # protected under a subset of this pattern: hiding more only widens
+            continue  # protected by cells this pattern hides too: hiding more only widens
         upper_side, lower_side = linear_range(model, target, pattern)
         value = model.truth[target]
         need_lower, need_upper, need_interval = problem.protection.required(value)
@@ -185,7 +187,7 @@ def _short_cells(model, problem, pattern, primary, extra, verified) -> list:
         if width < need_interval - 1e-6:
             short.append(([upper_side, lower_side], need_interval))
         if not short:
-            verified[cell] = hidden_set
+            verified[cell] = set(np.flatnonzero(model.linked_hidden(target, pattern)).tolist())
             continue
         cuts += [_cut(sides, need, conditional, len(model.cells)) for sides, need in short]
     return cuts
