@@ -263,7 +263,8 @@ def _integer(value: float) -> float:
 
 
 def _true_values(observations: Observations, internal: pd.DataFrame) -> dict[Key, float]:
-    """The internal value of every count the release hides (rows matched by position)."""
+    """The internal value of every count the release hides or shows rounded (rows matched by
+    position)."""
     columns = ["output", "variable", "level", "group_variable", "group", "statistic"]
     release = observations.release
     if len(internal) != len(release) or not (
@@ -273,8 +274,8 @@ def _true_values(observations: Observations, internal: pd.DataFrame) -> dict[Key
         raise ValueError("the internal table does not have the release table's rows")
     truth: dict[Key, float] = {}
     for sighting in observations.sightings:
-        if sighting.value is not HIDDEN:
-            continue
+        if sighting.value is not HIDDEN and not sighting.rounded:
+            continue  # released exactly: its value is the truth
         value = internal.iloc[sighting.position][sighting.field]
         if not pd.isna(value):
             truth[observations.canonical(sighting)] = float(value)

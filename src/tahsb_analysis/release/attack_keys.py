@@ -129,8 +129,11 @@ class Observations:
                        if any(s.value is HIDDEN for s in seen)}
 
     def key(self, output: str, base: tuple) -> Key:
-        """The unknown `base` stands for in `output`."""
-        return (*base, output if base in self.split else "")
+        """The unknown `base` stands for in `output`. The population of a group named by the
+        group variable "population" is each output's own: "any_ta_hsb" is every child with
+        TA-HSB in one table and those of the in-depth sample in another."""
+        own = base in self.split or (base[0] == POPULATION_ROLE and base[3] == "population")
+        return (*base, output if own else "")
 
     def canonical(self, sighting: Sighting) -> Key:
         return self.key(sighting.output, sighting.key)

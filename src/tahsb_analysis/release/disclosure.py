@@ -122,7 +122,8 @@ def apply_disclosure_control(results: pd.DataFrame, policy: DisclosurePolicy) ->
         unseen=~np.asarray(cells.shown, dtype=bool) | np.isnan(values),
         primary=primary,
         fixed_released=harmless_zeros(results, structure, policy) - primary,
-        costs=cell_costs(structure, policy), protection=policy.protection)
+        costs=cell_costs(structure, policy), protection=policy.protection,
+        released_targets=_rounded_targets(cells, rounding, policy, primary))
     if policy.secondary_suppression:
         suppression = secondary_cells(problem)
     else:
@@ -198,6 +199,19 @@ def _withhold_summaries(results: pd.DataFrame, release: pd.DataFrame,
     release.iloc[positions, release.columns.get_loc("disclosure")] = SUPPRESSED
     release.iloc[positions, release.columns.get_loc("disclosure_reason")] = SUMMARY_REASON
     return release
+
+
+def _rounded_targets(cells, rounding, policy: DisclosurePolicy, primary: set[int]) -> set[int]:
+    """Under a rounding preset, every shown count must keep the protection interval even when
+    released: relations between rounded counts can narrow one below its rounding interval.
+    Zeros are exempt when the preset does not treat them as disclosive (shown as they are)."""
+    if not rounding.base:
+        return set()
+    return {
+        index for index, (value, shown) in enumerate(zip(cells.values, cells.shown, strict=True))
+        if shown and index not in primary and not np.isnan(value)
+        and (value != 0 or policy.zeros_disclosive)
+    }
 
 
 def cell_costs(structure, policy: DisclosurePolicy) -> np.ndarray:

@@ -66,6 +66,9 @@ class SuppressionProblem:
     fixed_released: set[int]
     costs: np.ndarray
     protection: Protection
+    # Released counts that must keep the protection interval too (a rounded count: relations
+    # between rounded counts can narrow it below its rounding interval).
+    released_targets: set[int] = field(default_factory=set)
 
 
 @dataclass
@@ -88,7 +91,8 @@ def secondary_cells(problem: SuppressionProblem) -> SuppressionResult:
     extra = {c: 0.0 for c in range(n_cells)}  # integer-check raises of a cell's requirement
     result = SuppressionResult(hidden=set(hidden), secondary=set(), ranges={})
     for model in models:
-        if not any(c in problem.primary for c in model.cells):
+        if not any(c in problem.primary or c in problem.released_targets
+                   for c in model.cells):
             continue
         chosen, rounds, notes, ranges = _solve_model(model, problem, extra)
         result.rounds += rounds
@@ -98,14 +102,18 @@ def secondary_cells(problem: SuppressionProblem) -> SuppressionResult:
     result.hidden = hidden
     result.secondary = hidden - problem.primary
     result.objective = float(sum(problem.costs[c] for c in result.secondary))
-    for cell in sorted(hidden):
+    for cell in sorted(hidden | problem.released_targets):
         if membership[cell] < 0:
-            result.ranges[cell] = (0.0, np.inf)
+            result.ranges[cell] = (0.0, np.inf) if cell in hidden else (
+                problem.low[cell], problem.high[cell])
         elif cell not in result.ranges:  # a fallback pattern: not checked over integers yet
             model = models[membership[cell]]
             pattern = np.array([c in hidden for c in model.cells])
             result.ranges[cell] = integer_range(model, model.cells.index(cell), pattern)
-        if not _meets(problem.protection, problem.values[cell], *result.ranges[cell]):
+        if cell in hidden:
+            if not _meets(problem.protection, problem.values[cell], *result.ranges[cell]):
+                result.unprotected.add(cell)
+        elif np.subtract(*result.ranges[cell][::-1]) < problem.protection.interval - 1e-6:
             result.unprotected.add(cell)
     return result
 
@@ -124,20 +132,32 @@ def _solve_model(model: Model, problem: SuppressionProblem, extra: dict[int, flo
     hideable = np.array([not model.unseen[i] and c not in problem.fixed_released
                          for i, c in enumerate(model.cells)]) | primary
     costs = np.array([problem.costs[c] for c in model.cells])
-    cuts: list[tuple[np.ndarray, float]] = []  # (coefficients a, right-hand side b): a x >= b
+    released_targets = np.array([c in problem.released_targets for c in model.cells])
+    # (coefficients a, right-hand side b, the cell it protects): a x >= b
+    cuts: list[tuple[np.ndarray, float, int]] = []
     # cell -> hidden cells (local) whose hiding alone protects it (Model.linked_hidden)
     verified: dict[int, set[int]] = {}
+    unprotectable: set[int] = set()  # local cells no pattern protects: reported, not required
     notes = []
     pattern = primary.copy()
     for round_number in range(1, MAX_ROUNDS + 1):
-        pattern = _master(costs, primary, hideable, cuts, size)
+        pattern = _master(costs, primary, hideable, [(a, b) for a, b, _ in cuts], size)
         if pattern is None:
-            notes.append(f"{size} linked counts: no pattern protects every hidden count; "
-                         "every count that may be hidden is hidden")
-            return hideable.copy(), round_number, notes, {}
-        new_cuts = _short_cells(model, problem, pattern, primary, extra, verified)
+            hopeless = _unprotectable(model, problem, hideable, {t for _, _, t in cuts})
+            if not hopeless:
+                notes.append(f"{size} linked counts: no pattern protects every hidden count; "
+                             "every count that may be hidden is hidden")
+                return hideable.copy(), round_number, notes, {}
+            unprotectable |= hopeless
+            notes.append(f"{len(hopeless)} counts cannot keep their protection whatever is "
+                         "hidden (zero or fixed by counts that say nothing about a child)")
+            cuts = [cut for cut in cuts if cut[2] not in unprotectable]
+            continue
+        new_cuts = _short_cells(model, problem, pattern, primary, extra, verified,
+                                released_targets, unprotectable)
         if not new_cuts:
-            short, ranges = _integer_check(model, problem, pattern, extra)
+            short, ranges = _integer_check(model, problem, pattern, extra, released_targets,
+                                           unprotectable)
             if not short:
                 return pattern, round_number, notes, ranges
             verified.clear()
@@ -162,11 +182,34 @@ def _master(costs, primary, hideable, cuts, size) -> np.ndarray | None:
     return np.round(result.x).astype(bool)
 
 
-def _short_cells(model, problem, pattern, primary, extra, verified) -> list:
-    """Cuts for every hidden count short of its protection under `pattern`."""
+def _unprotectable(model, problem, hideable, targets) -> set[int]:
+    """Local cells among `targets` short of their protection even with every count that may be
+    hidden hidden: no pattern helps them, so they are reported instead of required."""
+    hopeless = set()
+    for target in sorted(targets):
+        # a released target that may be hidden is always protectable (hide it); one that may
+        # not be hidden needs its interval with everything else hidden
+        upper_side, lower_side = linear_range(model, target, hideable)
+        value = model.truth[target]
+        need_lower, need_upper, need_interval = problem.protection.required(value)
+        upper_gap = np.inf if upper_side is None else upper_side.gap
+        lower_gap = 0.0 if lower_side is None else lower_side.gap
+        if not hideable[target]:
+            need_lower = need_upper = 0.0  # a released target needs the interval only
+        if (upper_gap < need_upper - 1e-6 or lower_gap < min(need_lower, max(value, 0.0)) - 1e-6
+                or upper_gap + lower_gap < need_interval - 1e-6):
+            hopeless.add(target)
+    return hopeless
+
+
+def _short_cells(model, problem, pattern, primary, extra, verified, released_targets,
+                 unprotectable) -> list:
+    """Cuts for every hidden count (and released target) short of its protection under
+    `pattern`, each tagged with the local cell it protects."""
     hidden_set = set(np.flatnonzero(pattern).tolist())
+    watched = hidden_set | set(np.flatnonzero(released_targets & ~pattern).tolist())
     cuts = []
-    for target in sorted(hidden_set):
+    for target in sorted(watched - unprotectable):
         cell = model.cells[target]
         if cell in verified and verified[cell] <= hidden_set:
             continue  # protected by cells this pattern hides too: hiding more only widens
@@ -177,6 +220,9 @@ def _short_cells(model, problem, pattern, primary, extra, verified) -> list:
         need_interval += extra[cell]
         need_upper += extra[cell]
         conditional = None if primary[target] else target
+        released = not pattern[target]
+        if released:  # a released rounded count: its interval only, while it is released
+            need_lower = need_upper = 0.0
         short = []
         if upper_side is not None and upper_side.gap < need_upper - 1e-6:
             short.append(([upper_side], need_upper))
@@ -189,7 +235,14 @@ def _short_cells(model, problem, pattern, primary, extra, verified) -> list:
         if not short:
             verified[cell] = set(np.flatnonzero(model.linked_hidden(target, pattern)).tolist())
             continue
-        cuts += [_cut(sides, need, conditional, len(model.cells)) for sides, need in short]
+        for sides, need in short:
+            if released:
+                coefficients, rhs = _cut(sides, need, None, len(model.cells))
+                # while the count is released: hiding it lifts the requirement
+                coefficients[target] += need
+            else:
+                coefficients, rhs = _cut(sides, need, conditional, len(model.cells))
+            cuts.append((coefficients, rhs, target))
     return cuts
 
 
@@ -216,16 +269,23 @@ def _cut(sides: list[Side], need: float, conditional: int | None, size: int):
     return coefficients, -constant
 
 
-def _integer_check(model, problem, pattern, extra) -> tuple[list[int], dict]:
-    """Hidden counts that integer programming bounds more narrowly than their protection;
-    their requirement is raised by the shortfall so that the next round widens them."""
+def _integer_check(model, problem, pattern, extra, released_targets, unprotectable
+                   ) -> tuple[list[int], dict]:
+    """Hidden counts (and released targets) that integer programming bounds more narrowly than
+    their protection; their requirement is raised by the shortfall so that the next round
+    widens them."""
     short, ranges = [], {}
-    for target in np.flatnonzero(pattern):
+    watched = set(np.flatnonzero(pattern)) | set(np.flatnonzero(released_targets & ~pattern))
+    for target in sorted(watched):
         cell = model.cells[target]
         low, high = integer_range(model, target, pattern)
         ranges[cell] = (low, high)
+        if target in unprotectable:
+            continue
         value = model.truth[target]
         lower, upper, interval = problem.protection.required(value)
+        if not pattern[target]:
+            lower = upper = 0.0
         shortfall = max(upper - (high - value), interval - (high - low), 0.0)
         if value - low < lower - 1e-6:
             shortfall = max(shortfall, 1.0)

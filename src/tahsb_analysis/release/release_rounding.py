@@ -2,6 +2,9 @@
 and the released denominators of rows whose count is hidden), and the interval each rounded
 value stands for is what an outsider learns from it.
 
+A test or model row shows no n of its own under rounding: its n is a sum of the groups' counts,
+and one more rounded sum would narrow them; the groups' rows show their counts.
+
 `nearest`: each count to the nearest multiple of the base, halves up (the NHS England
 convention); a rounded r stands for the counts r - floor(base/2) .. r + ceil(base/2) - 1.
 `controlled`: each count to one of its two adjacent multiples so that every equation between
@@ -76,11 +79,12 @@ def round_release(release: pd.DataFrame, structure, rounding: Rounding,
     n_column, d_column = release.columns.get_loc("n"), release.columns.get_loc("denominator")
     for position in range(len(release)):
         entry = structure.row_cells.get(position)
-        if entry is None:  # a test or model row: its n is a sum of counts, rounded the same way
-            for column in (n_column, d_column):
-                value = release.iat[position, column]
-                if not pd.isna(value):
-                    release.iat[position, column] = int(round_to_nearest([value], base)[0])
+        if entry is None:
+            # A test or model row: its n is the sum of the groups' counts. Rounded on its own
+            # it would be one more interval on that sum, narrowing the groups' rounded counts;
+            # the rows of the groups show their (rounded) counts instead.
+            release.iat[position, n_column] = pd.NA
+            release.iat[position, d_column] = pd.NA
             continue
         for role, column in ((ROLE_N, n_column), (ROLE_DENOMINATOR, d_column)):
             cell = entry.get(role)
