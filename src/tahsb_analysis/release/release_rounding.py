@@ -75,7 +75,6 @@ def round_release(release: pd.DataFrame, structure, rounding: Rounding,
                   reasons: dict[int, str]) -> pd.DataFrame:
     """The release rows with every shown count rounded and shares and CIs recomputed."""
     release = release.copy()
-    base = rounding.base
     n_column, d_column = release.columns.get_loc("n"), release.columns.get_loc("denominator")
     for position in range(len(release)):
         entry = structure.row_cells.get(position)
