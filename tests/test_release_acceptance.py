@@ -212,3 +212,62 @@ def test_no_secondary_suppression_is_unneeded(synthetic_results, policy):
                 short = True
                 break
         assert short, f"secondary cell {cells.keys[released_again]} is not needed"
+
+
+# --- the rounding presets ----------------------------------------------------------------------
+
+ROUNDING_PRESETS = ("nhs-suppress-1-7-round-5", "controlled-rounding-5")
+
+
+@pytest.fixture(scope="module")
+def rounded(synthetic_results):
+    """preset -> (policy, gate outcome) of the shipped cohort under each rounding preset."""
+    found = {}
+    for preset in ROUNDING_PRESETS:
+        preset_policy = load_policy(POLICY_FILE, preset)
+        found[preset] = preset_policy, apply_disclosure_control(synthetic_results, preset_policy)
+    return found
+
+
+@pytest.mark.parametrize("preset", ROUNDING_PRESETS)
+def test_given_every_rounded_value_the_attacker_narrows_no_count_below_the_interval(
+        preset, rounded, synthetic_results):
+    preset_policy, outcome = rounded[preset]
+    assert outcome.unprotected == 0
+    found = attack_release(outcome.release, synthetic_results)
+    cells = found.cells
+    assert (~cells["hidden"]).sum() > 100  # the rounded released counts are attacked too
+    # zeros are shown as they are under these presets (zeros_disclosive: false)
+    nonzero = cells[cells["true_value"].fillna(-1) != 0]
+    narrow = nonzero[nonzero["width"] < preset_policy.protection.interval]
+    assert narrow.empty, narrow.to_string()
+
+
+@pytest.mark.parametrize("preset", ROUNDING_PRESETS)
+def test_every_count_shown_under_a_rounding_preset_is_a_multiple_of_the_base(preset, rounded):
+    preset_policy, outcome = rounded[preset]
+    release = outcome.release
+    for column in ("n", "denominator"):
+        shown = release[column].dropna()
+        assert len(shown) > 0
+        assert (shown % preset_policy.rounding_base == 0).all(), column
+
+
+def test_the_nhs_preset_shows_no_count_from_1_to_7(rounded, synthetic_results):
+    _policy, outcome = rounded["nhs-suppress-1-7-round-5"]
+    cells = outcome.cells[outcome.cells["shown"].astype(bool)]
+    small = cells[cells["value"].between(1, 7) & ~cells["level"].fillna("").str.startswith(
+        "missing:")]
+    assert len(small) > 0
+    assert small["status"].eq("suppressed").all()
+
+
+def test_controlled_rounding_releases_at_least_90_percent_of_count_cells_additively(rounded):
+    _policy, outcome = rounded["controlled-rounding-5"]
+    shown = outcome.cells[outcome.cells["shown"].astype(bool)]
+    assert shown["status"].eq("released").mean() >= 0.9
+    # additive: the four HSB groups of the headline table add up to the rounded total
+    release = outcome.release
+    headline = release[(release["output"] == "prevalence_overall") & release["group"].isna()]
+    parts = headline[headline["level"].isin(["ta_only", "dual", "offline_only", "neither"])]
+    assert parts["n"].sum() == parts["denominator"].iloc[0]
