@@ -186,6 +186,10 @@ def test_the_total_and_a_group_may_not_pin_the_other_group(codebook):
 def test_the_rule_for_one_count():
     assert count_range_protected(0, 3, 60, K, P)
     assert not count_range_protected(0, 2, 60, K, P)
-    assert not count_range_protected(1, 50, 60, K, P)
+    # at least 1, but possibly 10 or more: no small count is shown
+    assert count_range_protected(1, 50, 60, K, P)
+    # between 1 and 9 for certain: a small count, however wide
+    assert not count_range_protected(1, 9, 60, K, P)
+    assert not count_range_protected(5, 7, 60, K, P)
     assert count_range_protected(10, 12, 60, K, P)
     assert count_range_protected(0, 2, 2, K, P)  # a group of 2: no narrower than its size

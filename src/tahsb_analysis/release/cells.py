@@ -14,6 +14,7 @@ each test or model row is computed from.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
@@ -29,6 +30,7 @@ from tahsb_analysis.vocabulary import (
     PROPORTION,
     RANK,
     SUMMARY_STATISTICS,
+    TEST_STATISTICS,
 )
 
 # The unseen group of children whose group variable is missing (cross-output group sums).
@@ -123,6 +125,10 @@ def build_structure(results: pd.DataFrame, structure: dict, codebook=None) -> St
     Besides the registry's `structure`, the codebook says which levels are exclusive: the codes
     of a field with one value per child add up to its denominator (an unprinted code such as
     "no" is an unseen cell), so an outsider reading the codebook knows it too."""
+    if codebook is None:
+        from tahsb_analysis.input.codebook import load_codebook
+
+        codebook = load_codebook()
     structure = {**structure, "codebook_exclusive": {
         variable: levels for variable, levels in codebook_exclusive_levels(codebook).items()
         if variable not in structure["exclusive"]}}
@@ -133,11 +139,33 @@ def build_structure(results: pd.DataFrame, structure: dict, codebook=None) -> St
     equations += _level_sum_equations(cells, structure)
     equations += _group_sum_equations(cells, structure)
     equations += _shared_margin_equations(cells, structure)
+    equations += _same_count_equations(cells)
+    equations += _order_from_path_equations(cells)
     derived = _derived_sources(results, cells, row_cells, structure)
     equations = [e for e in (_drop_zero_terms(e) for e in equations) if len(e) > 1]
-    inequalities = _at_most_inequalities(cells, row_cells) + _rank_inequalities(results,
-                                                                                row_cells)
+    inequalities = (_at_most_inequalities(cells, row_cells)
+                    + _rank_inequalities(results, row_cells)
+                    + _composite_inequalities(cells, codebook.response_composites))
     return Structure(cells, equations, row_cells, derived, shared_rows, inequalities)
+
+
+def _composite_inequalities(cells: Cells, composites: dict) -> list[dict[int, float]]:
+    """A codebook composite ("any of" its conditions, e.g. a punitive response) counts at
+    least the children meeting each condition and at most their sum, in the same group."""
+    inequalities = []
+    for index, key in enumerate(list(cells.keys)):
+        output, variable, level, gv, group, unit, role = key
+        composite = composites.get(variable)
+        if composite is None or level != "yes" or role != ROLE_N or not cells.shown[index]:
+            continue
+        conditions = [[cells.add((output, c["field"], value, gv, group, unit, ROLE_N))
+                       for value in c["values"]] for c in composite["any_of"]]
+        for condition in conditions:
+            inequalities.append({**{cell: 1.0 for cell in condition}, index: -1.0})
+        at_most = {cell: -1.0 for condition in conditions for cell in condition}
+        at_most[index] = at_most.get(index, 0.0) + 1.0
+        inequalities.append(at_most)
+    return inequalities
 
 
 def _rank_inequalities(results: pd.DataFrame, row_cells: dict) -> list[dict[int, float]]:
@@ -157,6 +185,74 @@ def _rank_inequalities(results: pd.DataFrame, row_cells: dict) -> list[dict[int,
             if better != worse:
                 inequalities.append({worse: 1.0, better: -1.0})
     return inequalities
+
+
+_STEP = re.compile(r"^(?P<first>[\w ]+?) -> (?P<second>[\w ]+)$")
+_SAME_YEAR = re.compile(r"^(?P<first>[\w +]+) \(same year\)$")
+ORDER_LEVELS = frozenset({"offline_first", "online_first", "same_year"})
+
+
+def _first_kinds(level: str) -> set[str] | None:
+    """What came first in a path label ("a -> b", "a + b (same year)"); None for another
+    label."""
+    step = _STEP.match(level)
+    if step:
+        return {step.group("first").strip()}
+    same = _SAME_YEAR.match(level)
+    return {part.strip() for part in same.group("first").split("+")} if same else None
+
+
+def _all_kinds(levels) -> set[str]:
+    kinds = set()
+    for level in levels:
+        step = _STEP.match(level)
+        parts = [step.group("first"), step.group("second")] if step else \
+            _SAME_YEAR.match(level).group("first").split("+")
+        kinds |= {part.strip() for part in parts}
+    return kinds
+
+
+def _order_from_path_equations(cells: Cells) -> list[dict[int, float]]:
+    """Relations an outsider reads from the labels: a path "a -> b" or "a + b (same year)"
+    starts with its first step, so each onset-order level (offline_first, online_first,
+    same_year) of a group is the sum of that group's paths that start that way, wherever
+    "online" is unambiguous (a total group, or paths naming only two kinds). A relation the
+    true counts break is dropped later (`without_false_relations` in disclosure.py)."""
+    blocks: dict[tuple, dict[tuple, dict[str, int]]] = defaultdict(lambda: defaultdict(dict))
+    for index, key in enumerate(cells.keys):
+        output, variable, level, gv, group, unit, role = key
+        if role == ROLE_N and cells.shown[index] and level and not is_missing_level(level):
+            blocks[(gv, group, unit)][(output, variable)][level] = index
+    equations = []
+    for (_gv, group, _unit), variables in sorted(blocks.items()):
+        orders = [lv for lv in variables.values() if set(lv) <= ORDER_LEVELS and len(lv) > 1]
+        paths = [lv for lv in variables.values()
+                 if all(_first_kinds(level) for level in lv)
+                 and (group == "all" or group.startswith("all_") or len(_all_kinds(lv)) == 2)]
+        for order, path in ((o, p) for o in orders for p in paths):
+            for order_level, order_cell in order.items():
+                equation = {order_cell: -1.0}
+                for level, path_cell in path.items():
+                    first = _first_kinds(level)
+                    mapped = ("offline_first" if first == {"offline"} else
+                              "same_year" if "offline" in first else "online_first")
+                    if mapped == order_level:
+                        equation[path_cell] = 1.0
+                equations.append(equation)
+    return equations
+
+
+def _same_count_equations(cells: Cells) -> list[dict[int, float]]:
+    """The same count shown by two outputs: cells whose keys differ only in their output and
+    whose true values agree are one count to an outsider, who reads the same variable, level,
+    group and unit in both tables (a relation derived, not declared). Cells whose values differ
+    describe different populations and are not tied."""
+    by_key = defaultdict(list)
+    for index, key in enumerate(cells.keys):
+        if cells.shown[index] and not np.isnan(cells.values[index]):
+            by_key[(key[1:], round(cells.values[index], 6))].append(index)
+    return [{first: 1.0, other: -1.0} for indices in by_key.values()
+            for first, other in zip(indices, indices[1:], strict=False)]
 
 
 def _at_most_inequalities(cells: Cells, row_cells: dict) -> list[dict[int, float]]:
@@ -211,8 +307,10 @@ def _row_cells(results: pd.DataFrame, cells: Cells, shared: dict) -> tuple[dict,
                                                (row.n, row.denominator), strict=True)
             }
             shared_rows.add(position)
-        elif statistic == PROPORTION or statistic == RANK:
-            # A rank row shows the count and denominator of the share of the same level.
+        elif statistic == PROPORTION or statistic == RANK or (
+                statistic in TEST_STATISTICS and level and not is_missing_level(level)):
+            # A rank row, or a test of one share (binomial test), shows the count and
+            # denominator of the share of the same level.
             n_id = cells.add((output, variable, level, gv, group, unit, ROLE_N), row.n, True)
             key = (output, variable, "", gv, group, unit, ROLE_DENOMINATOR)
             row_cells[position] = {ROLE_N: n_id,

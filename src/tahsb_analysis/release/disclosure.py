@@ -51,7 +51,7 @@ from tahsb_analysis.results.schema import (
     make_results,
     validate_results,
 )
-from tahsb_analysis.vocabulary import SUMMARY_STATISTICS
+from tahsb_analysis.vocabulary import SUMMARY_STATISTICS, TEST_STATISTICS
 
 # The marker rendered tables show for a suppressed value (the ONS convention for confidential).
 SUPPRESSED_MARKER = "[c]"
@@ -67,6 +67,8 @@ RELEASED_CELL_REASON = (
     "suppressed under the disclosure policy (a disclosive count, or one that would reveal it)"
 )
 DERIVED_REASON = "computed from a suppressed count"
+# Cost factor of a level that sums other levels (see cell_costs).
+SUM_LEVEL_DISCOUNT = 0.01
 
 
 @dataclass(frozen=True)
@@ -123,7 +125,8 @@ def apply_disclosure_control(results: pd.DataFrame, policy: DisclosurePolicy) ->
         primary=primary,
         fixed_released=harmless_zeros(results, structure, policy) - primary,
         costs=cell_costs(structure, policy), protection=policy.protection,
-        released_targets=_rounded_targets(cells, rounding, policy, primary))
+        released_targets=_rounded_targets(cells, rounding, policy, primary),
+        released_interval=_released_interval(rounding, policy))
     if policy.secondary_suppression:
         suppression = secondary_cells(problem)
     else:
@@ -201,6 +204,15 @@ def _withhold_summaries(results: pd.DataFrame, release: pd.DataFrame,
     return release
 
 
+def _released_interval(rounding, policy: DisclosurePolicy) -> float:
+    """The width a released rounded count must keep: the protection interval, but never more
+    than the rounding itself gives (base - 1 for nearest rounding, 2 base - 2 controlled)."""
+    if not rounding.base:
+        return 0.0
+    own = rounding.base - 1 if rounding.method != "controlled" else 2 * rounding.base - 2
+    return float(min(policy.protection.interval, own))
+
+
 def _rounded_targets(cells, rounding, policy: DisclosurePolicy, primary: set[int]) -> set[int]:
     """Under a rounding preset, every shown count must keep the protection interval even when
     released: relations between rounded counts can narrow one below its rounding interval.
@@ -225,6 +237,11 @@ def cell_costs(structure, policy: DisclosurePolicy) -> np.ndarray:
     values = np.nan_to_num(np.asarray(cells.values, dtype=float), nan=0.0)
     largest = max(float(values.max(initial=0.0)), 1.0)
     weights = np.array([policy.weight_of(key[0]) for key in cells.keys])
+    # Levels that only sum other levels (the nodes of a flow diagram) say nothing their parts
+    # do not: hidden before any of their parts.
+    sums = {rule["variable"] for rule in policy.structure["level_sums"]}
+    weights = weights * np.array([SUM_LEVEL_DISCOUNT if key[1] in sums else 1.0
+                                  for key in cells.keys])
     return weights * np.maximum(shown_by, 1.0) * (1.0 + values / largest)
 
 
@@ -269,6 +286,8 @@ def _row_decision(position, row, structure, reasons, policy, covered) -> tuple[s
             row_reasons.append(RELEASED_CELL_REASON)
         if row.statistic in SUMMARY_STATISTICS and n_id in reasons:
             blank |= {"denominator"}
+        if row.statistic in TEST_STATISTICS and (n_id in reasons or d_id in reasons):
+            blank |= {"p_value", "p_adjusted"}  # a test of a hidden count is hidden with it
     else:
         sources = structure.derived_sources.get(position, [])
         hidden = [reasons[s] for s in sources if s in reasons]

@@ -69,6 +69,9 @@ class SuppressionProblem:
     # Released counts that must keep the protection interval too (a rounded count: relations
     # between rounded counts can narrow it below its rounding interval).
     released_targets: set[int] = field(default_factory=set)
+    # The width a released target must keep (at most the protection interval; a rounded
+    # count cannot be wider than its own rounding interval).
+    released_interval: float = 0.0
 
 
 @dataclass
@@ -113,7 +116,7 @@ def secondary_cells(problem: SuppressionProblem) -> SuppressionResult:
         if cell in hidden:
             if not _meets(problem.protection, problem.values[cell], *result.ranges[cell]):
                 result.unprotected.add(cell)
-        elif np.subtract(*result.ranges[cell][::-1]) < problem.protection.interval - 1e-6:
+        elif np.subtract(*result.ranges[cell][::-1]) < problem.released_interval - 1e-6:
             result.unprotected.add(cell)
     return result
 
@@ -176,7 +179,10 @@ def _master(costs, primary, hideable, cuts, size) -> np.ndarray | None:
         matrix = np.vstack([a for a, _ in cuts])
         constraints = LinearConstraint(matrix, np.array([b for _, b in cuts]), np.inf)
     result = milp(costs, integrality=np.ones(size), bounds=Bounds(lower, upper),
-                  constraints=constraints, options={"time_limit": MASTER_TIME_LIMIT})
+                  constraints=constraints,
+                  # a zero gap: the optimum, not a pattern within HiGHS's default 0.01% of it
+                  # (which could keep a cheap cell hidden that nothing needs)
+                  options={"time_limit": MASTER_TIME_LIMIT, "mip_rel_gap": 0.0})
     if result.x is None:
         return None
     return np.round(result.x).astype(bool)
@@ -195,7 +201,8 @@ def _unprotectable(model, problem, hideable, targets) -> set[int]:
         upper_gap = np.inf if upper_side is None else upper_side.gap
         lower_gap = 0.0 if lower_side is None else lower_side.gap
         if not hideable[target]:
-            need_lower = need_upper = 0.0  # a released target needs the interval only
+            need_lower = need_upper = 0.0  # a released target needs its interval only
+            need_interval = problem.released_interval
         if (upper_gap < need_upper - 1e-6 or lower_gap < min(need_lower, max(value, 0.0)) - 1e-6
                 or upper_gap + lower_gap < need_interval - 1e-6):
             hopeless.add(target)
@@ -223,6 +230,7 @@ def _short_cells(model, problem, pattern, primary, extra, verified, released_tar
         released = not pattern[target]
         if released:  # a released rounded count: its interval only, while it is released
             need_lower = need_upper = 0.0
+            need_interval = problem.released_interval + extra[cell]
         short = []
         if upper_side is not None and upper_side.gap < need_upper - 1e-6:
             short.append(([upper_side], need_upper))
@@ -286,6 +294,7 @@ def _integer_check(model, problem, pattern, extra, released_targets, unprotectab
         lower, upper, interval = problem.protection.required(value)
         if not pattern[target]:
             lower = upper = 0.0
+            interval = problem.released_interval
         shortfall = max(upper - (high - value), interval - (high - low), 0.0)
         if value - low < lower - 1e-6:
             shortfall = max(shortfall, 1.0)
