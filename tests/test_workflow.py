@@ -64,7 +64,8 @@ FIGURES = ["prevalence", "ta_hsb_types", "forms_per_child"]
 @pytest.mark.parametrize(
     ("tier", "banner"),
     [(INTERNAL, "**INTERNAL: not checked for release**"),
-     (RELEASE, "**Checked for release: disclosure control applied**")],
+     (RELEASE, "**Release candidate: disclosure control applied, not yet checked by an output "
+               "checker**")],
 )
 def test_both_tiers_have_the_results_table_tables_and_figures_each_saying_its_tier(
     finished_run, tier, banner
@@ -81,6 +82,29 @@ def test_both_tiers_have_the_results_table_tables_and_figures_each_saying_its_ti
             assert (finished_run / tier / "figures" / f"{figure}.{suffix}").is_file()
     page = (finished_run / tier / "report.html").read_text(encoding="utf-8")
     assert banner.strip("*") in page and "SYNTHETIC DATA" in page
+    # honest status: nothing in either tier claims to have been checked for release
+    assert "Checked for release" not in page and "#009e73" not in page
+
+
+def test_the_release_manifest_and_page_say_what_the_checker_must_look_at_and_what_it_says(
+        finished_run):
+    import json
+
+    disclosure = json.loads((finished_run / RELEASE / "disclosure.json").read_text())
+    manifest = json.loads((finished_run / RELEASE / "manifest.json").read_text())
+    assert manifest["checker_actions"] == disclosure["checker_actions"] != []
+    utility = manifest["utility"]
+    assert utility["preset"] == "threshold-10"
+    assert {row["preset"] for row in utility["other_presets"]} == {
+        "nhs-suppress-1-7-round-5", "controlled-rounding-5"}
+    assert utility["count_cells_primary"] + utility["count_cells_secondary"] == (
+        utility["count_cells"] - utility["count_cells_released"])
+    markdown = (finished_run / RELEASE / "manifest.md").read_text()
+    assert "release candidate, not yet checked" in markdown
+    assert "What this release says (utility report)" in markdown
+    page = (finished_run / RELEASE / "report.html").read_text(encoding="utf-8")
+    assert 'id="release-utility"' in page and 'id="reportable-findings"' in page
+    assert "an output checker must" in page
 
 
 def test_internal_results_are_not_checked_and_release_results_are(finished_run):
