@@ -45,7 +45,7 @@ POLICY = REPO / "config" / "disclosure_policy.yaml"
 EXAMPLES = 3
 PRESET = None  # the policy's default preset unless --preset says otherwise
 PROTECTION_INTERVAL = 10  # read from the policy in main()
-HEADER = ("| cohort | release | headline prevalence released | count cells hidden (primary + "
+HEADER = ("| cohort | release | headline prevalence (P1) released | count cells hidden (primary + "
           "secondary) | hidden cells attacked | recovered exactly (structure only) | within 1 "
           "| within 2 | narrower than the protection interval | age counts pinned / within 1 |")
 RULE = "|---|---|---|---:|---:|---:|---:|---:|---:|---:|"
@@ -77,14 +77,14 @@ def attack(release: pd.DataFrame, internal: pd.DataFrame | None) -> dict:
     start = time.perf_counter()
     found = attack_release(release, internal)
     structural = summarise(attack_release(release, internal, use_inferred=False).cells)
-    narrow = int((found.cells["width"] < PROTECTION_INTERVAL).sum())
+    narrow_count = int((found.cells["width"] < PROTECTION_INTERVAL).sum())
     ages = attack_summaries(release)
     width = ages["maximum"] - ages["minimum"]
     pinned = ages[ages["exact"] & (ages["minimum"] >= 1)]
     narrow = ages[width == 1]
     return {
         "summary": summarise(found.cells),
-        "narrow": narrow,
+        "narrow": narrow_count,
         "exact_structural": structural["exact"],
         "cells": found.cells,
         "ages": ages,
@@ -98,10 +98,12 @@ def attack(release: pd.DataFrame, internal: pd.DataFrame | None) -> dict:
 
 
 def headline_released(release: pd.DataFrame | None) -> str:
-    """Whether every count and share of the headline prevalence table is released."""
+    """Whether the headline prevalence (P1: any TA-HSB among all children assessed) is
+    released."""
     if release is None:
         return "-"
-    rows = release[release["output"] == HEADLINE]
+    rows = release[(release["output"] == HEADLINE) & (release["level"] == "any_ta_hsb")
+                   & release["group"].isna()]
     return "yes" if len(rows) and rows["disclosure"].eq("released").all() else "no"
 
 
@@ -212,7 +214,7 @@ def attack_generated(only: list[str] | None) -> tuple[list[str], list[str]]:
         if outcome is None:
             rows.append(row(name, status, "n/a", None))
             continue
-        result = attack(outcome.release, results)
+        result = attack(outcome.release, outcome.redesigned)
         rows.append(row(name, status, gate_shares(outcome.cells), result,
                         headline_released(outcome.release)))
         notes += examples(name, result)

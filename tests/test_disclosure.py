@@ -608,10 +608,17 @@ def test_no_released_row_of_the_synthetic_results_shows_a_small_count(real_outco
 
 
 def test_the_release_has_the_rows_and_columns_of_the_input(real_results, real_outcome):
-    assert real_outcome.release.shape == real_results.shape
-    assert list(real_outcome.release.columns) == list(real_results.columns)
+    """The input's rows, in order, then only rows of categories merged before suppression."""
+    release = real_outcome.release
+    assert list(release.columns) == list(real_results.columns)
     keys = ["output", "variable", "level", "group_variable", "group", "statistic"]
-    pd.testing.assert_frame_equal(real_outcome.release[keys], real_results[keys])
+    pd.testing.assert_frame_equal(release[keys].iloc[:len(real_results)], real_results[keys])
+    added = release.iloc[len(real_results):]
+    merged = added["level"].fillna("").str.contains(" or ") | added["group"].fillna(
+        "").str.contains(" or ")
+    assert merged.all()
+    assert added["method"].str.contains("categories merged before disclosure control").all()
+    assert len(real_outcome.redesigned) == len(release)
 
 
 def test_the_input_results_table_is_not_modified(real_results, real_untouched, real_outcome):

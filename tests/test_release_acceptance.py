@@ -120,7 +120,8 @@ def assert_attacker_learns_nothing_narrow(release, internal, interval):
 def test_the_shipped_cohort_keeps_every_hidden_count_a_protection_interval_wide(shipped, policy):
     internal, outcome = shipped
     assert outcome.unprotected == 0
-    assert_attacker_learns_nothing_narrow(outcome.release, internal, policy.protection.interval)
+    assert_attacker_learns_nothing_narrow(outcome.release, outcome.redesigned,
+                                          policy.protection.interval)
 
 
 @pytest.mark.parametrize("name", sorted(COHORTS))
@@ -129,7 +130,8 @@ def test_every_odd_cohort_produces_a_release_that_the_attacker_cannot_narrow(
     internal, outcome = odd_cohorts[name]
     assert outcome.unprotected == 0, name
     assert outcome.release["disclosure"].eq("released").any(), name
-    assert_attacker_learns_nothing_narrow(outcome.release, internal, policy.protection.interval)
+    assert_attacker_learns_nothing_narrow(outcome.release, outcome.redesigned,
+                                          policy.protection.interval)
 
 
 def test_a_60_child_service_releases_its_headline_prevalence(odd_cohorts, policy):
@@ -233,7 +235,7 @@ def test_given_every_rounded_value_the_attacker_narrows_no_count_below_the_inter
         preset, rounded, synthetic_results):
     preset_policy, outcome = rounded[preset]
     assert outcome.unprotected == 0
-    found = attack_release(outcome.release, synthetic_results)
+    found = attack_release(outcome.release, outcome.redesigned)
     cells = found.cells
     assert (~cells["hidden"]).sum() > 100  # the rounded released counts are attacked too
     # zeros are shown as they are under these presets (zeros_disclosive: false)

@@ -13,6 +13,8 @@ from __future__ import annotations
 MISSING_PREFIX = "missing: "
 # Group of a pairwise comparison row: "TA-HSB only vs offline HSB only".
 PAIR_SEPARATOR = " vs "
+# Joins the labels of adjacent categories merged before disclosure control ("12-14 or 15-18").
+MERGED_SEPARATOR = " or "
 # Warning on a row whose population has no children (estimate and CI left empty).
 EMPTY_DENOMINATOR_WARNING = "empty denominator: no children in this population"
 

@@ -25,6 +25,7 @@ import pandas as pd
 from tahsb_analysis.vocabulary import (
     COUNT,
     GROUP_SIZE,
+    MERGED_SEPARATOR,
     MISSING_PREFIX,
     PAIR_SEPARATOR,
     PROPORTION,
@@ -140,6 +141,7 @@ def build_structure(results: pd.DataFrame, structure: dict, codebook=None) -> St
     equations += _group_sum_equations(cells, structure)
     equations += _shared_margin_equations(cells, structure)
     equations += _same_count_equations(cells)
+    equations += _merged_category_equations(cells)
     equations += _order_from_path_equations(cells)
     derived = _derived_sources(results, cells, row_cells, structure)
     equations = [e for e in (_drop_zero_terms(e) for e in equations) if len(e) > 1]
@@ -239,6 +241,34 @@ def _order_from_path_equations(cells: Cells) -> list[dict[int, float]]:
                     if mapped == order_level:
                         equation[path_cell] = 1.0
                 equations.append(equation)
+    return equations
+
+
+def _merged_category_equations(cells: Cells) -> list[dict[int, float]]:
+    """A category merged before disclosure control ("a or b", `collapse.py`) is the sum of
+    its parts: a merged level in the same group, a merged group for the same level (and its
+    children the sum of theirs)."""
+    equations = []
+    for index, key in enumerate(list(cells.keys)):
+        output, variable, level, gv, group, unit, role = key
+        if not cells.shown[index]:
+            continue
+        if MERGED_SEPARATOR in level:
+            parts = [(output, variable, part, gv, group, unit, role)
+                     for part in level.split(MERGED_SEPARATOR)]
+        elif MERGED_SEPARATOR in group:
+            parts = [(output, variable, level, gv, part, unit, role)
+                     for part in group.split(MERGED_SEPARATOR)]
+        else:
+            continue
+        equation = {cells.add(part): 1.0 for part in parts}
+        equation[index] = -1.0
+        equations.append(equation)
+        if MERGED_SEPARATOR in group and role != ROLE_POPULATION:
+            merged = cells.add(population_key(output, gv, group, unit))
+            population = {cells.add(population_key(output, gv, part, unit)): 1.0
+                          for part in group.split(MERGED_SEPARATOR)}
+            equations.append({**population, merged: -1.0})
     return equations
 
 
@@ -374,7 +404,8 @@ def _block_equations(cells: Cells, structure: dict) -> list[dict[int, float]]:
         if rule is None or not denominators:
             continue
         aggregate_levels = {a["level"] for a in aggregates[variable]}
-        shown_levels = [lv for lv in block["levels"] if lv not in aggregate_levels]
+        shown_levels = [lv for lv in block["levels"] if lv not in aggregate_levels
+                        and MERGED_SEPARATOR not in lv]  # a merged level sums others
         parts = shown_levels if rule == "all" else rule
 
         def level_cell(level, output=output, variable=variable, gv=gv, group=group, unit=unit):
@@ -478,7 +509,8 @@ def _group_sum_equations(cells: Cells, structure: dict) -> list[dict[int, float]
             continue
         total_output = rule["total_output"]
         groups = sorted({k[4] for k, shown in zip(cells.keys, cells.shown, strict=True)
-                         if shown and k[0] == output and k[3] == gv and k[4]})
+                         if shown and k[0] == output and k[3] == gv and k[4]
+                         and MERGED_SEPARATOR not in k[4]})  # a merged group sums others
         group_missing = [
             i for i, k in enumerate(cells.keys)
             if k[0] == output and k[1] == gv and not k[3] and is_missing_level(k[2])

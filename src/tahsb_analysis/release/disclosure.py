@@ -25,7 +25,13 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from tahsb_analysis.input.codebook import load_codebook
 from tahsb_analysis.release.cells import ROLE_DENOMINATOR, ROLE_N, build_structure
+from tahsb_analysis.release.collapse import (
+    Collapse,
+    collapse_sparse_categories,
+    ordered_levels,
+)
 from tahsb_analysis.release.optimal_suppression import (
     SuppressionProblem,
     audit_pattern,
@@ -51,7 +57,7 @@ from tahsb_analysis.results.schema import (
     make_results,
     validate_results,
 )
-from tahsb_analysis.vocabulary import SUMMARY_STATISTICS, TEST_STATISTICS
+from tahsb_analysis.vocabulary import MERGED_SEPARATOR, SUMMARY_STATISTICS, TEST_STATISTICS
 
 # The marker rendered tables show for a suppressed value (the ONS convention for confidential).
 SUPPRESSED_MARKER = "[c]"
@@ -80,6 +86,9 @@ class DisclosureOutcome:
     policy: DisclosurePolicy
     unprotected: int
     notes: tuple[str, ...] = ()
+    # The internal table the release was cut from: the input rows, then the rows of categories
+    # merged before suppression (`collapse.py`); row for row like `release` (for an audit).
+    redesigned: pd.DataFrame | None = None
 
     def suppressed_rows(self) -> pd.DataFrame:
         """Suppressed rows by name and reason: never their values (for the manifest)."""
@@ -108,6 +117,11 @@ def apply_disclosure_control(results: pd.DataFrame, policy: DisclosurePolicy) ->
     of an output the policy does not cover are suppressed whole. The input is not changed.
     """
     validate_results(results)
+    collapse = Collapse(results.reset_index(drop=True))
+    if policy.collapse_sparse_categories:
+        collapse = collapse_sparse_categories(results, policy.threshold,
+                                              ordered_levels(load_codebook()))
+    results = collapse.results
     structure = build_structure(results, policy.structure)
     structure, false_relations = without_false_relations(structure)
     cells = structure.cells
@@ -144,7 +158,8 @@ def apply_disclosure_control(results: pd.DataFrame, policy: DisclosurePolicy) ->
                     primary)
     return DisclosureOutcome(release=release, cells=log, policy=policy,
                              unprotected=len(suppression.unprotected),
-                             notes=tuple(false_relations + suppression.notes))
+                             notes=tuple(collapse.notes + false_relations + suppression.notes),
+                             redesigned=results)
 
 
 def without_false_relations(structure):
@@ -178,8 +193,6 @@ def _withhold_summaries(results: pd.DataFrame, release: pd.DataFrame,
     """Means, SDs, medians and quartiles of whole numbers that would reveal how many children
     have a value (`summaries.summary_suppressions`, the policy's `summaries_rule`): their
     estimates are blanked; the n beside them is a group size, decided with the counts."""
-    from tahsb_analysis.input.codebook import load_codebook
-
     hidden = set(np.flatnonzero(release["disclosure"].eq(SUPPRESSED).to_numpy()).tolist())
     if policy.summaries_rule == "suppress-all":
         ranges = discrete_ranges(load_codebook())
@@ -239,9 +252,12 @@ def cell_costs(structure, policy: DisclosurePolicy) -> np.ndarray:
     weights = np.array([policy.weight_of(key[0]) for key in cells.keys])
     # Levels that only sum other levels (the nodes of a flow diagram) say nothing their parts
     # do not: hidden before any of their parts.
+    # So do categories merged before suppression (`collapse.py`): a merged row is released
+    # where its parts cannot be, and hidden first where a released part would give it away.
     sums = {rule["variable"] for rule in policy.structure["level_sums"]}
-    weights = weights * np.array([SUM_LEVEL_DISCOUNT if key[1] in sums else 1.0
-                                  for key in cells.keys])
+    weights = weights * np.array([
+        SUM_LEVEL_DISCOUNT if key[1] in sums or MERGED_SEPARATOR in key[2]
+        or MERGED_SEPARATOR in key[4] else 1.0 for key in cells.keys])
     return weights * np.maximum(shown_by, 1.0) * (1.0 + values / largest)
 
 

@@ -63,6 +63,7 @@ class DisclosurePolicy:
     output_priorities: dict = field(default_factory=dict)
     withhold: tuple[str, ...] = ()
     summaries_rule: str = "counts-of-values"
+    collapse_sparse_categories: bool = True
     presets: tuple[str, ...] = ()
     mapping: dict = field(default_factory=dict, repr=False, compare=False)
 
@@ -97,6 +98,7 @@ class DisclosurePolicy:
             "missing_counts_disclosive": self.missing_counts_disclosive,
             "withhold": list(self.withhold),
             "summaries_rule": self.summaries_rule,
+            "collapse_sparse_categories": self.collapse_sparse_categories,
             "outputs_covered": len(self.structure["outputs"]),
             "shared_margins_declared": len(self.structure["shared_margins"]),
         }
@@ -154,6 +156,7 @@ def policy_from_mapping(data, source: str = "<memory>", preset: str | None = Non
         output_priorities=dict(data["output_priorities"]),
         withhold=tuple(data["withhold"]),
         summaries_rule=data["summaries_rule"],
+        collapse_sparse_categories=data["collapse_sparse_categories"],
         presets=tuple(data["presets"]),
         mapping=data,
     )
