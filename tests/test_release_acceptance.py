@@ -178,7 +178,7 @@ def test_no_secondary_suppression_is_unneeded(synthetic_results, policy):
 
     outcome = apply_disclosure_control(synthetic_results, policy)
     structure, _notes = without_false_relations(
-        build_structure(synthetic_results, policy.structure))
+        build_structure(outcome.redesigned, policy.structure))
     cells = structure.cells
     keys = {key: index for index, key in enumerate(cells.keys)}
     log = outcome.cells
