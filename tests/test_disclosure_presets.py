@@ -134,3 +134,17 @@ def test_raising_an_outputs_priority_moves_secondary_suppression_elsewhere():
     # make A's total expensive: it hides the neighbour and its copy in B with B's other count
     chosen = solve([1, 1, 1000, 1, 1, 1000])
     assert 2 not in chosen and {1, 3} <= chosen
+
+
+@pytest.mark.parametrize("preset", PRESETS)
+def test_degenerate_tables_pass_the_gate_without_a_crash(preset):
+    # one row; a row whose every count is below the threshold; two rows of one population
+    # that cannot both be true (a registry-style relation the counts break)
+    for rows in ([share("yes", 12, 40, "dual")],
+                 [share("yes", 1, 2, "ta_only"), share("yes", 0, 3, "dual")],
+                 [share("yes", 12, 40, "dual"),
+                  {**share("yes", 12, 40, "dual"), "variable": "police_involvement",
+                   "denominator": 38, "estimate": 12 / 38}]):
+        outcome = gate(rows, preset)
+        assert len(outcome.release) >= len(rows)
+        assert set(outcome.release["disclosure"]) <= {RELEASED, SUPPRESSED}
