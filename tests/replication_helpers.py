@@ -44,6 +44,7 @@ def register_of(*checks: dict, claim_id: str = "X1") -> dict:
     return {
         "version": 1,
         "source": "hand-made register for tests",
+        "alpha": 0.05,
         "claims": [{"id": claim_id, "finding": "a finding", "kind": "value",
                     "published": "a published value", "checks": list(checks)}],
     }

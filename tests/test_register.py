@@ -80,8 +80,8 @@ def test_misspelt_selector_key_is_refused():
 
 
 def test_published_percentage_written_as_a_whole_number_is_refused():
-    register = register_of({"rule": "value_in_ci", "measure": "m", "value": 46,
-                            "select": SELECT})
+    register = register_of({"rule": "equivalence", "measure": "m", "value": 46,
+                            "margin": 0.1, "margin_reason": "r", "select": SELECT})
     with pytest.raises(ReplicationRegisterError, match=r"46 is not a proportion.*0\.46"):
         validate_register(register)
 
@@ -103,3 +103,42 @@ def test_register_is_read_from_a_given_path_and_bad_yaml_is_refused(tmp_path):
     path.write_text("claims: [unclosed\n", encoding="utf-8")
     with pytest.raises(ReplicationRegisterError, match="not valid YAML"):
         load_register(path)
+
+
+def test_packaged_register_declares_alpha_and_a_documented_margin_for_every_value_claim():
+    register = load_register()
+    assert register["alpha"] == 0.05
+    assert register["version"] >= 3  # the verdict scale of issue #15
+    equivalence = [check for claim in register["claims"] for check in claim["checks"]
+                   if check["rule"] == "equivalence"]
+    assert len(equivalence) == 4  # P1, P2, R3 and L2's gap
+    for check in equivalence:
+        assert check["margin"] > 0 and len(check["margin_reason"]) > 20
+    assert not [c for c in register["claims"] for k in c["checks"] if k["rule"] == "value_in_ci"]
+
+
+def test_equivalence_check_without_a_margin_is_refused():
+    register = register_of({"rule": "equivalence", "measure": "m", "value": 0.46,
+                            "margin_reason": "r", "select": SELECT})
+    with pytest.raises(ReplicationRegisterError, match=r"'margin' is a required property"):
+        validate_register(register)
+
+
+def test_declared_test_for_a_value_that_is_not_compared_is_refused():
+    check = {"rule": "direction", "measure": "m", "direction": "higher",
+             "compared_with": {"group": ["dual"]},
+             "tests": {"offline_only": {"select": SELECT}},
+             "select": {**SELECT, "group_variable": "hsb_group", "group": "ta_only"}}
+    with pytest.raises(ReplicationRegisterError, match=r"tests names 'offline_only'"):
+        validate_register(register_of(check))
+
+
+def test_s1_to_s3_read_the_age_adjusted_models_and_l1_its_binomial_test():
+    register = load_register()
+    for finding in ("S1", "S2", "S3"):
+        for check in packaged_claim(register, finding)["checks"]:
+            models = [spec for spec in check["tests"].values()
+                      if spec["select"]["output"] == "response_models"]
+            assert models and all(spec["select"]["statistic"] == "odds_ratio" for spec in models)
+    (l1,) = packaged_claim(register, "L1")["checks"]
+    assert l1["test"]["select"]["statistic"] == "binomial_test"

@@ -1,16 +1,18 @@
-"""The replication check (compare/replication.py, compare/verdicts.py): each rule gives the
-right verdict on tiny hand-made results tables (consistent, not consistent, suppressed or
-absent); parts combine as all must hold; every claim holds on the synthetic cohort and a
-perturbed result breaks its claim."""
+"""The replication check (compare/replication.py, compare/verdicts.py, compare/evidence.py):
+each verdict word on tiny hand-made results tables with the p-values quoted from scipy and
+statsmodels; a near-null cohort is never `supported`; TOST agrees with statsmodels; on the
+synthetic cohort every row names its test, p-value and minimum detectable difference, and L1
+(p = 0.106) is not supported."""
 
 from __future__ import annotations
+
+import math
 
 import pandas as pd
 import pytest
 from replication_helpers import (
-    MORE_THAN_HALF,
     SELECT,
-    by_group,
+    TA_ONLY,
     claim_row,
     direction_register,
     parts_of,
@@ -20,19 +22,32 @@ from replication_helpers import (
     suppressed,
     verdict_of,
 )
+from statsmodels.stats.proportion import binom_tost, proportions_ztost
 
+from tahsb_analysis.compare import evidence
 from tahsb_analysis.compare.register import ReplicationRegisterError
 from tahsb_analysis.compare.replication import (
     REPLICATION_COLUMNS,
     combine_verdicts,
     evaluate_register,
 )
-from tahsb_analysis.compare.verdicts import CONSISTENT, INSUFFICIENT, NOT_CONSISTENT, VERDICTS
+from tahsb_analysis.compare.verdicts import (
+    AS_PUBLISHED,
+    CONSISTENT,
+    CONTRADICTED,
+    INCONSISTENT,
+    INSUFFICIENT,
+    NOT_AS_PUBLISHED,
+    NOT_SUPPORTED,
+    OPPOSITE,
+    SUPPORTED,
+    UNINFORMATIVE,
+    VALUE_SCALE,
+    VERDICTS,
+)
 from tahsb_analysis.render import tables
 from tahsb_analysis.results.schema import RELEASED, SUPPRESSED, concat_results, make_results
 
-# The published findings as listed in the study summary (study.md), written out here so that
-# the test does not trust the module's own list.
 PUBLISHED_FINDINGS = [
     "P1", "P2", "R1", "R2", "R3", "R4", "R5", "C1", "C2", "C3", "C4", "C5", "C6",
     "L1", "L2", "L3", "S1", "S2", "S3",
@@ -48,244 +63,258 @@ def test_selector_matching_two_results_rows_is_an_error_not_a_verdict():
         evaluate_register(table, register)
 
 
-# --- value_in_ci --------------------------------------------------------------------------------
+# --- published values: equivalence (TOST) ----------------------------------------------------
 
-VALUE_46 = register_of({"rule": "value_in_ci", "measure": "share", "value": 0.46,
-                        "select": SELECT})
+VALUE_46 = register_of({"rule": "equivalence", "measure": "share", "value": 0.46,
+                        "margin": 0.10, "margin_reason": "test", "select": SELECT})
 
 
-def test_value_in_ci_is_consistent_when_the_ci_contains_the_published_value():
-    table = results(row(estimate=0.45, ci_low=0.40, ci_high=0.52, n=45, denominator=100))
-    claim = claim_row(evaluate_register(table, VALUE_46))
+def share(n, d, low, high) -> dict:
+    return row(estimate=n / d, ci_low=low, ci_high=high, n=n, denominator=d)
+
+
+def test_equivalence_is_consistent_when_the_tost_passes_and_agrees_with_statsmodels():
+    # 127/275 against [0.36, 0.56]: statsmodels binom_tost(127, 275, 0.36, 0.56) gives
+    # p = 0.000673 (the larger one-sided p); the normal-approximation proportions_ztost gives
+    # 0.000546: both pass at 0.05.
+    claim = claim_row(evaluate_register(results(share(127, 275, 0.403, 0.521)), VALUE_46))
     assert claim["verdict"] == CONSISTENT
-    # 0.45 - 0.46 = -0.01, i.e. 1.0 percentage point from the published 46%
-    assert claim["difference"] == pytest.approx(-0.01)
-    assert "contains the published 46%" in claim["reason"]
-    assert "1.0 percentage points" in claim["reason"]
+    assert claim["p_value"] == pytest.approx(0.000673, abs=5e-7)
+    assert claim["p_value"] == pytest.approx(binom_tost(127, 275, 0.36, 0.56)[0])
+    assert proportions_ztost(127, 275, 0.36, 0.56)[0] == pytest.approx(0.000546, abs=5e-7)
+    assert "binom_tost" in claim["test"] and claim["margin"] == pytest.approx(0.10)
 
 
-def test_value_in_ci_is_not_consistent_when_the_ci_misses_the_published_value():
-    table = results(row(estimate=0.35, ci_low=0.30, ci_high=0.40, n=35, denominator=100))
-    claim = claim_row(evaluate_register(table, VALUE_46))
-    assert claim["verdict"] == NOT_CONSISTENT
-    assert "does not contain the published 46%" in claim["reason"]
+def test_equivalence_is_inconsistent_when_the_ci_lies_outside_the_margin():
+    # 60/275 = 21.8%, CI 17.3 to 27.1, entirely below 36%; binom_tost p = 1.000
+    claim = claim_row(evaluate_register(results(share(60, 275, 0.173, 0.271)), VALUE_46))
+    assert claim["verdict"] == INCONSISTENT
+    assert claim["p_value"] == pytest.approx(0.99999987, abs=1e-6)
 
 
-def test_value_in_ci_counts_a_published_value_on_the_ci_limit_as_inside():
-    # closed interval: 0.46 is the upper limit itself
-    table = results(row(estimate=0.40, ci_low=0.34, ci_high=0.46, n=40, denominator=100))
-    assert verdict_of(table, VALUE_46) == CONSISTENT
+def test_equivalence_is_uninformative_when_the_ci_straddles_the_margin():
+    # 40/70 = 57.1%, CI 45.5 to 68.1 crosses 56%; binom_tost(40, 70, 0.36, 0.56) p = 0.621
+    claim = claim_row(evaluate_register(results(share(40, 70, 0.455, 0.681)), VALUE_46))
+    assert claim["verdict"] == UNINFORMATIVE
+    assert claim["p_value"] == pytest.approx(0.621071, abs=1e-6)
 
 
-def test_value_in_ci_on_a_suppressed_row_is_insufficient_data():
-    claim = claim_row(evaluate_register(results(suppressed()), VALUE_46))
-    assert claim["verdict"] == INSUFFICIENT
-    assert "suppressed by disclosure control" in claim["reason"]
+def test_tost_of_a_mean_against_a_hand_computed_example():
+    # mean 3.0, SD 1.2, n 26, band [2, 4]: t = (3 - 2) / (1.2 / sqrt 26) = 4.249 on 25 df,
+    # one-sided p = 0.000131 (scipy.stats.t.sf(4.249, 25)); both sides are symmetric.
+    p, name = evidence.tost_mean(3.0, 1.2, 26, 2.0, 4.0)
+    assert p == pytest.approx(0.000131, abs=2e-6)
+    assert "TOST" in name
 
 
-def test_value_in_ci_on_an_absent_row_is_insufficient_data():
-    table = results(row(level="no", estimate=0.5, ci_low=0.4, ci_high=0.6, n=5,
-                        denominator=10))
-    claim = claim_row(evaluate_register(table, VALUE_46))
-    assert claim["verdict"] == INSUFFICIENT
-    assert "no results row" in claim["reason"]
+def test_equivalence_on_a_suppressed_or_absent_row_is_insufficient_data():
+    assert verdict_of(results(suppressed()), VALUE_46) == INSUFFICIENT
+    assert verdict_of(results(row(variable="other", estimate=0.4, n=4, denominator=10)),
+                      VALUE_46) == INSUFFICIENT
 
 
-def test_value_in_ci_on_an_empty_denominator_or_a_row_without_ci_is_insufficient_data():
-    empty = results(row(estimate=pd.NA, n=0, denominator=0))
-    no_ci = results(row(estimate=0.46, n=46, denominator=100))
-    assert verdict_of(empty, VALUE_46) == INSUFFICIENT
-    assert verdict_of(no_ci, VALUE_46) == INSUFFICIENT
+# --- share above a threshold -----------------------------------------------------------------
+
+MORE_THAN_HALF = register_of({"rule": "share_above", "measure": "share", "threshold": 0.5,
+                              "select": SELECT})
 
 
-# --- share_above ----------------------------------------------------------------------------
-
-
-
-def test_share_above_is_consistent_for_a_share_above_the_threshold():
-    # 31/52 = 0.596 > 0.5
-    table = results(row(estimate=31 / 52, ci_low=0.46, ci_high=0.72, n=31, denominator=52))
-    assert verdict_of(table, MORE_THAN_HALF) == CONSISTENT
-
-
-def test_share_of_exactly_half_is_not_more_than_half():
-    # 26/52 = 0.5 exactly: "more than half" needs strictly more
-    table = results(row(estimate=26 / 52, ci_low=0.37, ci_high=0.63, n=26, denominator=52))
+@pytest.mark.parametrize(
+    ("count", "expected"),
+    [
+        # exact binomial test against 0.5, two-sided (scipy binomtest): 80/100 and 20/100
+        # p = 1.1e-9; 55/100 and 45/100 p = 0.368
+        (80, SUPPORTED),
+        (55, NOT_SUPPORTED),
+        (45, OPPOSITE),
+        (20, CONTRADICTED),
+    ],
+)
+def test_share_above_gives_each_directional_word(count, expected):
+    table = results(share(count, 100, count / 100 - 0.1, count / 100 + 0.1))
     claim = claim_row(evaluate_register(table, MORE_THAN_HALF))
-    assert claim["verdict"] == NOT_CONSISTENT
-    assert "is not above 50%" in claim["reason"]
+    assert claim["verdict"] == expected
+    assert claim["p_value"] == pytest.approx(1.1159e-9 if count in (80, 20) else 0.368202,
+                                             rel=1e-4)
+    assert claim["p_adjust_method"] == "Holm (1 directional tests of this cohort)"
+    assert claim["mdd"] > 0 and "NormalIndPower" in claim["mdd_method"]
 
 
-def test_share_above_on_a_share_below_the_threshold_is_not_consistent():
-    table = results(row(estimate=0.4, ci_low=0.3, ci_high=0.5, n=40, denominator=100))
-    assert verdict_of(table, MORE_THAN_HALF) == NOT_CONSISTENT
+def test_share_above_reads_a_declared_one_sided_test_row():
+    # As L1: the row's one-sided p 0.106 is used as given; not supported at 0.05.
+    register = register_of({"rule": "share_above", "measure": "share", "threshold": 0.5,
+                            "test": {"alternative": "greater",
+                                     "select": {**SELECT, "level": None,
+                                                "statistic": "binomial_test"}},
+                            "select": SELECT})
+    table = results(share(31, 52, 0.46, 0.72),
+                    row(level=None, statistic="binomial_test", estimate=31 / 52, n=31,
+                        denominator=52, p_value=0.105804, method="exact binomial test"))
+    claim = claim_row(evaluate_register(table, register))
+    assert claim["p_value"] == pytest.approx(0.105804)
+    assert claim["verdict"] == NOT_SUPPORTED
+    assert claim["test"].startswith("exact binomial test (results row o")
 
 
-def test_share_above_on_a_suppressed_row_is_insufficient_data():
-    assert verdict_of(results(suppressed()), MORE_THAN_HALF) == INSUFFICIENT
+# --- direction between groups ----------------------------------------------------------------
+
+def groups(**counts) -> pd.DataFrame:
+    """Shares of "v = yes" by hsb_group, each out of 20 children."""
+    return results(*[row(group_variable="hsb_group", group=group, estimate=n / 20,
+                         ci_low=max(n / 20 - 0.2, 0), ci_high=min(n / 20 + 0.2, 1), n=n,
+                         denominator=20) for group, n in counts.items()])
 
 
-# --- L3: the share of dual children among those with any TA-HSB, a results row ------------
-
-
-def test_l3_reads_the_share_of_dual_among_any_ta_hsb_from_its_results_row(synthetic_results):
-    # The shipped synthetic cohort: 107 dual children of the 126 with any TA-HSB.
-    frame = evaluate_register(synthetic_results)
-    claim = claim_row(frame, "L3")
-    assert (claim["rule"], claim["n"], claim["denominator"]) == ("share_above", 107, 126)
-    assert claim["estimate"] == pytest.approx(107 / 126)
-    assert claim["verdict"] == CONSISTENT
-    assert claim["reason"] == "84.9% (95% CI 77.6 to 90.1), 107/126 is above 50%"
-
-
-# --- rank_is --------------------------------------------------------------------------------
-
-RANK = {**SELECT, "variable": "ta_hsb_type", "level": "iioc", "statistic": "rank"}
-RANKED_FIRST = register_of({"rule": "rank_is", "measure": "rank", "rank": 1, "select": RANK})
-
-
-def ranks(**by_level) -> list[dict]:
-    return [row(variable="ta_hsb_type", level=level, statistic="rank", estimate=rank, n=n,
-                denominator=66, method="rank by number of children")
-            for level, (rank, n) in by_level.items()]
-
-
-def test_rank_is_consistent_when_the_level_holds_the_rank_alone():
-    table = results(*ranks(iioc=(1, 42), inappropriate_pornography=(2, 37)))
-    assert verdict_of(table, RANKED_FIRST) == CONSISTENT
-
-
-def test_rank_is_not_consistent_for_another_rank():
-    table = results(*ranks(iioc=(2, 37), inappropriate_pornography=(1, 42)))
-    claim = claim_row(evaluate_register(table, RANKED_FIRST))
-    assert claim["verdict"] == NOT_CONSISTENT
-    assert "not 1" in claim["reason"]
-
-
-def test_rank_shared_with_another_level_is_not_the_most_common():
-    table = results(*ranks(iioc=(1, 40), inappropriate_pornography=(1, 40)))
-    claim = claim_row(evaluate_register(table, RANKED_FIRST))
-    assert claim["verdict"] == NOT_CONSISTENT
-    assert "shares rank 1" in claim["reason"]
-
-
-def test_rank_is_on_a_suppressed_rank_row_is_insufficient_data():
-    table = results(suppressed(variable="ta_hsb_type", level="iioc", statistic="rank"),
-                    *ranks(inappropriate_pornography=(2, 37)))
-    assert verdict_of(table, RANKED_FIRST) == INSUFFICIENT
-
-
-# --- all_present ----------------------------------------------------------------------------
-
-FORMS = {k: v for k, v in SELECT.items() if k != "level"}
-ALL_FORMS = register_of({"rule": "all_present", "measure": "children with the form",
-                         "levels": ["a", "b", "c"], "select": FORMS})
-
-
-def test_all_present_is_consistent_when_every_level_has_children_and_has_one_part_each():
-    table = results(*[row(level=lv, estimate=n / 10, n=n, denominator=10)
-                      for lv, n in (("a", 3), ("b", 1), ("c", 5))])
-    frame = evaluate_register(table, ALL_FORMS)
-    assert claim_row(frame)["verdict"] == CONSISTENT
-    assert parts_of(frame)["part"].tolist() == [1, 2, 3]
-
-
-def test_all_present_is_not_consistent_when_one_level_has_no_child():
-    table = results(*[row(level=lv, estimate=n / 10, n=n, denominator=10)
-                      for lv, n in (("a", 3), ("b", 0), ("c", 5))])
-    frame = evaluate_register(table, ALL_FORMS)
-    assert claim_row(frame)["verdict"] == NOT_CONSISTENT
-    assert parts_of(frame)["verdict"].tolist() == [CONSISTENT, NOT_CONSISTENT, CONSISTENT]
-
-
-def test_all_present_with_a_suppressed_level_is_insufficient_data():
-    table = results(row(level="a", estimate=0.3, n=3, denominator=10),
-                    suppressed(level="b"),
-                    row(level="c", estimate=0.5, n=5, denominator=10))
-    assert verdict_of(table, ALL_FORMS) == INSUFFICIENT
-
-
-def test_all_present_with_an_absent_level_is_insufficient_data():
-    table = results(row(level="a", estimate=0.3, n=3, denominator=10),
-                    row(level="c", estimate=0.5, n=5, denominator=10))
-    assert verdict_of(table, ALL_FORMS) == INSUFFICIENT
-
-
-def test_a_failing_part_decides_even_when_another_part_is_suppressed():
-    table = results(row(level="a", estimate=0.0, n=0, denominator=10),
-                    suppressed(level="b"),
-                    row(level="c", estimate=0.5, n=5, denominator=10))
-    assert verdict_of(table, ALL_FORMS) == NOT_CONSISTENT
-
-
-# --- direction ------------------------------------------------------------------------------
-
-
-def test_direction_is_consistent_when_the_group_is_higher_than_every_other():
-    frame = evaluate_register(by_group(ta_only=0.8, dual=0.45, offline_only=0.35),
+def test_direction_supported_when_both_comparisons_are_significant_after_holm():
+    # Fisher's exact (scipy): 18/20 vs 5/20 p = 6.86e-5; 18/20 vs 4/20 p = 1.66e-5; Holm over
+    # 2 tests: 1.66e-5 * 2 = 3.33e-5 and 6.86e-5 * 1 = 6.86e-5.
+    frame = evaluate_register(groups(ta_only=18, dual=5, offline_only=4),
                               direction_register("higher"))
-    assert claim_row(frame)["verdict"] == CONSISTENT
-    part = parts_of(frame).iloc[0]
-    # 0.8 - 0.45 = 0.35
-    assert part["compared_estimate"] == pytest.approx(0.45)
-    assert part["difference"] == pytest.approx(0.35)
+    assert claim_row(frame)["verdict"] == SUPPORTED
+    parts = parts_of(frame)
+    assert parts["p_value"].tolist() == pytest.approx([6.8606e-5, 1.6644e-5], rel=1e-4)
+    assert parts["p_adjusted"].tolist() == pytest.approx([6.8606e-5, 3.3288e-5], rel=1e-4)
+    assert claim_row(frame)["p_adjusted"] == pytest.approx(6.8606e-5, rel=1e-4)
+    assert all("Fisher's exact" in t for t in parts["test"])
 
 
-def test_direction_is_not_consistent_when_one_comparison_fails():
-    frame = evaluate_register(by_group(ta_only=0.4, dual=0.45, offline_only=0.35),
+def test_direction_in_the_published_way_but_not_significant_is_not_supported():
+    # 12/20 vs 9/20: Fisher p = 0.527 for both comparisons
+    frame = evaluate_register(groups(ta_only=12, dual=9, offline_only=9),
                               direction_register("higher"))
-    assert claim_row(frame)["verdict"] == NOT_CONSISTENT
-    assert parts_of(frame)["verdict"].tolist() == [NOT_CONSISTENT, CONSISTENT]
+    assert claim_row(frame)["verdict"] == NOT_SUPPORTED
+
+
+def test_direction_the_other_way_is_opposite_or_contradicted_by_significance():
+    # 8/20 vs 11/20: p = 0.527 -> opposite direction; 2/20 vs 15/20: p = 6.86e-5 -> contradicted
+    assert verdict_of(groups(ta_only=8, dual=11, offline_only=11),
+                      direction_register("higher")) == OPPOSITE
+    assert verdict_of(groups(ta_only=2, dual=15, offline_only=15),
+                      direction_register("higher")) == CONTRADICTED
+    assert verdict_of(groups(ta_only=2, dual=15, offline_only=15),
+                      direction_register("lower")) == SUPPORTED
 
 
 def test_equal_estimates_show_no_direction():
-    table = by_group(ta_only=0.5, dual=0.5, offline_only=0.2)
-    assert verdict_of(table, direction_register("higher")) == NOT_CONSISTENT
-
-
-def test_direction_lower_needs_the_group_below_every_other():
-    table = by_group(ta_only=0.1, dual=0.45, offline_only=0.35)
-    assert verdict_of(table, direction_register("lower")) == CONSISTENT
-    assert verdict_of(table, direction_register("higher")) == NOT_CONSISTENT
+    assert verdict_of(groups(ta_only=9, dual=9, offline_only=5),
+                      direction_register("higher")) == OPPOSITE
 
 
 def test_direction_with_a_suppressed_compared_row_is_insufficient_data():
-    table = results(row(group_variable="hsb_group", group="ta_only", estimate=0.8, n=16,
+    table = results(row(group_variable="hsb_group", group="ta_only", estimate=0.9, n=18,
                         denominator=20),
                     suppressed(group_variable="hsb_group", group="dual"),
-                    row(group_variable="hsb_group", group="offline_only", estimate=0.3, n=6,
+                    row(group_variable="hsb_group", group="offline_only", estimate=0.2, n=4,
                         denominator=20))
     frame = evaluate_register(table, direction_register("higher"))
     assert claim_row(frame)["verdict"] == INSUFFICIENT
-    assert parts_of(frame)["verdict"].tolist() == [INSUFFICIENT, CONSISTENT]
+    assert parts_of(frame)["verdict"].tolist() == [INSUFFICIENT, SUPPORTED]
 
 
-def test_direction_compares_levels_within_one_group():
+def test_a_near_null_cohort_is_never_supported():
+    # Groups differing by at most one child, always in the published direction: 8/20 against
+    # 7/20 (Fisher p = 1.0) in every comparison of ten claims; Holm over 20 tests.
+    claims = []
+    rows = []
+    for index in range(10):
+        variable = f"v{index}"
+        rows += [row(variable=variable, group_variable="hsb_group", group=group, estimate=n / 20,
+                     n=n, denominator=20)
+                 for group, n in (("ta_only", 8), ("dual", 7), ("offline_only", 7))]
+        claims.append({"id": f"C{index}", "finding": "f", "kind": "direction", "published": "p",
+                       "checks": [{"rule": "direction", "measure": "m", "direction": "higher",
+                                   "compared_with": {"group": ["dual", "offline_only"]},
+                                   "select": {**TA_ONLY, "variable": variable}}]})
+    register = {"version": 1, "source": "s", "alpha": 0.05, "claims": claims}
+    frame = evaluate_register(results(*rows), register)
+    assert SUPPORTED not in set(frame["verdict"])
+    assert set(frame["verdict"]) == {NOT_SUPPORTED}
+    assert frame["p_value"].min() == pytest.approx(1.0)
+
+
+def test_direction_reads_a_declared_adjusted_model_row_for_test_and_direction():
+    # As S1: the crude shares point the published way, but the age-adjusted odds ratio (the
+    # model's ta_only term against offline_only) is above 1: the direction is the model's.
+    register = register_of({"rule": "direction", "measure": "m", "direction": "higher",
+                            "compared_with": {"group": ["ta_only"]},
+                            "tests": {"ta_only": {
+                                "published_side": "below", "effect_null": 1,
+                                "select": {**SELECT, "output": "models", "level": "ta_only",
+                                           "group_variable": "hsb_group",
+                                           "statistic": "odds_ratio"}}},
+                            "select": {**TA_ONLY, "group": "offline_only"}})
+    table = concat_results([groups(offline_only=15, ta_only=10), results(
+        row(output="models", level="ta_only", group_variable="hsb_group", group=None,
+            statistic="odds_ratio", estimate=1.8, ci_low=0.5, ci_high=6.0, n=40, denominator=40,
+            p_value=0.37, method="logistic regression, adjusted for age"))])
+    claim = claim_row(evaluate_register(table, register))
+    assert claim["verdict"] == OPPOSITE
+    assert claim["p_value"] == pytest.approx(0.37)
+    assert "adjusted for age" in claim["test"]
+
+
+def test_direction_between_two_levels_uses_a_sign_test():
     register = register_of({"rule": "direction", "measure": "which came first",
                             "direction": "higher", "compared_with": {"level": ["online_first"]},
                             "select": {**SELECT, "variable": "onset_order",
                                        "level": "offline_first"}})
-    first = results(row(variable="onset_order", level="offline_first", estimate=0.8, n=8,
-                        denominator=10),
-                    row(variable="onset_order", level="online_first", estimate=0.2, n=2,
-                        denominator=10))
-    assert verdict_of(first, register) == CONSISTENT
+    table = results(row(variable="onset_order", level="offline_first", estimate=0.8, n=16,
+                        denominator=20),
+                    row(variable="onset_order", level="online_first", estimate=0.2, n=4,
+                        denominator=20))
+    claim = claim_row(evaluate_register(table, register))
+    # scipy binomtest(16, 20, 0.5) two-sided p = 0.01182
+    assert claim["p_value"] == pytest.approx(0.011818, abs=1e-6)
+    assert claim["verdict"] == SUPPORTED and "sign" in claim["test"]
 
 
-# --- the evaluation frame -----------------------------------------------------------------
+def test_minimum_detectable_difference_matches_statsmodels_power():
+    # By hand: h = (z_0.975 + z_0.8) * sqrt(2 / 20) = (1.95996 + 0.84162) * 0.31623 = 0.88594
+    # (NormalIndPower solves the same normal power equation); from 0.25 (phi = 2 asin(sqrt
+    # .25) = 1.04720), sin((1.04720 + 0.88594) / 2)^2 = 0.67703, an MDD of 0.4270.
+    mdd, method = evidence.mdd_two_shares(20, 20, 0.25, 0.05)
+    assert mdd == pytest.approx(0.4270, abs=1e-3)
+    assert "NormalIndPower" in method and "80% power" in method
 
+
+# --- descriptive checks ----------------------------------------------------------------------
+
+def ranks(**by_level) -> list[dict]:
+    return [row(variable="t", level=level, statistic="rank", estimate=rank, n=n, denominator=50)
+            for level, (rank, n) in by_level.items()]
+
+
+RANKED_FIRST = register_of({"rule": "rank_is", "measure": "rank", "rank": 1,
+                            "select": {**SELECT, "variable": "t", "level": "a",
+                                       "statistic": "rank"}})
+
+
+def test_rank_and_presence_are_descriptive():
+    assert verdict_of(results(*ranks(a=(1, 30), b=(2, 10))), RANKED_FIRST) == AS_PUBLISHED
+    assert verdict_of(results(*ranks(a=(1, 30), b=(1, 30))), RANKED_FIRST) == NOT_AS_PUBLISHED
+    frame = evaluate_register(results(*ranks(a=(1, 30), b=(2, 10))), RANKED_FIRST)
+    assert claim_row(frame)["test"].startswith("not tested")
+
+
+# --- combining parts; the frame --------------------------------------------------------------
 
 @pytest.mark.parametrize(
-    ("verdicts", "expected"),
+    ("verdicts", "scale", "expected"),
     [
-        ([CONSISTENT, CONSISTENT], CONSISTENT),
-        ([CONSISTENT, INSUFFICIENT], INSUFFICIENT),
-        ([INSUFFICIENT, NOT_CONSISTENT], NOT_CONSISTENT),
-        ([], INSUFFICIENT),
+        ([SUPPORTED, SUPPORTED], "direction", SUPPORTED),
+        ([SUPPORTED, NOT_SUPPORTED], "direction", NOT_SUPPORTED),
+        ([SUPPORTED, INSUFFICIENT], "direction", INSUFFICIENT),
+        ([INSUFFICIENT, OPPOSITE], "direction", OPPOSITE),
+        ([OPPOSITE, CONTRADICTED], "direction", CONTRADICTED),
+        ([AS_PUBLISHED, SUPPORTED], "direction", SUPPORTED),
+        ([CONSISTENT, SUPPORTED], VALUE_SCALE, CONSISTENT),
+        ([CONSISTENT, NOT_SUPPORTED], VALUE_SCALE, UNINFORMATIVE),
+        ([CONSISTENT, CONTRADICTED], VALUE_SCALE, INCONSISTENT),
+        ([], "direction", INSUFFICIENT),
     ],
 )
-def test_parts_combine_as_all_must_hold(verdicts, expected):
-    assert combine_verdicts(verdicts) == expected
+def test_parts_combine_as_all_must_hold(verdicts, scale, expected):
+    assert combine_verdicts(verdicts, scale) == expected
 
 
 def test_evaluation_has_fixed_columns_and_known_verdicts_even_on_an_empty_results_table():
@@ -293,76 +322,70 @@ def test_evaluation_has_fixed_columns_and_known_verdicts_even_on_an_empty_result
     assert list(frame.columns) == list(REPLICATION_COLUMNS)
     assert [str(frame[c].dtype) for c in frame.columns] == list(REPLICATION_COLUMNS.values())
     assert set(frame["verdict"]) == {INSUFFICIENT}
-    assert set(frame["verdict"]) <= set(VERDICTS)
 
 
-def test_evaluation_does_not_modify_the_results_table():
-    table = by_group(ta_only=0.8, dual=0.45, offline_only=0.35)
+def test_evaluation_is_deterministic_and_does_not_modify_the_results_table():
+    table = groups(ta_only=18, dual=5, offline_only=4)
     before = table.copy(deep=True)
-    evaluate_register(table, direction_register("higher"))
+    first = evaluate_register(table, direction_register("higher"))
     pd.testing.assert_frame_equal(table, before)
+    pd.testing.assert_frame_equal(first, evaluate_register(table, direction_register("higher")))
 
 
-def test_each_cohort_of_a_results_table_is_evaluated_on_its_own_rows():
+def test_each_cohort_of_a_results_table_is_evaluated_and_adjusted_on_its_own_rows():
     table = concat_results([
-        results(row(estimate=0.6, n=6, denominator=10)),
-        results(row(cohort="second", estimate=0.4, n=4, denominator=10)),
+        results(share(80, 100, 0.7, 0.9)),
+        results(row(cohort="second", estimate=0.2, ci_low=0.1, ci_high=0.3, n=20,
+                    denominator=100)),
     ])
     frame = evaluate_register(table, MORE_THAN_HALF)
     assert dict(zip(frame["cohort"], frame["verdict"], strict=True)) == {
-        "test-cohort": CONSISTENT, "second": NOT_CONSISTENT}
+        "test-cohort": SUPPORTED, "second": CONTRADICTED}
+    assert set(frame["p_adjust_method"]) == {"Holm (1 directional tests of this cohort)"}
 
 
-# --- the synthetic cohort -------------------------------------------------------------------
-
+# --- the synthetic cohort --------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
 def synthetic_evaluation(synthetic_results) -> pd.DataFrame:
     return evaluate_register(synthetic_results)
 
 
-def test_every_published_finding_is_consistent_on_the_calibrated_synthetic_cohort(
+def test_every_tested_row_of_the_synthetic_cohort_names_its_test_p_value_and_mdd(
     synthetic_evaluation,
 ):
-    failing = synthetic_evaluation[synthetic_evaluation["verdict"].ne(CONSISTENT)]
-    assert failing.empty, failing[["finding", "part", "verdict", "reason"]].to_string()
-    overall = synthetic_evaluation[synthetic_evaluation["part"].eq(0)]
+    frame = synthetic_evaluation
+    overall = frame[frame["part"].eq(0)]
     assert sorted(overall["finding"]) == sorted(PUBLISHED_FINDINGS)
-    assert overall["synthetic"].all()
+    assert set(frame["verdict"]) <= set(VERDICTS)
+    assert frame["test"].notna().all() and frame["mdd_method"].notna().all()
+    tested = frame[~frame["finding"].isin(["R1", "R2"])
+                   & ~frame["test"].str.startswith("not tested")]
+    # every row but the descriptive R1, R2 and R5's presence parts has a p-value and an MDD
+    assert len(tested) == len(frame) - 1 - 6 - 2
+    assert tested["p_value"].notna().all()
+    with_mdd = tested[tested["finding"].ne("L2") | tested["part"].ne(0)]
+    assert with_mdd["mdd"].notna().all() and (with_mdd["mdd"] > 0).all()
 
 
-def test_swapping_police_involvement_of_two_groups_breaks_finding_s2(synthetic_results):
-    # A results-level perturbation (not a cohort one): the TA-HSB-only and offline-only rows of
-    # police involvement trade places, as if the two groups' shares had been the other way
-    # round. S2 needs TA-HSB only above dual; after the swap TA-HSB only carries the
-    # offline-only share, which (checked first) is below dual's.
-    table = synthetic_results.copy()
-    police = (table["output"].eq("responses") & table["variable"].eq("police_involvement")
-              & table["level"].eq("yes") & table["statistic"].eq("proportion")).fillna(False)
-    ta_only = police & table["group"].eq("ta_only").fillna(False)
-    offline = police & table["group"].eq("offline_only").fillna(False)
-    dual = police & table["group"].eq("dual").fillna(False)
-    assert (ta_only.sum(), offline.sum(), dual.sum()) == (1, 1, 1)
-    assert table.loc[offline, "estimate"].item() < table.loc[dual, "estimate"].item()
-    table.loc[ta_only, "group"] = "offline_only"
-    table.loc[offline, "group"] = "ta_only"
+def test_l1_is_not_supported_on_the_synthetic_cohort(synthetic_evaluation):
+    l1 = claim_row(synthetic_evaluation, "L1")
+    assert l1["p_value"] == pytest.approx(0.1058, abs=1e-4)  # its own binomial test row
+    assert l1["verdict"] != SUPPORTED
 
-    frame = evaluate_register(table)
-    assert claim_row(frame, "S2")["verdict"] == NOT_CONSISTENT
-    police_vs_dual = parts_of(frame, "S2")
-    police_vs_dual = police_vs_dual[police_vs_dual["measure"].str.contains("police")
-                                    & police_vs_dual["compared_with"].eq("dual")]
-    assert police_vs_dual["verdict"].tolist() == [NOT_CONSISTENT]
-    # Youth offending service involvement was not touched: its parts still hold.
-    yos = parts_of(frame, "S2")
-    assert set(yos[yos["measure"].str.contains("youth offending")]["verdict"]) == {CONSISTENT}
+
+def test_s1_to_s3_read_the_age_adjusted_models_on_the_synthetic_cohort(synthetic_evaluation):
+    for finding in ("S1", "S2", "S3"):
+        rows = synthetic_evaluation[synthetic_evaluation["finding"].eq(finding)]
+        against_offline = rows[rows["compared_with"].eq("offline only")
+                               | (rows["compared_with"].eq("TA-HSB only") & rows["part"].eq(0))]
+        assert len(against_offline) >= 1
+        assert against_offline["test"].str.contains("adjusted for age at referral").all()
 
 
 def test_a_suppressed_row_in_the_release_tier_makes_its_claims_insufficient_data(
     synthetic_results,
 ):
-    # P1 reads the any-TA-HSB prevalence row; L3's share has its count as denominator, so the
-    # gate hides that share with it (shared cells, tested in test_disclosure).
     table = synthetic_results.copy()
     table["disclosure"] = pd.Series(RELEASED, index=table.index, dtype="string")
     overall = table["output"].eq("prevalence_overall") & table["statistic"].eq("proportion")
@@ -377,3 +400,4 @@ def test_a_suppressed_row_in_the_release_tier_makes_its_claims_insufficient_data
     assert claim_row(frame, "L3")["verdict"] == INSUFFICIENT
     assert claim_row(frame, "P2")["verdict"] == CONSISTENT
     assert set(frame["tier"]) == {tables.RELEASE_TIER}
+    assert not math.isnan(claim_row(frame, "P2")["p_value"])

@@ -38,7 +38,8 @@ def test_rendered_synthetic_replication_says_consistency_is_by_construction(
     assert rendered.footnotes[0] == SYNTHETIC_FOOTNOTE
     assert "by construction" in rendered.title
     assert rendered.header == ["Finding", "Published", "This cohort (estimate, CI, n/N)",
-                               "Verdict"]
+                               "Test", "p (Holm-adjusted)",
+                               "Minimum detectable difference (80% power)", "Verdict"]
     assert len(rendered.rows) == len(synthetic_evaluation)
     assert rendered.tier == tables.INTERNAL_TIER  # the analyses' rows are "not checked"
 
@@ -57,7 +58,7 @@ def test_rendered_replication_of_a_real_cohort_has_no_synthetic_note():
 def test_suppressed_claim_renders_as_insufficient_data_in_the_release_tier():
     table = results(suppressed())  # its only row went through the gate: release tier
     rendered = render_replication(evaluate_register(table, MORE_THAN_HALF))
-    assert rendered.rows[0][3] == INSUFFICIENT
+    assert rendered.rows[0][-1] == INSUFFICIENT
     assert rendered.rows[0][2] == tables.NOT_AVAILABLE
     assert rendered.tier == tables.RELEASE_TIER
 

@@ -12,7 +12,8 @@ import jsonschema
 import yaml
 
 KINDS = ("value", "ranking", "categories", "direction", "grouping", "interpretive")
-RULES = ("value_in_ci", "share_above", "rank_is", "all_present", "direction")
+RULES = ("equivalence", "share_above", "rank_is", "all_present", "direction")
+ALTERNATIVES = ("two-sided", "greater", "less")
 SELECT_KEYS = ("output", "variable", "level", "group_variable", "group", "statistic")
 DIRECTIONS = ("higher", "lower")
 
@@ -50,12 +51,44 @@ _THRESHOLD = {
     "maximum": 1,
     "description": "a proportion (0-1) the estimate must strictly exceed",
 }
-# Keys of each rule beside the common ones (rule, measure, published, select).
+
+
+def _test_schema() -> dict:
+    """A test row the analyses emit, declared for a directional check."""
+    return {
+        "type": "object",
+        "description": "the results row holding this comparison's test (its p_value is used)",
+        "required": ["select"],
+        "additionalProperties": False,
+        "properties": {
+            "select": _select_schema(),
+            "alternative": {"enum": list(ALTERNATIVES),
+                            "description": "the row's alternative hypothesis (default two-sided)"},
+            "published_side": {
+                "enum": ["above", "below"],
+                "description": "the row's estimate (an adjusted effect) lies above/below "
+                               "effect_null when the published direction holds; the direction "
+                               "is then read from it, not from the crude estimates",
+            },
+            "effect_null": {"type": "number", "description": "the effect of no difference "
+                                                             "(1 for an odds ratio)"},
+        },
+        "dependentRequired": {"published_side": ["effect_null"]},
+    }
+
+
+# Keys of each rule beside the common ones (rule, measure, published, select); the keys in
+# OPTIONAL_PROPERTIES may be left out.
 RULE_PROPERTIES: dict[str, dict] = {
-    "value_in_ci": {
+    "equivalence": {
         "value": {"type": "number", "description": "the published value (proportions 0-1)"},
+        "margin": {"type": "number", "exclusiveMinimum": 0,
+                   "description": "equivalence margin: a cohort within published +/- margin "
+                                  "agrees with the study (same scale as value)"},
+        "margin_reason": {"type": "string", "minLength": 1,
+                          "description": "why this margin: the documented assumption"},
     },
-    "share_above": {"threshold": _THRESHOLD},
+    "share_above": {"threshold": _THRESHOLD, "test": _test_schema()},
     "rank_is": {
         "rank": {"type": "integer", "minimum": 1, "description": "the published rank"},
     },
@@ -82,8 +115,15 @@ RULE_PROPERTIES: dict[str, dict] = {
             },
             "description": "one selector key and the values it takes in the compared rows",
         },
+        "tests": {
+            "type": "object",
+            "additionalProperties": _test_schema(),
+            "description": "per compared value: the results row holding its test (else the "
+                           "test is computed from the rows' counts)",
+        },
     },
 }
+OPTIONAL_PROPERTIES = {"test", "tests"}
 
 
 def check_schema(rule: str) -> dict:
@@ -102,7 +142,8 @@ def check_schema(rule: str) -> dict:
         "select": select,
         **RULE_PROPERTIES[rule],
     }
-    required = ["rule", "measure", "select", *RULE_PROPERTIES[rule]]
+    required = ["rule", "measure", "select",
+                *(k for k in RULE_PROPERTIES[rule] if k not in OPTIONAL_PROPERTIES)]
     return {
         "type": "object",
         "required": required,
@@ -115,10 +156,13 @@ REGISTER_SCHEMA: dict = {
     "$schema": "https://json-schema.org/draft/2020-12/schema",
     "title": "Replication register",
     "type": "object",
-    "required": ["version", "source", "claims"],
+    "required": ["version", "source", "alpha", "claims"],
     "additionalProperties": False,
     "properties": {
         "version": {"type": "integer", "minimum": 1, "description": "bumped on every change"},
+        "alpha": {"type": "number", "exclusiveMinimum": 0, "exclusiveMaximum": 0.5,
+                  "description": "significance level of every test (Holm-adjusted for the "
+                                 "directional ones) and of the equivalence tests"},
         "source": {"type": "string", "minLength": 1, "description": "the study cited"},
         "claims": {
             "type": "array",
@@ -235,13 +279,17 @@ def _check_problems(register: dict) -> list[str]:
             if errors:
                 continue
             statistic = check["select"]["statistic"]
-            if rule == "value_in_ci" and statistic == "proportion" and not 0 <= check[
+            if rule == "equivalence" and statistic == "proportion" and not 0 <= check[
                 "value"
             ] <= 1:
                 problems.append(
                     f"{at}: value {check['value']} is not a proportion; write proportions "
                     "as 0-1 (46% is 0.46), as the results table does"
                 )
+            if rule == "direction":
+                compared = {str(v) for values in check["compared_with"].values() for v in values}
+                for value in sorted(set(check.get("tests", {})) - compared):
+                    problems.append(f"{at}: tests names {value!r}, which is not compared")
             if rule == "rank_is" and statistic != "rank":
                 problems.append(f"{at}: select.statistic must be 'rank', got {statistic!r}")
     return problems

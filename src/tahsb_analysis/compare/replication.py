@@ -1,53 +1,75 @@
 """The replication register: each published finding of Hollis and Belton (2017) as a claim
-checked against one cohort's results table, with a verdict and the reason for it.
+checked against one cohort's results table, with a verdict, the evidence it rests on and the
+reason for it.
 
 The register (data/replication_register.yaml, versioned) is data: `register` loads and
-validates it, `verdicts` evaluates each rule, this module evaluates the register on a results
-table (results.py) and `render.replication_table` lays the verdicts out as a table. No statistic
-is computed from a cohort: every number is read from a results row.
+validates it, `verdicts` evaluates each rule (with the statistics of `evidence`), this module
+evaluates the register on a results table (results.py) and `render.replication_table` lays the
+verdicts out as a table.
 
-Verdicts (`verdicts.VERDICTS`) are exactly "consistent", "not consistent" and "insufficient data". A
-check that needs a row which is absent, suppressed by disclosure control, without an estimate
-(or without the CI or count the rule needs) or with an empty denominator is "insufficient
-data", never an error. Threshold and direction rules compare point estimates, strictly ("more
-than half" is not met by exactly 50%; equal shares do not show a direction): they say whether a
-cohort points the published way, not whether the difference is statistically significant (the
-tests are in the results table).
+Three scales, one per kind of check (`verdicts.RULE_SCALES`):
 
-Rules (`register.RULES`), each with its own keys beside `rule`, `measure`, optional
-`published` and the selector `select` (the six keys of `register.SELECT_KEYS`, null meaning
-<NA>):
+- Directional claims (rules `direction` and `share_above`: C1-C6, S1-S3, L1, R4, L3 and the
+  direction parts of R5 and L2): `supported` when the estimate lies on the published side AND
+  the claim's test, Holm-adjusted across every directional test of the register in one cohort,
+  has p at most the register's `alpha`; `same direction, not statistically supported`;
+  `opposite direction` (equal estimates included: they show no direction); `contradicted`
+  (significant on the other side); `insufficient data`. The test is the analyses' own row when
+  the register declares it (`test` / `tests`: C1's Mann-Whitney rows, S1-S3's age-adjusted
+  logistic models, L1's binomial test), otherwise computed from the rows' counts and named:
+  Fisher's exact test for two groups' shares, an exact binomial test for a share against a
+  threshold, a sign test for two levels of one population, Welch's t-test for two means.
+  A model test row also gives the direction (its odds ratio's side of 1), not the crude shares.
+- Published values (rule `equivalence`: P1, P2, R3, the gap of L2): `consistent` only when
+  the two one-sided tests (TOST) against [published - margin, published + margin] pass at
+  alpha (exact binomial TOST, statsmodels `binom_tost`, for shares; one-sample t TOST for
+  means); `inconsistent` when the row's CI lies entirely outside that band; otherwise
+  `uninformative`. Each margin is declared, with its reason, in the register.
+- Descriptive checks (`rank_is`: R1; `all_present`: R2 and R5's sub-groups): `as published` /
+  `not as published`, read from counts; no test.
 
-==================  =====================================================================
-rule                consistent when
-==================  =====================================================================
-value_in_ci         the published `value` lies inside the row's confidence interval
-share_above         the row's estimate is strictly above `threshold`
-rank_is             the row's rank equals `rank` and no other level of the same ranking
-                    shares it (a tie for first is not "the most common")
-all_present         every level in `levels` (replacing `select`'s level) has n > 0
-direction           the row's estimate is strictly `higher` / `lower` than that of every row
-                    differing from it in the one selector key of `compared_with`
-==================  =====================================================================
+Every part names its test (`test`), raw and adjusted p-values, and the minimum detectable
+difference (`mdd`, on the estimate's scale: a difference of shares or of means) at the cohort's
+size with 80% power for the same kind of test (`mdd_method` names the statsmodels power class).
+A check needing a row that is absent, suppressed, without an estimate, count or p-value, or
+with an empty denominator gives `insufficient data`, never an error.
 
-A check can have several parts (one per level of `all_present`, one per compared row of
-`direction`); a claim can have several checks. A claim with one part gives one row of the
-evaluation (part 0). A claim with several gives an overall row (part 0) and one row per part
-(1, 2, ...); the overall verdict is "not consistent" when any part is, else "insufficient
-data" when any part is, else "consistent".
+A claim with one part gives one row (part 0). A claim with several gives an overall row (part
+0) and one row per part (1, 2, ...). The overall verdict is on the claim's scale (`value` for
+kind value, else `direction` when any check is directional, else descriptive), each part's
+verdict mapped to it (`PART_TO_SCALE`), the worst part deciding (`combine_verdicts`); its p is
+the largest of the parts' (an intersection-union test: the claim holds only if every part
+does).
 """
 
 from __future__ import annotations
 
+import math
+
 import pandas as pd
 
+from tahsb_analysis.compare import evidence
 from tahsb_analysis.compare.register import resolve_register
 from tahsb_analysis.compare.verdicts import (
+    AS_PUBLISHED,
     CONSISTENT,
+    CONTRADICTED,
+    DESCRIPTIVE_SCALE,
+    DIRECTION_SCALE,
     EVALUATORS,
+    HOLM,
+    INCONSISTENT,
     INSUFFICIENT,
-    NOT_CONSISTENT,
+    NOT_AS_PUBLISHED,
+    NOT_SUPPORTED,
+    OPPOSITE,
+    RULE_SCALES,
+    SUPPORTED,
+    UNINFORMATIVE,
+    VALUE_SCALE,
+    decide_direction,
 )
+from tahsb_analysis.compare.wording import is_missing
 from tahsb_analysis.render.tables import tier_of
 from tahsb_analysis.results.schema import validate_results
 
@@ -79,25 +101,60 @@ REPLICATION_COLUMNS: dict[str, str] = {
     "compared_ci_high": "Float64",
     "compared_n": "Int64",
     "compared_denominator": "Int64",
-    # estimate minus the reference: the published value (value_in_ci), the threshold
+    # estimate minus the reference: the published value (equivalence), the threshold
     # (share rules) or the compared estimate (direction); <NA> for rank_is and all_present
     "difference": "Float64",
     "method": "string",  # the results rows' method(s), then the rule in words
-    "verdict": "string",  # one of VERDICTS
+    "scale": "string",  # "direction", "value" or "descriptive": which verdict words apply
+    "test": "string",  # the test or interval the verdict rests on, named
+    "p_value": "Float64",  # its p-value as computed (TOST: the larger one-sided p)
+    "p_adjusted": "Float64",  # Holm-adjusted across the register's directional tests
+    "p_adjust_method": "string",  # "Holm (<k> directional tests of this cohort)" or <NA>
+    "alpha": "Float64",  # the register's alpha
+    "margin": "Float64",  # equivalence: the register's margin (same scale as estimate)
+    "mdd": "Float64",  # minimum detectable difference, 80% power, on the estimate's scale
+    "mdd_method": "string",  # how mdd was computed (statsmodels power class, sizes)
+    "verdict": "string",  # one of verdicts.VERDICTS
     "reason": "string",  # why, in words
     "note": "string",  # the register's note: assumptions made to make the claim checkable
 }
 
 
-def combine_verdicts(verdicts) -> str:
-    """All parts must hold: "not consistent" if any part is, else "insufficient data" if any
-    part is, else "consistent" (a part that fails decides, whatever the unknown parts say)."""
-    verdicts = list(verdicts)
-    if NOT_CONSISTENT in verdicts:
-        return NOT_CONSISTENT
-    if INSUFFICIENT in verdicts or not verdicts:
-        return INSUFFICIENT
-    return CONSISTENT
+# A part's verdict on the scale of its claim (a part on the claim's own scale keeps it).
+PART_TO_SCALE: dict[str, dict[str, str]] = {
+    DIRECTION_SCALE: {AS_PUBLISHED: SUPPORTED, NOT_AS_PUBLISHED: OPPOSITE,
+                      CONSISTENT: SUPPORTED, UNINFORMATIVE: NOT_SUPPORTED,
+                      INCONSISTENT: CONTRADICTED},
+    VALUE_SCALE: {SUPPORTED: CONSISTENT, NOT_SUPPORTED: UNINFORMATIVE, OPPOSITE: UNINFORMATIVE,
+                  CONTRADICTED: INCONSISTENT, AS_PUBLISHED: CONSISTENT,
+                  NOT_AS_PUBLISHED: INCONSISTENT},
+    DESCRIPTIVE_SCALE: {},
+}
+# Worst first: the first of these among the parts decides.
+SEVERITY: dict[str, tuple[str, ...]] = {
+    DIRECTION_SCALE: (CONTRADICTED, OPPOSITE, INSUFFICIENT, NOT_SUPPORTED, SUPPORTED),
+    VALUE_SCALE: (INCONSISTENT, INSUFFICIENT, UNINFORMATIVE, CONSISTENT),
+    DESCRIPTIVE_SCALE: (NOT_AS_PUBLISHED, INSUFFICIENT, AS_PUBLISHED),
+}
+
+
+def claim_scale(claim: dict) -> str:
+    scales = {RULE_SCALES[check["rule"]] for check in claim["checks"]}
+    if claim["kind"] == "value" and VALUE_SCALE in scales:
+        return VALUE_SCALE
+    if DIRECTION_SCALE in scales:
+        return DIRECTION_SCALE
+    return VALUE_SCALE if VALUE_SCALE in scales else DESCRIPTIVE_SCALE
+
+
+def combine_verdicts(verdicts, scale: str = DIRECTION_SCALE) -> str:
+    """Every part must hold: the worst part's verdict, mapped to `scale` (SEVERITY); no
+    part at all is insufficient data."""
+    mapped = [PART_TO_SCALE[scale].get(v, v) for v in verdicts]
+    for verdict in SEVERITY[scale]:
+        if verdict in mapped:
+            return verdict
+    return INSUFFICIENT
 
 
 def _distinct(values) -> list:
@@ -108,46 +165,75 @@ def _distinct(values) -> list:
     return out
 
 
-def _part_list(numbers: list[int]) -> str:
-    words = [str(n) for n in numbers]
-    if len(words) == 1:
-        return f"part {words[0]}"
-    return f"parts {', '.join(words[:-1])} and {words[-1]}"
+def _largest(values):
+    known = [float(v) for v in values if not is_missing(v)]
+    return max(known) if len(known) == len(list(values)) and known else pd.NA
+
+
+def _adjusted_or_raw(part: dict):
+    return part["p_value"] if is_missing(part["p_adjusted"]) else part["p_adjusted"]
 
 
 def _overall(claim: dict, parts: list[dict]) -> dict:
+    scale = claim_scale(claim)
     verdicts = [p["verdict"] for p in parts]
-    verdict = combine_verdicts(verdicts)
-    failing = [i for i, v in enumerate(verdicts, start=1) if v == NOT_CONSISTENT]
-    unknown = [i for i, v in enumerate(verdicts, start=1) if v == INSUFFICIENT]
-    if verdict == CONSISTENT:
-        reason = f"all {len(parts)} parts are consistent"
-    elif verdict == NOT_CONSISTENT:
-        reason = f"{_part_list(failing)} of {len(parts)} not consistent"
-        if unknown:
-            reason += f"; insufficient data for {_part_list(unknown)}"
-    elif len(unknown) < len(parts):
-        reason = (f"insufficient data for {_part_list(unknown)} of {len(parts)}; the other "
-                  "parts are consistent")
-    else:
-        reason = f"insufficient data for every one of the {len(parts)} parts"
+    verdict = combine_verdicts(verdicts, scale)
+    tally = ", ".join(f"{verdicts.count(v)} {v}" for v in _distinct(verdicts))
     measures = _distinct(check["measure"] for check in claim["checks"])
+    statistics = {p["statistic"] for p in parts}
+    tested = [p for p in parts if not is_missing(p["p_value"])]
+    adjusted = [p for p in tested if not is_missing(p["p_adjusted"])]
+    with_mdd = [p for p in parts if not is_missing(p["mdd"])]
+    one_scale = len(statistics) == 1
+    units = _distinct(p["unit"] for p in parts if not is_missing(p["unit"]))
     return {
         "measure": f"{len(parts)} parts: " + "; ".join(measures),
         "published": claim["published"],
         "rule": "+".join(_distinct(check["rule"] for check in claim["checks"])),
-        "method": "every part must be consistent; not consistent when any part is not; "
-                  "otherwise insufficient data",
+        "scale": scale,
+        # the parts' statistic and unit when they share them, so that the MDD can be read
+        "statistic": next(iter(statistics)) if one_scale else pd.NA,
+        "unit": units[0] if one_scale and len(units) == 1 else pd.NA,
+        "method": "every part must hold: the worst part decides",
+        "test": ("intersection-union test: every part must hold; p is the largest of the "
+                 f"{len(tested)} tested parts' p-values") if tested else parts[0]["test"],
+        "p_value": _largest([p["p_value"] for p in tested]) if tested else pd.NA,
+        # parts without adjustment (equivalence tests) count with their own p
+        "p_adjusted": _largest([_adjusted_or_raw(p) for p in tested]) if adjusted else pd.NA,
+        "p_adjust_method": adjusted[0]["p_adjust_method"] if adjusted else pd.NA,
+        "mdd": _largest([p["mdd"] for p in with_mdd]) if one_scale and with_mdd else pd.NA,
+        "mdd_method": ("the largest of the parts' minimum detectable differences"
+                       if with_mdd else parts[0]["mdd_method"]) if one_scale else
+        "see the parts (they measure on different scales)",
         "verdict": verdict,
-        "reason": reason,
+        "reason": f"parts: {tally}",
     }
 
 
-def _evaluate_claim(claim: dict, rows: pd.DataFrame, context: dict) -> list[dict]:
+def _claim_parts(claim: dict, rows: pd.DataFrame, alpha: float) -> list[dict]:
     where = f"claim {claim['id']!r}"
     parts = []
     for number, check in enumerate(claim["checks"], start=1):
-        parts += EVALUATORS[check["rule"]](check, rows, f"{where}, check {number}")
+        parts += EVALUATORS[check["rule"]](check, rows, f"{where}, check {number}", alpha)
+    return parts
+
+
+def _adjust_directional(parts: list[dict], alpha: float) -> None:
+    """Holm across every tested directional part of one cohort, then decide their verdicts."""
+    tested = [p for p in parts if p["scale"] == DIRECTION_SCALE and p["verdict"] is None
+              and not is_missing(p["p_value"]) and not math.isnan(p["p_value"])]
+    adjusted = evidence.holm([float(p["p_value"]) for p in tested])
+    method = f"{HOLM} ({len(tested)} directional tests of this cohort)"
+    for part, p in zip(tested, adjusted, strict=True):
+        part["p_adjusted"], part["p_adjust_method"] = p, method
+    for part in parts:
+        if part["scale"] == DIRECTION_SCALE and part["verdict"] is None:
+            part["verdict"] = decide_direction(part, alpha)
+            if part["verdict"] == INSUFFICIENT:
+                part["reason"] += "; the test could not be computed"
+
+
+def _records(claim: dict, parts: list[dict], context: dict) -> list[dict]:
     base = {**context, "finding": claim["id"], "claim": claim["finding"], "kind": claim["kind"],
             "note": claim.get("note", pd.NA)}
     if len(parts) == 1:
@@ -169,13 +255,15 @@ def evaluate_register(results: pd.DataFrame, register=None) -> pd.DataFrame:
     """Evaluate every claim of the register on a results table; one frame, fixed columns.
 
     `results` is a results table (results.py schema), usually one cohort's; with several
-    cohorts each is evaluated on its own rows. `register` is a loaded register (dict), a path,
-    or None for the packaged one. Returns `REPLICATION_COLUMNS` with, per cohort and claim,
-    the overall row (part 0) and, when the claim has several parts, one row per part. The
-    input is never modified. Raises ReplicationRegisterError for a malformed register or a
-    selector matching several rows; absent, suppressed or empty rows give "insufficient data".
+    cohorts each is evaluated on its own rows (and Holm-adjusted on its own). `register` is a
+    loaded register (dict), a path, or None for the packaged one. Returns
+    `REPLICATION_COLUMNS` with, per cohort and claim, the overall row (part 0) and, when the
+    claim has several parts, one row per part. Pure and deterministic; the input is never
+    modified. Raises ReplicationRegisterError for a malformed register or a selector matching
+    several rows; absent, suppressed or empty rows give "insufficient data".
     """
     register = resolve_register(register)
+    alpha = float(register["alpha"])
     validate_results(results)
     if results.empty:
         by_cohort = [(pd.NA, results)]
@@ -188,7 +276,11 @@ def evaluate_register(results: pd.DataFrame, register=None) -> pd.DataFrame:
             "synthetic": bool(rows["synthetic"].fillna(False).any()),
             "tier": tier_of(rows),
             "register_version": str(register["version"]),
+            "alpha": alpha,
         }
-        for claim in register["claims"]:
-            records += _evaluate_claim(claim, rows, context)
+        claims = [(claim, _claim_parts(claim, rows, alpha)) for claim in register["claims"]]
+        _adjust_directional([part for _, parts in claims for part in parts], alpha)
+        for claim, parts in claims:
+            records += _records(claim, [{k: v for k, v in p.items() if k != "holds"}
+                                        for p in parts], context)
     return _frame(records)

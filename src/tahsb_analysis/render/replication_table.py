@@ -10,20 +10,57 @@ from pathlib import Path
 import pandas as pd
 
 from tahsb_analysis.compare.replication import OVERALL_PART
-from tahsb_analysis.compare.verdicts import CONSISTENT, INSUFFICIENT, NOT_CONSISTENT
-from tahsb_analysis.compare.wording import count_text, is_missing, number_text, with_ci
+from tahsb_analysis.compare.verdicts import (
+    DESCRIPTIVE_VERDICTS,
+    DIRECTION_VERDICTS,
+    VALUE_VERDICTS,
+)
+from tahsb_analysis.compare.wording import (
+    count_text,
+    difference_text,
+    is_missing,
+    number_text,
+    with_ci,
+)
 from tahsb_analysis.render import tables
 from tahsb_analysis.spreadsheet import to_csv_neutralised
 
 REPLICATION_OUTPUT = "replication"
 REPLICATION_TITLE = "Published findings of Hollis and Belton (2017) checked on"
-SYNTHETIC_TITLE_NOTE = "SYNTHETIC cohort: consistent by construction"
+SYNTHETIC_TITLE_NOTE = "SYNTHETIC cohort: agreement by construction"
 SYNTHETIC_FOOTNOTE = (
-    "SYNTHETIC cohort: it was generated to match the published findings, so consistency here "
-    "holds by construction. It shows that the pipeline's arithmetic reproduces what the "
-    "cohort was built to contain; it is no evidence for or against the findings themselves."
+    "SYNTHETIC cohort: it was generated to match the published findings, so agreement here "
+    "holds by construction, as far as its size lets a test detect it. It shows that the "
+    "pipeline's arithmetic reproduces what the cohort was built to contain; it is no evidence "
+    "for or against the findings themselves."
 )
-HEADER = ["Finding", "Published", "This cohort (estimate, CI, n/N)", "Verdict"]
+HEADER = ["Finding", "Published", "This cohort (estimate, CI, n/N)", "Test",
+          "p (Holm-adjusted)", "Minimum detectable difference (80% power)", "Verdict"]
+
+
+def p_text(value) -> str:
+    if is_missing(value):
+        return tables.NOT_AVAILABLE
+    return "< 0.001" if float(value) < 0.001 else f"{float(value):.3f}"
+
+
+def _p_cell(row) -> str:
+    """ "0.014 (0.345)": the raw p, then the Holm-adjusted one where Holm applies."""
+    if is_missing(row["p_value"]):
+        return tables.NOT_AVAILABLE
+    raw = p_text(row["p_value"])
+    return raw if is_missing(row["p_adjusted"]) else f"{raw} ({p_text(row['p_adjusted'])})"
+
+
+def _mdd_cell(row) -> str:
+    if is_missing(row["mdd"]) or is_missing(row["statistic"]):
+        return tables.NOT_AVAILABLE
+    unit = None if is_missing(row["unit"]) else row["unit"]
+    return difference_text(row["mdd"], row["statistic"], unit)
+
+
+def _test_cell(row) -> str:
+    return tables.NOT_AVAILABLE if is_missing(row["test"]) else str(row["test"])
 
 
 def _cohort_cell(row, parts_of_finding: int) -> str:
@@ -53,9 +90,10 @@ def _cohort_cell(row, parts_of_finding: int) -> str:
 def render_replication(frame: pd.DataFrame) -> tables.RenderedTable:
     """Lay out an evaluation (`compare.replication.evaluate_register`) of one cohort as a table.
 
-    Columns: Finding | Published | This cohort (estimate, CI, n/N) | Verdict; a claim with
-    several parts has its overall line, then one line per part ("C6.3"). On a synthetic
-    cohort the title and the first footnote say that consistency holds by construction. The
+    Columns: `HEADER`; a claim with
+    several parts has its overall line, then one line per part ("C6.3"). Every line names
+    the test, its p-values and the minimum detectable difference. On a synthetic cohort the
+    title and the first footnote say that agreement holds by construction. The
     tier comes from the evaluation (that of the results rows). Raises tables.TableError for
     several cohorts.
     """
@@ -84,19 +122,35 @@ def render_replication(frame: pd.DataFrame) -> tables.RenderedTable:
             finding,
             str(row["published"]),
             _cohort_cell(row, int(parts.get(row["finding"], 0)) or 1),
+            _test_cell(row),
+            _p_cell(row),
+            _mdd_cell(row),
             str(row["verdict"]),
         ])
 
     footnotes = [SYNTHETIC_FOOTNOTE] if synthetic else []
+    alphas = sorted({float(a) for a in frame["alpha"].dropna()})
+    alpha = f"{alphas[0]:g}" if len(alphas) == 1 else "the register's alpha"
     footnotes.append(
-        f"Verdicts: {CONSISTENT}; {NOT_CONSISTENT}; {INSUFFICIENT} (a row the claim needs is "
-        "absent, suppressed by disclosure control, without an estimate or with an empty "
-        "denominator). Thresholds and directions compare point estimates, strictly; they are "
-        "not significance tests (the tests are in the results table)."
+        f"Directional findings: {'; '.join(DIRECTION_VERDICTS[:-1])}. Supported means the "
+        f"published direction AND the named test's p, Holm-adjusted across the register's "
+        f"directional tests of this cohort, is at most {alpha}; contradicted means significant "
+        "the other way."
     )
     footnotes.append(
-        "A finding with several parts is consistent only when every part is, not consistent "
-        "when any part is not, and otherwise insufficient data."
+        f"Published values: {'; '.join(VALUE_VERDICTS[:-1])}. Consistent means an equivalence "
+        "test (TOST) against the published value plus or minus the register's margin passes; "
+        "inconsistent means the CI lies outside that band. Rank and presence checks: "
+        f"{'; '.join(DESCRIPTIVE_VERDICTS[:-1])} (read from counts, not tested). "
+        f"{DIRECTION_VERDICTS[-1]}: a row the claim needs is absent, suppressed by disclosure "
+        "control, without an estimate, count or p-value, or with an empty denominator."
+    )
+    footnotes.append(
+        "p: the raw p-value, then the Holm-adjusted one in brackets. Minimum detectable "
+        "difference: the smallest difference the same kind of test detects with 80% power at "
+        "this cohort's size (a smaller true effect would usually be missed); the power method "
+        "is in the CSV (mdd_method column). A finding with several parts holds only when every "
+        "part does: the worst part decides, and its p is the largest of the parts'."
     )
     overall = frame[frame["part"].eq(OVERALL_PART).fillna(False).to_numpy(dtype=bool)]
     for _, row in overall.iterrows():
@@ -105,7 +159,8 @@ def render_replication(frame: pd.DataFrame) -> tables.RenderedTable:
     versions = list(dict.fromkeys(str(v) for v in frame["register_version"].dropna()))
     if versions:
         footnotes.append(f"Replication register version {', '.join(versions)}; the rule and "
-                         "the results method of every line are in the CSV (method column).")
+                         "the results method of every line are in the CSV (method column); "
+                         "the margins of the equivalence tests are in the register.")
     return tables.RenderedTable(
         title=title,
         header=list(HEADER),

@@ -219,13 +219,19 @@ def side_by_side_table(side_by_side: pd.DataFrame, *, tier: str, synthetic: bool
     ]
     footnotes = [
         "The overall verdict of each published finding of Hollis and Belton (2017) on each "
-        "cohort: consistent, not consistent, or insufficient data (a row the check needs is "
-        "absent, suppressed or empty). The parts of each verdict are in each cohort's own "
-        "replication table.",
+        "cohort. Directional findings: supported (published direction and significant after "
+        "Holm's adjustment), same direction, not statistically supported, opposite direction, "
+        "or contradicted (significant the other way). Published values: consistent (an "
+        "equivalence test with the register's margin passes), inconsistent (the CI lies "
+        "outside the margin) or uninformative. Ranks and presence: as published or not as "
+        "published. Insufficient data: a row the check needs is absent, suppressed or empty. "
+        "The test, p-values and minimum detectable difference of each verdict are in each "
+        "cohort's own replication table.",
     ]
     if synthetic:
         footnotes.append("A SYNTHETIC cohort was generated to match the published findings: "
-                         "its consistency holds by construction.")
+                         "its agreement holds by construction, as far as its size lets a test "
+                         "detect it.")
     return RenderedTable(
         title="Published findings checked on each cohort",
         header=["Finding", "Published", *cohorts],
