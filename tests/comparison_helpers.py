@@ -56,7 +56,7 @@ def evaluation(cohort, verdicts, version="3") -> pd.DataFrame:
                             verdict=verdict))
         records.append(dict(cohort=cohort, register_version=version, finding=finding, part=1,
                             claim=f"claim {finding}", kind="value", published="part",
-                            verdict="not consistent"))
+                            verdict="opposite direction"))
     return pd.DataFrame(records)
 
 

@@ -309,20 +309,20 @@ def test_each_registered_output_goes_to_its_registry_section_and_an_unknown_one_
 
 def test_side_by_side_gives_each_cohorts_overall_verdict_per_finding():
     frame = replication_side_by_side({
-        "a": evaluation("a", {"P1": "consistent", "P2": "insufficient data"}),
-        "b": evaluation("b", {"P1": "not consistent"}),
+        "a": evaluation("a", {"P1": "supported", "P2": "insufficient data"}),
+        "b": evaluation("b", {"P1": "opposite direction"}),
     })
     assert list(frame.columns) == ["finding", "claim", "kind", "published", "a", "b"]
     assert frame["finding"].tolist() == ["P1", "P2"]
     assert frame["published"].tolist() == ["pub P1", "pub P2"]
-    assert frame["a"].tolist() == ["consistent", "insufficient data"]
-    assert frame.loc[0, "b"] == "not consistent" and pd.isna(frame.loc[1, "b"])
+    assert frame["a"].tolist() == ["supported", "insufficient data"]
+    assert frame.loc[0, "b"] == "opposite direction" and pd.isna(frame.loc[1, "b"])
 
 
 def test_side_by_side_refuses_evaluations_with_different_registers():
     with pytest.raises(ComparisonError, match="different replication registers"):
-        replication_side_by_side({"a": evaluation("a", {"P1": "consistent"}, version="2"),
-                                  "b": evaluation("b", {"P1": "consistent"}, version="3")})
+        replication_side_by_side({"a": evaluation("a", {"P1": "supported"}, version="2"),
+                                  "b": evaluation("b", {"P1": "supported"}, version="3")})
 
 
 def test_a_suppressed_source_suppresses_the_comparison_even_if_its_counts_are_still_there():

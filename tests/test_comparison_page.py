@@ -49,8 +49,8 @@ def _page(tmp_path, disclosure=None, synthetic=True, with_figure=True) -> str:
     if with_figure:
         paths = write_figure(forest_figure(rows, "prevalence"), tmp_path / "comparison_prevalence")
         figures["prevalence"] = paths["png"]
-    side = replication_side_by_side({"a": evaluation("a", {"P1": "consistent"}),
-                                     "b": evaluation("b", {"P1": "not consistent"})})
+    side = replication_side_by_side({"a": evaluation("a", {"P1": "supported"}),
+                                     "b": evaluation("b", {"P1": "opposite direction"})})
     return build_comparison_report(
         rows, side_by_side=side, figures=figures, cohorts=_cohorts(synthetic),
         provenance=collect_comparison_provenance(repo_dir=tmp_path),
@@ -110,7 +110,7 @@ def test_each_section_shows_its_figure_and_a_table_of_its_comparisons(internal_p
 def test_the_side_by_side_verdicts_and_the_methods_are_shown(internal_page):
     replication = internal_page[internal_page.index('<section id="replication">'):
                                 internal_page.index('<section id="methods">')]
-    assert "consistent" in replication and "not consistent" in replication
+    assert "supported" in replication and "opposite direction" in replication
     methods = internal_page[internal_page.index('<section id="methods">'):]
     assert "Newcombe hybrid score 95% CI (method 10)" in methods
     assert "Holm" in methods
