@@ -3,6 +3,7 @@
     tahsb validate --input-dir DIR [--output DIR]     check a cohort's three files
     tahsb synthesize --seed N --output DIR            write the synthetic cohort
     tahsb codebook [--output FILE]                    render the codebook as Markdown
+    tahsb plan --results FILE [--out plan.csv]        children a next cohort needs per claim
 
 Bad input ends with a problem table on stderr and exit status 1, never a traceback.
 """
@@ -83,6 +84,27 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     codebook.add_argument("--output", type=Path, help="file to write; stdout if omitted")
     codebook.set_defaults(handler=_codebook)
+
+    plan = commands.add_parser(
+        "plan",
+        help="how many children a next cohort needs to test each claim of the register",
+        description=(
+            "From a reference cohort's results table, the children a new cohort needs to test "
+            "each claim of the replication register with the given power at the effect seen "
+            "in the reference (two-sided tests, statsmodels' power functions), and to estimate "
+            "each published share to within the margin. Group sizes become cohorts through "
+            "the reference's own in-depth share and group split."
+        ),
+    )
+    plan.add_argument("--results", type=Path, required=True,
+                      help="the reference results table (.parquet or .csv)")
+    plan.add_argument("--power", type=float, default=0.8, help="power (default 0.8)")
+    plan.add_argument("--alpha", type=float, default=0.05,
+                      help="two-sided significance level (default 0.05)")
+    plan.add_argument("--margin", type=float, default=0.05,
+                      help="CI half-width for published shares, 0-1 (default 0.05: 5 points)")
+    plan.add_argument("--out", type=Path, help="also write the plan as CSV")
+    plan.set_defaults(handler=_plan)
     return parser
 
 
@@ -160,6 +182,90 @@ def _codebook(args) -> int:
         sys.stdout.write(text)
     else:
         args.output.write_text(text, encoding="utf-8")
+    return 0
+
+
+def _read_results_table(path: Path):
+    """The results table in `path` with the schema's dtypes, or None after saying why on
+    stderr (the file and the schema's column names only: never a cell value)."""
+    import pandas as pd
+
+    from tahsb_analysis.results.schema import RESULT_COLUMNS, ResultsSchemaError, validate_results
+
+    if not path.is_file():
+        print(f"tahsb plan: {path}: no such file", file=sys.stderr)
+        return None
+    try:
+        if path.suffix.lower() == ".parquet":
+            frame = pd.read_parquet(path)
+        else:
+            frame = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
+    except Exception:  # noqa: BLE001 - any unreadable file gets the same message
+        print(f"tahsb plan: {path}: not readable as Parquet or CSV", file=sys.stderr)
+        return None
+    missing = [c for c in RESULT_COLUMNS if c not in frame.columns]
+    if missing:
+        print(f"tahsb plan: {path}: not a results table; missing columns: "
+              + ", ".join(missing), file=sys.stderr)
+        return None
+    try:
+        frame = frame[list(RESULT_COLUMNS)].copy()
+        as_text = pd.api.types.is_string_dtype
+        for column, dtype in RESULT_COLUMNS.items():
+            values = frame[column]
+            if dtype == "boolean" and as_text(values.dtype):
+                values = values.map({"True": True, "False": False}, na_action="ignore")
+            elif dtype in ("Float64", "Int64") and as_text(values.dtype):
+                values = pd.to_numeric(values)
+            frame[column] = values.astype(dtype)
+        validate_results(frame)
+    except (ValueError, TypeError, ResultsSchemaError):
+        # The schema's messages can quote a value (an unknown statistic): not repeated here.
+        print(f"tahsb plan: {path}: not a results table (a column's values do not follow "
+              "results/schema.py)", file=sys.stderr)
+        return None
+    return frame
+
+
+PLAN_SHOWN = {"finding": "claim", "part": "part", "status": "status",
+              "effect_measure": "effect measure", "effect": "effect", "n_needed": "n group 1",
+              "compared_n_needed": "n group 2", "in_depth_needed": "in-depth sample",
+              "children_needed": "children assessed"}
+
+
+def _plan(args) -> int:
+    from tahsb_analysis.compare.planner import PlanError, PlanSettings, plan_cohort
+    from tahsb_analysis.spreadsheet import to_csv_neutralised
+
+    try:
+        settings = PlanSettings(power=args.power, alpha=args.alpha, margin=args.margin)
+    except ValueError as error:
+        print(f"tahsb plan: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    results = _read_results_table(args.results)
+    if results is None:
+        return EXIT_INVALID_INPUT
+    if results.empty:
+        print(f"tahsb plan: {args.results}: the results table has no rows", file=sys.stderr)
+        return EXIT_INVALID_INPUT
+    try:
+        plan = plan_cohort(results, settings=settings)
+    except PlanError as error:
+        print(f"tahsb plan: {args.results}: {error}", file=sys.stderr)
+        return EXIT_INVALID_INPUT
+    shown = plan[list(PLAN_SHOWN)].rename(columns=PLAN_SHOWN).copy()
+    shown["effect"] = shown["effect"].round(3)
+    print(f"Children needed per claim ({settings.power:.0%} power, alpha {settings.alpha:g} "
+          f"two-sided; shares to within {settings.margin * 100:g} points), at the effects of "
+          f"{', '.join(plan['cohort'].dropna().unique())}:")
+    print(shown.astype(object).where(shown.notna(), "").to_string(index=False))
+    blocked = plan[plan["status"].eq("not plannable")]
+    for row in blocked.itertuples():
+        print(f"  {row.finding} part {row.part}: not plannable: {row.reason}")
+    print("Groups, tests, methods and assumptions per row: the CSV (--out).")
+    if args.out is not None:
+        to_csv_neutralised(plan, args.out, lineterminator="\n")
+        print(f"plan written to {args.out}")
     return 0
 
 

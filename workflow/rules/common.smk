@@ -117,6 +117,7 @@ def all_outputs():
         targets += expand(rules.render_figures.output.png, cohort=cohort)
         targets += expand(rules.render_timelines.output.png, cohort=cohort)
         targets += expand(rules.study_report.output.html, cohort=cohort)
+        targets += expand(rules.plan.output.csv, cohort=cohort)
         targets += expand(rules.release_manifest.output.json, cohort=cohort)
     if COMPARE:
         targets += [rules.compare_cohorts.output.report]

@@ -1,5 +1,6 @@
 # Report: the replication register evaluated on the cohort, and the study report (one
-# self-contained HTML page), in each tier. The release versions read only release files.
+# self-contained HTML page), in each tier. The release versions read only release files. The
+# plan for a next cohort (children needed per claim at this cohort's effects) is internal only.
 
 
 rule replication:
@@ -29,6 +30,17 @@ use rule replication as release_replication with:
         ),
     log:
         "logs/{cohort}/replication_release.log",
+
+
+rule plan:
+    input:
+        results=rules.results_table.output.parquet,
+    output:
+        csv=f"{INTERNAL}/plan.csv",
+    log:
+        "logs/{cohort}/plan.log",
+    script:
+        "../scripts/plan.py"
 
 
 rule study_report:
