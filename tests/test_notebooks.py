@@ -191,7 +191,7 @@ def test_replication_notebook_fails_when_the_saved_verdicts_differ(results_root,
     (directory / "results_table.parquet").write_bytes(
         (source / "results_table.parquet").read_bytes())
     saved = pd.read_csv(source / "replication.csv", dtype=str, keep_default_na=False)
-    saved.loc[0, "verdict"] = "not consistent" if saved.loc[0, "verdict"] != "not consistent" \
+    saved.loc[0, "verdict"] = "inconsistent" if saved.loc[0, "verdict"] != "inconsistent" \
         else "consistent"
     saved.to_csv(directory / "replication.csv", index=False)
 
