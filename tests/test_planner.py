@@ -6,7 +6,7 @@ import math
 import pandas as pd
 import pytest
 from statsmodels.stats.power import NormalIndPower, TTestIndPower
-from statsmodels.stats.proportion import proportion_effectsize
+from statsmodels.stats.proportion import power_ztost_prop, proportion_effectsize
 
 from tahsb_analysis.cli import EXIT_INVALID_INPUT, main
 from tahsb_analysis.compare.planner import (
@@ -17,6 +17,9 @@ from tahsb_analysis.compare.planner import (
     PlanSettings,
     plan_cohort,
     precision_n,
+    shares_from_odds_ratio,
+    tost_mean_n,
+    tost_share_n,
 )
 from tahsb_analysis.results.schema import make_results, write_results_csv
 
@@ -52,7 +55,7 @@ def _select(output, variable, level, group_variable, group, statistic) -> dict:
 
 
 def _register(*claims) -> dict:
-    return {"version": 1, "source": "test", "claims": list(claims)}
+    return {"version": 1, "source": "test", "alpha": 0.05, "claims": list(claims)}
 
 
 def _direction_claim(variable="trauma", compared=("offline_only",), statistic="proportion",
@@ -120,22 +123,91 @@ def test_one_sample_share_above_a_threshold_uses_the_one_sample_case():
     assert (row["in_depth_needed"], row["children_needed"]) == (388, 1164)
 
 
-def test_prevalence_precision_matches_the_formula_by_hand():
-    # n = 1.96^2 * 0.46 * 0.54 / 0.05^2 = 381.7 -> 382 children assessed.
+def _p1_claim(margin=0.10) -> dict:
+    return {"id": "P1", "finding": "46%", "kind": "value", "published": "46%",
+            "checks": [{"rule": "equivalence", "measure": "share", "value": 0.46,
+                        "margin": margin, "margin_reason": "test",
+                        "select": _select("prevalence_overall", "hsb_group", "any_ta_hsb",
+                                          None, None, "proportion")}]}
+
+
+def test_headline_prevalence_plans_the_tost_and_the_precision():
+    # TOST of 46% against [36%, 56%] at a true 46%: statsmodels
+    # power_ztost_prop(0.36, 0.56, n, 0.46, dist="norm", discrete=False) is 0.79773 at n = 207
+    # and 0.80018 at n = 208, so 208 children. By hand: power(n) = 2 Phi(0.1 / se - 1.6449) - 1
+    # with se ~ sqrt(0.46 * 0.54 / n) (statsmodels takes the variance at the limits).
+    def power(n):
+        return power_ztost_prop(0.36, 0.56, n, 0.46, alpha=0.05, dist="norm",
+                                discrete=False)[0]
+    assert power(207) == pytest.approx(0.79773, abs=1e-5)
+    assert power(208) == pytest.approx(0.80018, abs=1e-5)
+    assert tost_share_n(0.46, 0.36, 0.56) == 208
+    # Precision: n = 1.96^2 * 0.46 * 0.54 / 0.05^2 = 381.7 -> 382 children assessed.
     assert 1.96**2 * 0.46 * 0.54 / 0.05**2 == pytest.approx(381.7, abs=0.1)
     assert precision_n(0.46, 0.05) == 382
-    claim = {"id": "P1", "finding": "46%", "kind": "value", "published": "46%",
-             "checks": [{"rule": "value_in_ci", "measure": "share", "value": 0.46,
-                         "select": _select("prevalence_overall", "hsb_group", "any_ta_hsb",
-                                           None, None, "proportion")}]}
-    plan = plan_cohort(_table([]), _register(claim))
-    row = _row(plan)
-    assert (row["status"], row["n_needed"], row["children_needed"]) == (PLANNABLE, 382, 382)
-    assert row["population"] == "children assessed" and pd.isna(row["in_depth_needed"])
-    assert "normal-approximation" in row["method"]
-    # A wider margin needs fewer children: 1.96^2 * 0.46 * 0.54 / 0.1^2 = 95.4 -> 96
-    wider = plan_cohort(_table([]), _register(claim), PlanSettings(margin=0.1))
-    assert _row(wider)["children_needed"] == 96
+    plan = plan_cohort(_table([]), _register(_p1_claim()))
+    tost, precision, overall = _row(plan, 1), _row(plan, 2), _row(plan, 0)
+    assert (tost["status"], tost["n_needed"], tost["children_needed"]) == (PLANNABLE, 208, 208)
+    assert "power_ztost_prop" in tost["method"] and "[0.36, 0.56]" in tost["test"]
+    assert (precision["n_needed"], precision["children_needed"]) == (382, 382)
+    assert "normal-approximation" in precision["method"]
+    assert overall["children_needed"] == 382
+    assert precision["population"] == "children assessed" and pd.isna(precision["in_depth_needed"])
+    # A wider --margin needs fewer children: 1.96^2 * 0.46 * 0.54 / 0.1^2 = 95.4 -> 96; the
+    # TOST (the register's margin) then decides.
+    wider = plan_cohort(_table([]), _register(_p1_claim()), PlanSettings(margin=0.1))
+    assert _row(wider, 2)["children_needed"] == 96 and _row(wider, 0)["children_needed"] == 208
+
+
+def test_a_reference_outside_the_margin_cannot_be_planned_for_equivalence():
+    # Published 36% +/- 10 points is [26%, 46%]: the reference 46% sits on the edge, where the
+    # TOST passes at most alpha of the time however many children there are.
+    claim = _p1_claim()
+    claim["checks"][0] = {**claim["checks"][0], "value": 0.36}
+    # One row: without the TOST part planned, the precision part is not added either.
+    row = _row(plan_cohort(_table([]), _register(claim)))
+    assert row["status"] == NOT_PLANNABLE and "not strictly inside" in row["reason"]
+    assert tost_share_n(0.46, 0.26, 0.46) is None
+
+
+def test_tost_of_a_mean_matches_the_normal_approximation_by_hand():
+    # Mean 3, SD 1.2, band [2, 4]: power(n) = 2 Phi(1 / (1.2 / sqrt n) - 1.6449) - 1 is
+    # 2 Phi(1.2419) - 1 = 0.7857 at n = 12 and 2 Phi(1.3596) - 1 = 0.8260 at n = 13.
+    from scipy.stats import norm
+    assert 2 * norm.cdf(1 / (1.2 / math.sqrt(12)) - 1.644854) - 1 == pytest.approx(0.7857,
+                                                                                 abs=1e-4)
+    assert 2 * norm.cdf(1 / (1.2 / math.sqrt(13)) - 1.644854) - 1 == pytest.approx(0.8260,
+                                                                                 abs=1e-4)
+    assert tost_mean_n(3.0, 1.2, 2.0, 4.0) == 13
+    assert tost_mean_n(4.0, 1.2, 2.0, 4.0) is None
+
+
+def test_a_model_odds_ratio_is_planned_as_two_shares_at_the_baseline_share():
+    # As S2 against offline-only boys: the ta_only term's odds ratio 3 applied to the
+    # offline-only share 16/40 = 0.4 (odds 2/3): odds 2, share 2/3. Cohen's h of 2/3 vs 0.4 is
+    # 0.54119 (statsmodels proportion_effectsize); NormalIndPower().solve_power(0.54119,
+    # power=0.8, alpha=0.05, ratio=40/20=2) = 40.20 -> 41 and 80.39 -> 81.
+    assert shares_from_odds_ratio(3.0, 0.4) == pytest.approx(2 / 3)
+    h = proportion_effectsize(2 / 3, 0.4)
+    assert h == pytest.approx(0.54119, abs=1e-5)
+    assert NormalIndPower().solve_power(h, power=0.8, alpha=0.05, ratio=2) == pytest.approx(
+        40.197, abs=1e-3)
+    model = {"output": "response_models", "variable": "police", "level": "ta_only",
+             "group_variable": "hsb_group", "statistic": "odds_ratio", "estimate": 3.0,
+             "n": 60, "denominator": 60, "unit": "children", "p_value": 0.04}
+    claim = _direction_claim(variable="police", compared=("offline_only",))
+    claim["checks"][0]["tests"] = {"offline_only": {
+        "published_side": "above", "effect_null": 1,
+        "select": _select("response_models", "police", "ta_only", "hsb_group", None,
+                          "odds_ratio")}}
+    # The crude ta_only share (1/20) is ignored: the model's odds ratio gives the effect.
+    table = _table([_share("police", "ta_only", 1, 20), _share("police", "offline_only", 16, 40),
+                    model])
+    row = _row(plan_cohort(table, _register(claim)))
+    assert row["status"] == PLANNABLE
+    assert (row["estimate"], row["compared_estimate"]) == (pytest.approx(2 / 3), 0.4)
+    assert (row["n_needed"], row["compared_n_needed"]) == (41, 81)
+    assert "Unadjusted for age" in row["method"]
 
 
 def test_two_means_match_ttestindpower_with_the_pooled_sd():
@@ -192,15 +264,21 @@ def test_shipped_cohort_plan_is_complete_and_deterministic(synthetic_results):
     assert list(plan.columns) == list(PLAN_COLUMNS)
     assert plan.equals(plan_cohort(synthetic_results))
     overall = plan[plan["part"] == 0].set_index("finding")
-    # P1: the normal-approximation formula at the cohort's own prevalence.
+    # P1: the precision part by the normal-approximation formula at the cohort's own
+    # prevalence; the TOST part (margin 10 points) needs fewer here.
     p1 = synthetic_results.query("output == 'prevalence_overall' and level == 'any_ta_hsb' "
                                  "and group.isna() and statistic == 'proportion'")
     share = float(p1["estimate"].iloc[0])
     by_hand = math.ceil(1.959964**2 * share * (1 - share) / 0.05**2)
-    assert overall.loc["P1", "children_needed"] == by_hand
-    for finding in ("C1", "C2", "C3", "C4", "C5", "C6", "S2", "S3", "L1"):
+    p1_parts = plan[plan["finding"] == "P1"].set_index("part")
+    assert p1_parts.loc[2, "children_needed"] == by_hand
+    assert p1_parts.loc[1, "children_needed"] == tost_share_n(share, 0.36, 0.56)
+    assert overall.loc["P1", "children_needed"] == max(by_hand, tost_share_n(share, 0.36, 0.56))
+    for finding in ("P1", "P2", "R3", "C1", "C2", "C3", "C4", "C5", "C6", "S1", "S2", "S3",
+                    "L1", "L2"):
         assert overall.loc[finding, "status"] == PLANNABLE, finding
-        assert overall.loc[finding, "children_needed"] >= overall.loc[finding, "in_depth_needed"]
+        in_depth = overall.loc[finding, "in_depth_needed"]
+        assert pd.isna(in_depth) or overall.loc[finding, "children_needed"] >= in_depth
     for finding in ("R1", "R2"):
         assert overall.loc[finding, "status"] == NOT_PLANNABLE
 

@@ -22,12 +22,19 @@ means                     `TTestIndPower().solve_power` and the reference group 
 direction, two levels of  sign test: among children in either level, the share in the
 one group                 first against 50%, one-sample z-test on Cohen's h
                           (`NormalIndPower` with ratio=0, the one-sample case)
+direction tested by a     the model's odds ratio applied to the reference group's crude
+model's odds ratio        share gives two shares, then as two proportions (unadjusted
+(S1-S3 vs offline-only)   for age: it approximates the age-adjusted model's power)
 share_above (threshold)   one-sample z-test of the share against the threshold on
                           Cohen's h (`NormalIndPower` with ratio=0)
-value_in_ci, proportion   precision: n = z^2 p (1 - p) / m^2 (normal approximation,
-                          Wald) for a CI of half-width at most m at the reference p
+equivalence, proportion   TOST against value +/- the register's margin at the reference
+                          share: smallest n with `power_ztost_prop(..., dist="norm",
+                          discrete=False)` at the power (statsmodels.stats.proportion)
+equivalence, mean         TOST power by normal approximation at the reference mean and SD
+headline prevalence (P1)  also precision: n = z^2 p (1 - p) / m^2 (normal approximation,
+                          Wald) for a CI of half-width at most m (--margin) at the
+                          reference p; a second part of P1
 rank_is, all_present,     not plannable (no test is declared), with the reason
-means against a value,
 shares of behaviours
 ========================  ============================================================
 
@@ -53,6 +60,12 @@ from statsmodels.stats.power import NormalIndPower, TTestIndPower
 from statsmodels.stats.proportion import proportion_effectsize
 
 from tahsb_analysis.compare.register import SELECT_KEYS, resolve_register
+from tahsb_analysis.compare.sample_sizes import (
+    precision_n,
+    shares_from_odds_ratio,
+    tost_mean_n,
+    tost_share_n,
+)
 from tahsb_analysis.render.tables import level_label, short_group_label
 from tahsb_analysis.results.schema import SUPPRESSED, validate_results
 
@@ -196,13 +209,6 @@ def _solve(analysis, effect: float, settings: PlanSettings, ratio: float) -> flo
                                       alternative="two-sided"))
 
 
-def precision_n(p: float, margin: float, alpha: float = 0.05) -> int:
-    """Children for a two-sided (1 - alpha) CI of half-width at most `margin` at share `p`:
-    n = z^2 p (1 - p) / margin^2 rounded up (normal approximation)."""
-    z = norm.ppf(1 - alpha / 2)
-    return _ceil(z**2 * p * (1 - p) / margin**2)
-
-
 def _population_needed(needs: list[Need], size: int) -> int:
     """The population (of `size` in the reference) that yields every group's need:
     ceil(children / (recorded / size)) in integers, exact and so deterministic."""
@@ -224,28 +230,81 @@ def _share_note(estimate, target, direction) -> str | None:
     return None
 
 
-def _value_part(check, rows, settings, base) -> list[dict]:
+def _band(check, statistic) -> tuple[float, float]:
+    value, margin = float(check["value"]), float(check["margin"])
+    low, high = value - margin, value + margin
+    return (max(low, 0.0), min(high, 1.0)) if statistic == "proportion" else (low, high)
+
+
+def _equivalence_part(check, rows, settings, base) -> list[dict]:
+    """The TOST of a published value with the register's margin; for the headline prevalence
+    (P1) also the precision of its CI at the CLI's --margin (a second part)."""
     select = check["select"]
-    if select["statistic"] != "proportion":
-        return [_not_plannable(base, f"a {select['statistic']} compared with a published value: "
-                               "the precision margin is for shares only")]
-    row, problem = _usable(rows, select)
+    statistic = select["statistic"]
+    if statistic not in ("proportion", "mean"):
+        return [_not_plannable(base, f"a {statistic} compared with a published value: no "
+                               "power method")]
+    need = ("estimate", "n", "denominator") if statistic == "proportion" else ("estimate", "n")
+    row, problem = _usable(rows, select, need=need)
     if problem:
         return [_not_plannable(base, problem)]
+    low, high = _band(check, statistic)
+    estimate = float(row["estimate"])
+    part = {**base, "measure": f"{check['measure']}: equivalence with the published value",
+            "test": f"TOST against [{low:g}, {high:g}] (the register's margin "
+            f"{float(check['margin']):g}), alpha {settings.alpha:g} per one-sided test",
+            "effect_measure": "distance to the margin", "effect": min(estimate - low,
+                                                                      high - estimate),
+            "estimate": estimate, "compared_estimate": float(check["value"]),
+            "groups": _group_words(select, "group")}
+    if statistic == "proportion":
+        n = tost_share_n(estimate, low, high, settings.power, settings.alpha)
+        method = ("statsmodels power_ztost_prop(low, high, n, p = reference share, dist='norm', "
+                  "discrete=False): normal-approximation power of the TOST, smallest n "
+                  "reaching the power; the verdict's test is the exact binomial TOST "
+                  "(binom_tost)")
+        recorded = int(row["denominator"])
+    else:
+        sd_row, sd_problem = _usable(rows, {**select, "statistic": "sd"}, need=("estimate",))
+        if sd_problem:
+            return [_not_plannable(part, sd_problem)]
+        n = tost_mean_n(estimate, float(sd_row["estimate"]), low, high, settings.power,
+                        settings.alpha)
+        method = ("one-sample TOST power by normal approximation (scipy norm) at the reference "
+                  "mean and SD, smallest n reaching the power; the verdict's t TOST needs a "
+                  "few more at small n")
+        recorded = int(row["n"])
+    if n is None:
+        return [_not_plannable(part, "the reference estimate is not strictly inside the "
+                               "margin: the TOST passes at most alpha of the time at any size")]
+    parts = [{**part, "status": PLANNABLE, "n_needed": n, "method": method,
+              "needs": [Need(n, recorded)]}]
+    if statistic == "proportion" and _is_headline(select):
+        parts.append(_precision_part(check, row, settings, base))
+    return parts
+
+
+def _is_headline(select: dict) -> bool:
+    return all(select.get(key) == value for key, value in ASSESSED_SELECT.items())
+
+
+def _precision_part(check, row, settings, base) -> dict:
+    """The headline prevalence to within +/- settings.margin (the CLI's --margin)."""
     p = float(row["estimate"])
     confidence = f"{1 - settings.alpha:.0%}"
-    part = {**base, "test": f"{confidence} CI of half-width at most "
-            f"{settings.margin * 100:g} percentage points", "effect_measure": "share (precision)",
-            "effect": p, "estimate": p, "groups": _group_words(select, "group")}
+    part = {**base, "measure": f"{check['measure']}: precision", "test": f"{confidence} CI of "
+            f"half-width at most {settings.margin * 100:g} percentage points",
+            "effect_measure": "share (precision)", "effect": p, "estimate": p,
+            "groups": _group_words(check["select"], "group")}
     if p in (0.0, 1.0):
-        return [_not_plannable(part, "reference share is 0% or 100%: no precision plan")]
+        return _not_plannable(part, "reference share is 0% or 100%: no precision plan")
     n = precision_n(p, settings.margin, settings.alpha)
     method = (f"normal-approximation (Wald) sample size n = z^2 p (1 - p) / m^2, z = "
               f"{norm.ppf(1 - settings.alpha / 2):.4f}, p = reference share, m = "
               f"{settings.margin:g}; the Wilson interval of the results is about as wide")
     # A precision plan has no power: the CI's width does not depend on an effect.
-    return [{**part, "status": PLANNABLE, "n_needed": n, "method": method, "power": pd.NA,
-             "needs": [Need(n, int(row["denominator"]))]}]
+    return {**part, "status": PLANNABLE, "n_needed": n, "method": method, "power": pd.NA,
+            "needs": [Need(n, int(row["denominator"]))]}
 
 
 def _share_above_part(check, rows, settings, base) -> list[dict]:
@@ -280,7 +339,11 @@ def _direction_parts(check, rows, settings, base) -> list[dict]:
         other_select = {**select, key: value}
         label = f"{_group_words(select, key)} vs {_group_words(other_select, key)}"
         part_base = {**base, "measure": f"{check['measure']}: {label}", "groups": label}
-        if key == "level":
+        test = (check.get("tests") or {}).get(value) or {}
+        if "published_side" in test:
+            parts.append(_odds_ratio(select, other_select, test["select"], rows, settings,
+                                     part_base))
+        elif key == "level":
             parts.append(_sign_test(select, other_select, rows, settings, part_base, direction))
         elif select["statistic"] == "mean":
             parts.append(_two_means(select, other_select, rows, settings, part_base, direction))
@@ -312,6 +375,43 @@ def _two_shares(select, other_select, rows, settings, base, direction) -> dict:
     method = ("statsmodels proportion_effectsize (Cohen's h, arcsine) and "
               "NormalIndPower().solve_power with ratio = second group / first group as in the "
               "reference (children with the value recorded); normal approximation")
+    return _two_groups(part, n1, d1, d2, method)
+
+
+def _odds_ratio(select, other_select, model_select, rows, settings, base) -> dict:
+    """A comparison the register tests with an age-adjusted model's odds ratio (S1-S3): the
+    odds ratio seen, turned into two shares at the baseline share of the model's reference
+    group (the crude share of the compared row that is not the model's term), then planned as
+    two shares. Unadjusted for age: the plan is for the crude comparison at the adjusted
+    effect."""
+    model, problem = _usable(rows, model_select, need=("estimate",))
+    row, row_problem = _usable(rows, select)
+    other, other_problem = _usable(rows, other_select)
+    if problem or row_problem or other_problem:
+        return _not_plannable(base, problem or row_problem or other_problem)
+    term = model_select["level"]  # the model's term: the group the odds ratio is for
+    term_row, baseline_row = (row, other) if select["group"] == term else (other, row)
+    baseline = float(baseline_row["estimate"])
+    odds_ratio = float(model["estimate"])
+    if baseline in (0.0, 1.0) or not odds_ratio > 0:
+        return _not_plannable(base, "the reference group's share is 0% or 100%, or the odds "
+                              "ratio is not positive: no shares to plan from")
+    term_share = shares_from_odds_ratio(odds_ratio, baseline)
+    p1, p2 = (term_share, baseline) if term_row is row else (baseline, term_share)
+    d1, d2 = int(row["denominator"]), int(other["denominator"])
+    effect = float(proportion_effectsize(p1, p2))
+    part = {**base, "test": "two-sample z-test of two proportions (two-sided), the shares "
+            f"implied by the age-adjusted odds ratio {odds_ratio:.3g}",
+            "effect_measure": "Cohen's h", "effect": effect, "estimate": p1,
+            "compared_estimate": p2, "group_ratio": d2 / d1}
+    if effect == 0:
+        return _not_plannable(part, "odds ratio 1 in the reference (effect 0)")
+    n1 = _solve(NormalIndPower(), effect, settings, ratio=d2 / d1)
+    method = (f"the model's odds ratio (response_models, {term} term) applied to the "
+              f"reference group's crude share {baseline:.3g}: shares {p1:.3g} and {p2:.3g}; "
+              "statsmodels proportion_effectsize (Cohen's h) and NormalIndPower().solve_power "
+              "with the reference group ratio. Unadjusted for age: the verdict's test is the "
+              "age-adjusted logistic model, whose power this only approximates")
     return _two_groups(part, n1, d1, d2, method)
 
 
@@ -376,7 +476,7 @@ def _sign_test(select, other_select, rows, settings, base, direction) -> dict:
             "needs": [Need(n, a + b)]}
 
 
-PLANNERS = {"value_in_ci": _value_part, "share_above": _share_above_part,
+PLANNERS = {"equivalence": _equivalence_part, "share_above": _share_above_part,
             "direction": _direction_parts}
 NO_TEST = {"rank_is": "a ranking has no declared test", "all_present": "presence (n > 0) has "
            "no declared test"}
