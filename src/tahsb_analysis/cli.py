@@ -91,8 +91,9 @@ def _build_parser() -> argparse.ArgumentParser:
         description=(
             "From a reference cohort's results table, the children a new cohort needs to test "
             "each claim of the replication register with the given power at the effect seen "
-            "in the reference (two-sided tests, statsmodels' power functions), and to estimate "
-            "each published share to within the margin. Group sizes become cohorts through "
+            "in the reference (two-sided tests, statsmodels' power functions; published values "
+            "by an equivalence test with the register's margins), and to estimate the headline "
+            "prevalence (P1) to within the margin. Group sizes become cohorts through "
             "the reference's own in-depth share and group split."
         ),
     )
@@ -102,7 +103,8 @@ def _build_parser() -> argparse.ArgumentParser:
     plan.add_argument("--alpha", type=float, default=0.05,
                       help="two-sided significance level (default 0.05)")
     plan.add_argument("--margin", type=float, default=0.05,
-                      help="CI half-width for published shares, 0-1 (default 0.05: 5 points)")
+                      help="CI half-width for the headline prevalence P1, 0-1 (default 0.05: "
+                           "5 points)")
     plan.add_argument("--out", type=Path, help="also write the plan as CSV")
     plan.set_defaults(handler=_plan)
     return parser
@@ -256,7 +258,7 @@ def _plan(args) -> int:
     shown = plan[list(PLAN_SHOWN)].rename(columns=PLAN_SHOWN).copy()
     shown["effect"] = shown["effect"].round(3)
     print(f"Children needed per claim ({settings.power:.0%} power, alpha {settings.alpha:g} "
-          f"two-sided; shares to within {settings.margin * 100:g} points), at the effects of "
+          f"two-sided; P1 to within {settings.margin * 100:g} points), at the effects of "
           f"{', '.join(plan['cohort'].dropna().unique())}:")
     print(shown.astype(object).where(shown.notna(), "").to_string(index=False))
     blocked = plan[plan["status"].eq("not plannable")]
