@@ -27,11 +27,10 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from tahsb_analysis.analyses.inference import proportion_ci
+from tahsb_analysis.release.shares import share_interval
 from tahsb_analysis.vocabulary import MERGED_SEPARATOR, PROPORTION
 
 _BAND = re.compile(r"^(\d+)-(\d+)$")
-_LEVEL_IN_METHOD = re.compile(r"(\d+(?:\.\d+)?)% CI")
 
 
 @dataclass
@@ -160,14 +159,11 @@ def _merged_row(rows: pd.DataFrame, *, parts: list[str], level=None, group=None)
     denominator = float(rows["denominator"].sum() if group is not None
                         else rows["denominator"].iloc[0])
     method_text = str(first["method"])
-    method = "clopper-pearson" if "Clopper" in method_text else "wilson"
-    match = _LEVEL_IN_METHOD.search(method_text)
-    confidence = float(match.group(1)) / 100 if match else 0.95
-    low, high = proportion_ci(n, denominator, method, confidence)
+    low, high = share_interval(n, denominator, method_text)
     first.update({
         "n": int(n), "denominator": int(denominator),
         "estimate": n / denominator if denominator else np.nan,
-        "ci_low": float(low[0]), "ci_high": float(high[0]), "warning": pd.NA,
+        "ci_low": low, "ci_high": high, "warning": pd.NA,
         "method": f"{method_text} (categories merged before disclosure control: "
                   f"{', '.join(parts)})",
     })

@@ -85,6 +85,8 @@ def rank_inequalities(results: pd.DataFrame, row_cells: dict) -> list[dict[int, 
     return inequalities
 
 
+# The attacker (attack_relations.py) reads the same labels with its own code on purpose: the
+# audit must not share the gate's bookkeeping, or a mistake here would pass unnoticed there.
 _STEP = re.compile(r"^(?P<first>[\w ]+?) -> (?P<second>[\w ]+)$")
 _SAME_YEAR = re.compile(r"^(?P<first>[\w +]+) \(same year\)$")
 ORDER_LEVELS = frozenset({"offline_first", "online_first", "same_year"})

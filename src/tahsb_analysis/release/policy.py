@@ -19,7 +19,6 @@ import yaml
 
 from tahsb_analysis.registry import load_registry
 
-PRIORITY_LEVELS = ("headline", "finding", "breakdown", "detail")
 NO_ROUNDING = "none"
 
 

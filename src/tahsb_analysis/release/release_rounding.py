@@ -15,19 +15,17 @@ count can be read back from them.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
-from tahsb_analysis.analyses.inference import proportion_ci
 from tahsb_analysis.release.cells import ROLE_DENOMINATOR, ROLE_N
 from tahsb_analysis.release.rounding import controlled_rounding, round_to_nearest
+from tahsb_analysis.release.shares import share_interval
 from tahsb_analysis.results.schema import RELEASED
 from tahsb_analysis.vocabulary import COUNT, GROUP_SIZE, PROPORTION, SUMMARY_STATISTICS
 
-NEAREST = "nearest"
 CONTROLLED = "controlled"
 
 
@@ -68,7 +66,6 @@ def release_rounding(structure, policy) -> Rounding:
     return Rounding(base, policy.rounding, rounded, low, high, not_additive, description)
 
 
-_LEVEL_IN_METHOD = re.compile(r"(\d+(?:\.\d+)?)% CI")
 
 
 def round_release(release: pd.DataFrame, structure, rounding: Rounding,
@@ -111,11 +108,7 @@ def round_release(release: pd.DataFrame, structure, rounding: Rounding,
 
 def _recompute_share(release: pd.DataFrame, position: int) -> None:
     row = release.iloc[position]
-    method_text = str(row["method"])
-    method = "clopper-pearson" if "Clopper" in method_text else "wilson"
-    match = _LEVEL_IN_METHOD.search(method_text)
-    level = float(match.group(1)) / 100 if match else 0.95
-    low, high = proportion_ci(row["n"], row["denominator"], method, level)
+    low, high = share_interval(row["n"], row["denominator"], str(row["method"]))
     release.iat[position, release.columns.get_loc("estimate")] = row["n"] / row["denominator"]
-    release.iat[position, release.columns.get_loc("ci_low")] = float(low[0])
-    release.iat[position, release.columns.get_loc("ci_high")] = float(high[0])
+    release.iat[position, release.columns.get_loc("ci_low")] = low
+    release.iat[position, release.columns.get_loc("ci_high")] = high
