@@ -1,31 +1,39 @@
 """Calibration of the replication register's verdicts (issue #15): how often a cohort with no
-effect gets `supported`, and how often a cohort with the synthetic generator's effects does.
+effect gets `supported`, and how often a cohort like the shipped one does (power).
 
 Not a test: a simulation, run by hand and quoted in the README.
 
     PYTHONPATH=src python benchmarks/calibrate_register.py --cohorts 1000 --workers 2
 
-Null cohorts (the shipped synthetic cohort, data/synthetic/, edited per cohort):
+The shipped synthetic cohort (data/synthetic/) is validated once; every simulated cohort is an
+edit of that validated cohort (`input.cohort.Cohort`), analysed with the package's analyses
+and evaluated with `evaluate_register`, exactly as the workflow does.
+
+Null cohorts, every directional claim of the register without an effect at once:
 
 * the case-file rows of the in-depth boys are shuffled among them (their case ids permuted),
-  so the HSB groups carry no information about backgrounds, characteristics or professional
-  responses: C1-C6 and S1-S3 have no effect (age at referral stays with the child, so the
-  age-adjusted models of S1-S3 still adjust for it);
-* then every recorded (yes/no) `porn_trigger_offline` is redrawn as yes with probability 1/2:
-  L1's share sits exactly on its threshold.
-The other directional claims (R4, L3, the direction parts of R5 and L2) read the cases and
-behaviours tables, which are not edited: they are not null here and are printed apart. They
-stay in the Holm family, as they would in a real cohort.
+  age at first HSB included, so the HSB groups carry no information about age at first HSB,
+  backgrounds, characteristics or professional responses: C1-C6 and S1-S3 have no effect (age
+  at referral stays with the child, in the cases table, so the age-adjusted models of S1-S3
+  still adjust for it). Done after validation: validation ties age at first HSB to the
+  child's own behaviours, which a permutation ignores, and the analyses do not need the tie;
+* every recorded pornography trigger is redrawn as yes with probability 1/2: L1's share sits
+  on its threshold;
+* the claims read from the behaviours and the prevalence tables (R4, L3, and the direction
+  parts of R5 and L2) are nulled in their results rows: a share against 50% (R4, L3) is
+  redrawn as Binomial(denominator, 1/2); two groups' shares (R5) as Binomial(denominator,
+  pooled share) each; two levels of one population (L2's order) as Binomial(both, 1/2). The
+  analyses behind those rows are not re-run (their tables are not edited): these nulls test
+  the verdict (test, direction, Holm) at the shipped sizes, not the analysis.
 
-Only the analyses whose inputs change are re-run per cohort (characteristics, links,
-responses); the rows of prevalence and ta_hsb_range are the shipped cohort's, computed once.
-
-Power cohorts: `generate_cohort(parameters, seed)` at the calibrated size (275 children, as
-shipped), a fresh seed per cohort: the effects the synthetic parameters build in (the ones the
-shipped cohort shows), the sampling error of a new cohort of the same size.
+Power cohorts: a bootstrap of the shipped cohort: its children drawn with replacement (every
+row of a child with it, ids made unique), separately inside and outside the in-depth sample,
+so each cohort has the shipped cohort's size and in-depth size, the shipped cohort's effects
+and the sampling error of a new cohort of that size. (The synthetic generator cannot serve:
+it hits its counts exactly, so its cohorts differ only in who is who.)
 
 Every cohort's random numbers come from `numpy.random.SeedSequence(seed).spawn`, so the output
-depends on --seed and --cohorts only, not on --workers.
+depends on --seed and the cohort counts only, not on --workers.
 """
 
 from __future__ import annotations
@@ -35,6 +43,7 @@ import os
 import sys
 import tempfile
 import time
+from dataclasses import replace
 from multiprocessing import Pool
 from pathlib import Path
 
@@ -47,47 +56,123 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from cohorts import REPO, shipped_cohort, write_tables  # noqa: E402
 
 from tahsb_analysis.analyses.run import ANALYSES, analysis_settings, run_analysis  # noqa: E402
-from tahsb_analysis.compare.register import load_register  # noqa: E402
+from tahsb_analysis.compare.register import SELECT_KEYS, load_register  # noqa: E402
 from tahsb_analysis.compare.replication import evaluate_register  # noqa: E402
 from tahsb_analysis.compare.verdicts import SUPPORTED  # noqa: E402
+from tahsb_analysis.input.cohort import Cohort  # noqa: E402
 from tahsb_analysis.input.validation import validate_cohort  # noqa: E402
 from tahsb_analysis.results.schema import concat_results  # noqa: E402
 
 SEED = 20261130
 NULL_ANALYSES = ("characteristics", "links", "responses")
-NULL_CLAIMS = ("C2", "C3", "C4", "C5", "C6", "S1", "S2", "S3", "L1")
 NOMINAL = 0.05
-RECORDED = ("yes", "no")
-# Case-file columns validation ties to the child's own cases and behaviours rows (age at first
-# HSB: no later than the first behaviour, below age at referral + 1; the trigger: not
-# applicable without offline HSB); they stay with the child, so C1 is not null here.
-TIED_TO_THE_CHILD = ("case_id", "age_first_hsb", "porn_trigger_offline")
+# Case-file columns that stay with the child when the rows are shuffled: the trigger is
+# "not applicable" without offline HSB, so it stays and is redrawn instead.
+STAYS_WITH_THE_CHILD = ("case_id", "porn_trigger_offline", "porn_trigger_offline__missing")
+# Directional claims nulled in their results rows (their tables are not edited).
+ROW_NULLS = ("R4", "L3", "R5", "L2")
 CONFIG = yaml.safe_load((REPO / "config" / "config.yaml").read_text(encoding="utf-8"))
 
 
-def _analyse(tables: dict[str, pd.DataFrame], names) -> pd.DataFrame:
+def validated_shipped() -> Cohort:
     with tempfile.TemporaryDirectory() as folder:
-        cohort = validate_cohort(write_tables(tables, Path(folder)))
+        return validate_cohort(write_tables(shipped_cohort(), Path(folder)))
+
+
+def _analyse(cohort: Cohort, names) -> pd.DataFrame:
     return concat_results([run_analysis(name, cohort, analysis_settings(name, CONFIG))
                            for name in names])
 
 
-def null_tables(rng: np.random.Generator, shipped=None) -> dict[str, pd.DataFrame]:
-    """The shipped cohort with the in-depth boys' case-file rows shuffled among them and the
-    recorded pornography triggers redrawn at 1/2."""
-    tables = {k: v.copy() for k, v in (shipped or shipped_cohort()).items()}
-    cases, case_file = tables["cases"], tables["case_file"]
-    boys = set(cases.loc[(cases["in_depth_sample"] == "yes") & (cases["sex"] == "male"),
+def null_cohort(base: Cohort, rng: np.random.Generator) -> Cohort:
+    """The validated cohort with the in-depth boys' case-file rows shuffled among them and
+    the recorded pornography triggers redrawn at 1/2."""
+    cases, case_file = base.cases, base.case_file.copy()
+    boys = set(cases.loc[cases["in_depth_sample"].fillna(False).to_numpy(dtype=bool)
+                         & cases["sex"].eq("male").fillna(False).to_numpy(dtype=bool),
                          "case_id"])
-    rows = case_file.index[case_file["case_id"].isin(boys)]
-    shuffled = [c for c in case_file.columns if c not in TIED_TO_THE_CHILD]
-    order = rng.permutation(rows.to_numpy())
-    case_file.loc[rows, shuffled] = case_file.loc[order, shuffled].to_numpy()
-    recorded = case_file.index[case_file["porn_trigger_offline"].isin(RECORDED)]
-    draws = rng.random(len(recorded)) < 0.5
-    case_file.loc[recorded, "porn_trigger_offline"] = np.where(draws, "yes", "no")
-    tables["case_file"] = case_file
-    return tables
+    rows = case_file.index[case_file["case_id"].isin(boys)].to_numpy()
+    shuffled = [c for c in case_file.columns if c not in STAYS_WITH_THE_CHILD]
+    order = rng.permutation(rows)
+    for column in shuffled:
+        values = case_file[column].to_numpy(copy=True)
+        positions = case_file.index.get_indexer(rows)
+        values[positions] = case_file[column].to_numpy()[case_file.index.get_indexer(order)]
+        case_file[column] = pd.array(values, dtype=case_file[column].dtype)
+    recorded = case_file.index[case_file["porn_trigger_offline"].notna().to_numpy(dtype=bool)]
+    case_file.loc[recorded, "porn_trigger_offline"] = rng.random(len(recorded)) < 0.5
+    return replace(base, case_file=case_file)
+
+
+def bootstrap_cohort(base: Cohort, rng: np.random.Generator) -> Cohort:
+    """The children drawn with replacement, inside and outside the in-depth sample apart,
+    every row of a child with it; the k-th draw of a child gets id "<id>~k"."""
+    cases = base.cases
+    in_depth = cases["in_depth_sample"].fillna(False).to_numpy(dtype=bool)
+    drawn = np.concatenate([rng.choice(np.flatnonzero(stratum), stratum.sum(), replace=True)
+                            for stratum in (in_depth, ~in_depth)])
+    ids = cases["case_id"].to_numpy(dtype=object)[drawn]
+    new_ids = [f"{case_id}~{k}" for k, case_id in enumerate(ids)]
+    tables = {}
+    for name in ("cases", "case_file", "behaviours"):
+        table = base.table(name)
+        by_id = table.groupby("case_id", sort=False).indices
+        pieces, labels = [], []
+        for case_id, new_id in zip(ids, new_ids, strict=True):
+            found = by_id.get(case_id)
+            if found is not None:
+                pieces.append(found)
+                labels += [new_id] * len(found)
+        taken = table.iloc[np.concatenate(pieces)].reset_index(drop=True)
+        taken["case_id"] = pd.array(labels, dtype=table["case_id"].dtype)
+        tables[name] = taken
+    return replace(base, **tables)
+
+
+def _row_position(results: pd.DataFrame, select: dict) -> int:
+    mask = np.ones(len(results), dtype=bool)
+    for key in SELECT_KEYS:
+        value = select.get(key)
+        column = results[key]
+        mask &= (column.isna() if value is None else column.eq(str(value)).fillna(False)
+                 ).to_numpy(dtype=bool)
+    (position,) = np.flatnonzero(mask)
+    return int(position)
+
+
+def _set_count(results: pd.DataFrame, position: int, n: int) -> None:
+    results.loc[results.index[position], "n"] = n
+    denominator = int(results["denominator"].iloc[position])
+    results.loc[results.index[position], "estimate"] = n / denominator
+
+
+def null_rows(results: pd.DataFrame, register: dict, rng: np.random.Generator) -> pd.DataFrame:
+    """The results with the rows of R4, L3, R5's and L2's directional checks redrawn under
+    their null (see the module docstring)."""
+    results = results.copy()
+    for claim in register["claims"]:
+        if claim["id"] not in ROW_NULLS:
+            continue
+        for check in claim["checks"]:
+            if check["rule"] == "share_above":
+                at = _row_position(results, check["select"])
+                d = int(results["denominator"].iloc[at])
+                _set_count(results, at, int(rng.binomial(d, check["threshold"])))
+            elif check["rule"] == "direction":
+                (key, (value,)), = check["compared_with"].items()
+                at = _row_position(results, check["select"])
+                other = _row_position(results, {**check["select"], key: value})
+                n = [int(results["n"].iloc[i]) for i in (at, other)]
+                d = [int(results["denominator"].iloc[i]) for i in (at, other)]
+                if key == "level":  # two levels of one population: split their children
+                    first = int(rng.binomial(sum(n), 0.5))
+                    _set_count(results, at, first)
+                    _set_count(results, other, sum(n) - first)
+                else:
+                    pooled = sum(n) / sum(d)
+                    for i, size in zip((at, other), d, strict=True):
+                        _set_count(results, i, int(rng.binomial(size, pooled)))
+    return results
 
 
 def _verdicts(results: pd.DataFrame, register) -> dict[str, str]:
@@ -101,24 +186,22 @@ _STATE: dict = {}
 
 def _init(kind: str) -> None:
     _STATE["register"] = load_register()
+    _STATE["base"] = validated_shipped()
     if kind == "null":
-        _STATE["shipped"] = shipped_cohort()
-        fixed = _analyse(_STATE["shipped"], [a for a in ANALYSES if a not in NULL_ANALYSES])
-        _STATE["fixed"] = fixed
+        fixed = [a for a in ANALYSES if a not in NULL_ANALYSES]
+        _STATE["fixed"] = _analyse(_STATE["base"], fixed)
 
 
 def _null_cohort(seed: np.random.SeedSequence) -> dict[str, str]:
-    tables = null_tables(np.random.default_rng(seed), _STATE["shipped"])
-    results = concat_results([_STATE["fixed"], _analyse(tables, NULL_ANALYSES)])
-    return _verdicts(results, _STATE["register"])
+    rng = np.random.default_rng(seed)
+    cohort = null_cohort(_STATE["base"], rng)
+    results = concat_results([_STATE["fixed"], _analyse(cohort, NULL_ANALYSES)])
+    return _verdicts(null_rows(results, _STATE["register"], rng), _STATE["register"])
 
 
 def _power_cohort(seed: np.random.SeedSequence) -> dict[str, str]:
-    from tahsb_analysis.synthetic.generator import generate_cohort
-    from tahsb_analysis.synthetic.parameters import load_parameters
-
-    tables = generate_cohort(load_parameters(), int(seed.generate_state(1)[0]))
-    return _verdicts(_analyse(tables, ANALYSES), _STATE["register"])
+    cohort = bootstrap_cohort(_STATE["base"], np.random.default_rng(seed))
+    return _verdicts(_analyse(cohort, ANALYSES), _STATE["register"])
 
 
 def simulate(kind: str, cohorts: int, workers: int, seed: int) -> tuple[pd.DataFrame, float]:
@@ -181,23 +264,23 @@ def main(argv=None) -> int:
 
     null, null_time = simulate("null", args.cohorts, args.workers, args.seed)
     print(f"Null cohorts: {args.cohorts} (seed {args.seed}, {args.workers} worker(s), "
-          f"{null_time:.2f} s per cohort wall clock)")
-    rates = supported_rates(null, NULL_CLAIMS)
-    print(_table(rates, "`supported`", flag_nominal=True))
-    any_c = (null[list(NULL_CLAIMS[:5])] == SUPPORTED).any(axis=1)
-    any_null = (null[list(NULL_CLAIMS)] == SUPPORTED).any(axis=1)
-    print(f"\nAt least one of C2-C6 `supported`: {_percent(any_c.mean())}; at least one of the "
-          f"{len(NULL_CLAIMS)} null claims: {_percent(any_null.mean())} (Holm controls the "
-          "family-wise rate at 5% only with the register's other tests in the family too).")
-    not_null = [c for c in directional if c not in NULL_CLAIMS]
-    kept = supported_rates(null, not_null)
-    print("Not null in these cohorts (tables not edited): "
-          + ", ".join(f"{r.claim} {_percent(r.rate)}" for r in kept.itertuples()))
+          f"{null_time:.2f} s per cohort wall clock); every directional claim without effect")
+    print(_table(supported_rates(null, directional), "`supported`", flag_nominal=True))
+    any_null = (null[directional] == SUPPORTED).any(axis=1)
+    k = int(any_null.sum())
+    low, high = proportion_confint(k, len(null), alpha=0.05, method="beta")
+    print(f"\nAt least one of the {len(directional)} directional claims `supported` (the "
+          f"family-wise rate Holm controls at 5%): {k}/{len(null)}, {_percent(k / len(null))} "
+          f"({_percent(low)} to {_percent(high)})")
+    worst = {c: null[c].value_counts().to_dict() for c in directional}
+    print("Verdicts per claim: " + "; ".join(
+        f"{c}: " + ", ".join(f"{v} {n}" for v, n in sorted(counts.items()))
+        for c, counts in worst.items()))
 
     if power_cohorts:
         power, power_time = simulate("power", power_cohorts, args.workers, args.seed)
-        print(f"\nPower cohorts: {power_cohorts} generated at 275 children (seed {args.seed}, "
-              f"{power_time:.2f} s per cohort wall clock)")
+        print(f"\nPower cohorts: {power_cohorts} bootstrap cohorts of the shipped cohort "
+              f"(seed {args.seed}, {power_time:.2f} s per cohort wall clock)")
         print(_table(supported_rates(power, directional), "`supported`", flag_nominal=False))
     return 0
 

@@ -97,6 +97,53 @@ def test_adjusted_odds_ratios_match_statsmodels_logit_fitted_independently():
         assert "adjusted for age at referral, looked_after" in row["method"]
 
 
+def test_ta_only_vs_dual_contrast_is_the_ta_only_term_of_the_model_refitted_against_dual():
+    # The contrast is coef_ta - coef_dual of the same fit (a Wald z-test with the covariance);
+    # refitting with dual as the reference is the same model reparametrised, so its ta_only
+    # term must agree. Reference: smf.logit("y ~ C(g, Treatment('dual')) + age", data).fit()
+    frame = model_frame(seed=4)
+    rows = as_rows(logistic_odds_ratios(frame, "y", "hsb_group", covariates=["age_at_referral"]))
+    data = pd.DataFrame({"y": frame["y"].astype(int), "g": frame["hsb_group"].astype(str),
+                         "age": frame["age_at_referral"].astype(float)})
+    fit = smf.logit("y ~ C(g, Treatment('dual')) + age", data).fit(disp=0)
+    name = "C(g, Treatment('dual'))[T.ta_only]"
+    row = one(rows, level="ta_only vs dual", statistic="odds_ratio")
+    assert row["estimate"] == pytest.approx(np.exp(fit.params[name]), rel=1e-6)
+    assert row["ci_low"] == pytest.approx(np.exp(fit.conf_int().loc[name, 0]), rel=1e-6)
+    assert row["ci_high"] == pytest.approx(np.exp(fit.conf_int().loc[name, 1]), rel=1e-6)
+    assert row["p_value"] == pytest.approx(fit.pvalues[name], rel=1e-6)
+    assert row["n"] == 300
+
+
+def test_contrast_with_a_separated_group_is_not_estimable_and_says_why():
+    frame = model_frame(n=200)
+    y = frame["y"].copy()
+    y[(frame["hsb_group"] == "dual").to_numpy()] = False  # no dual child has the outcome
+    frame["y"] = y
+    rows = as_rows(logistic_odds_ratios(frame, "y", "hsb_group", covariates=["age_at_referral"]))
+    contrast = one(rows, level="ta_only vs dual", statistic="odds_ratio")
+    assert pd.isna(contrast["estimate"]) and pd.isna(contrast["p_value"])
+    assert contrast["warning"].startswith(
+        "dual (TA-HSB and offline HSB) not estimable in this model; odds ratio not estimable")
+    assert not pd.isna(one(rows, level="ta_only", statistic="odds_ratio")["estimate"])
+
+
+def test_ordinal_contrast_is_the_difference_of_the_group_terms_of_the_same_fit():
+    # exp(b_ta - b_dual) of the ordinal fit: the ratio of the two group odds ratios.
+    frame = model_frame(seed=7)
+    frame["level"] = pd.Categorical(
+        np.where(frame["y"].to_numpy(dtype=bool), "high",
+                 np.where(frame["age_at_referral"].to_numpy(dtype=float) > 13, "mid", "low")),
+        categories=["low", "mid", "high"], ordered=True)
+    rows = as_rows(ordinal_odds_ratios(frame, "level", "hsb_group",
+                                       covariates=["age_at_referral"]))
+    ta = one(rows, level="ta_only", statistic="odds_ratio")["estimate"]
+    dual = one(rows, level="dual", statistic="odds_ratio")["estimate"]
+    contrast = one(rows, level="ta_only vs dual", statistic="odds_ratio")
+    assert contrast["estimate"] == pytest.approx(ta / dual, rel=1e-9)
+    assert contrast["ci_low"] < contrast["estimate"] < contrast["ci_high"]
+
+
 def test_unadjusted_odds_ratio_is_the_2x2_cross_product_with_woolf_ci():
     a, b, c, d = 12, 8, 10, 30
     rows = as_rows(

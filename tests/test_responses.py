@@ -183,6 +183,7 @@ def test_synthetic_results_follow_the_schema_and_have_both_outputs(synthetic_res
     assert set(select(models, variable="social_care_level", statistic="odds_ratio")["level"]) == {
         "ta_only",
         "dual",
+        "ta_only vs dual",
         "age_at_referral",
         "looked_after: yes",
     }

@@ -29,7 +29,7 @@ from tahsb_analysis.analyses.group_comparison import GROUPS
 from tahsb_analysis.analyses.groups import HSB_GROUP_LABELS
 from tahsb_analysis.analyses.missing import missing_reason, missing_rows
 from tahsb_analysis.input.cohort import missing_column
-from tahsb_analysis.vocabulary import MISSING_PREFIX, ODDS_RATIO, ODDS_RATIO_FIRTH
+from tahsb_analysis.vocabulary import MISSING_PREFIX, ODDS_RATIO, ODDS_RATIO_FIRTH, PAIR_SEPARATOR
 
 MODEL_REFERENCE = "offline_only"
 AGE = "age_at_referral"
@@ -40,6 +40,17 @@ COVARIATE_LABELS = {AGE: "age at referral"}
 COVARIATE_MISSING_LEVEL = MISSING_PREFIX + "a covariate not recorded"
 FIRTH_WARNING = "used because of separation in the ordinary model"
 SEPARATION = "quasi-complete separation"
+
+
+def contrast_term(group: str, other: str) -> str:
+    """The term of the odds ratio of `group` against `other` (neither the reference), from the
+    same model: "ta_only vs dual"."""
+    return f"{group}{PAIR_SEPARATOR}{other}"
+
+
+def group_contrasts(others: Sequence[str]) -> list[tuple[str, str]]:
+    """Every pair of non-reference groups, in the order given: [("ta_only", "dual")]."""
+    return [(a, b) for i, a in enumerate(others) for b in others[i + 1:]]
 
 
 class _ExpitLogistic(type(stats.logistic)):
@@ -230,7 +241,8 @@ def _model_rows(frame, y, outcome, group, reference, covariates, confidence, gro
         y.to_numpy(dtype=float, na_value=np.nan)[used], group_values[used], covariate_design,
         outcome, reference, others, kind, base,
     )
-    terms = others + list(covariate_design.columns)
+    contrasts = group_contrasts(others)
+    terms = others + [contrast_term(a, b) for a, b in contrasts] + list(covariate_design.columns)
     term_rows = {term: {**base, "level": term} for term in terms}
     problem = _whole_model_problem(model)
     if problem:
@@ -242,7 +254,8 @@ def _model_rows(frame, y, outcome, group, reference, covariates, confidence, gro
             rows += _firth_rows(model, confidence)
         return rows
     notes, fitted_groups, keep = _group_notes(model)
-    common_notes = _fit_terms(model, fitted_groups, keep, notes, term_rows, confidence)
+    common_notes = _fit_terms(model, fitted_groups, keep, notes, term_rows, confidence,
+                              contrasts)
     for term, row in term_rows.items():
         warning = "; ".join(([notes[term]] if term in notes else []) + common_notes)
         row["warning"] = warning or None
@@ -332,9 +345,17 @@ def _group_notes(model: _Model) -> tuple[dict[str, str], list[str], np.ndarray]:
     return notes, fitted_groups, keep
 
 
-def _fit_terms(model: _Model, fitted_groups, keep, notes, term_rows, confidence) -> list[str]:
+def _fit_terms(model: _Model, fitted_groups, keep, notes, term_rows, confidence,
+               contrasts=()) -> list[str]:
     """Fit the model on the kept children; fill `term_rows` with the estimates and `notes`
-    with per-term problems. Returns the notes that concern every term."""
+    with per-term problems. Returns the notes that concern every term. A contrast of two
+    groups is estimated when both are fitted, else noted as not estimable."""
+    for group, other in contrasts:
+        for term in (group, other):
+            if term not in fitted_groups:
+                notes[contrast_term(group, other)] = (
+                    f"{_label(term)} not estimable in this model; odds ratio not estimable")
+                break
     covariate_design = model.covariates
     design = pd.DataFrame(
         {g: (model.groups == g).astype(float) for g in fitted_groups},
@@ -352,7 +373,8 @@ def _fit_terms(model: _Model, fitted_groups, keep, notes, term_rows, confidence)
     common_notes = _few_events_notes(y_fit, design.shape[1], model.kind)
     if not design.shape[1]:
         return common_notes
-    estimates, fit_notes = _fit(y_fit, design, model.kind, confidence)
+    fitted_contrasts = [(a, b) for a, b in contrasts if a in design and b in design]
+    estimates, fit_notes = _fit(y_fit, design, model.kind, confidence, fitted_contrasts)
     common_notes += fit_notes
     for term, (coef, ci_low, ci_high, p) in estimates.items():
         if not np.isfinite(coef) or abs(coef) > MAX_ABS_COEFFICIENT:
@@ -488,8 +510,13 @@ def odds_ratio_interval(
     return float(limits[0]), float(limits[1]), None
 
 
-def _fit(y, design, kind, confidence):
-    """Fit the model; (term -> (coef, ci_low, ci_high, p), notes). Never raises for data."""
+def _fit(y, design, kind, confidence, contrasts=()):
+    """Fit the model; (term -> (coef, ci_low, ci_high, p), notes). Never raises for data.
+
+    Each contrast (a, b) of two group terms is the Wald test of coef_a - coef_b in the same
+    fit (statsmodels `t_test` with the contrast vector, a z-test for these models): the log
+    odds ratio of group a against group b with the covariates held fixed, the same as the a
+    term of the model refitted with b as reference."""
     notes: list[str] = []
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -505,6 +532,12 @@ def _fit(y, design, kind, confidence):
             params = result.params
             ci = result.conf_int(alpha=1 - confidence)
             p_values = result.pvalues
+            contrast_tests = {}
+            for group, other in contrasts:
+                vector = np.zeros(len(params))
+                vector[list(params.index).index(group)] = 1.0
+                vector[list(params.index).index(other)] = -1.0
+                contrast_tests[contrast_term(group, other)] = result.t_test(vector)
         except (PerfectSeparationError, np.linalg.LinAlgError, ValueError) as error:
             name = type(error).__name__
             return {}, [f"model not fitted ({name}: {_one_line(error)})"]
@@ -529,6 +562,10 @@ def _fit(y, design, kind, confidence):
             float(ci.loc[term].iloc[1]),
             float(p_values[term]),
         )
+    for term, test in contrast_tests.items():
+        low, high = np.asarray(test.conf_int(alpha=1 - confidence)).ravel()
+        estimates[term] = (float(np.asarray(test.effect).ravel()[0]), float(low), float(high),
+                           float(np.asarray(test.pvalue).ravel()[0]))
     return estimates, list(dict.fromkeys(notes))
 
 

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 from scipy import stats
-from statsmodels.stats.multitest import multipletests
 from statsmodels.stats.power import NormalIndPower, TTestIndPower, TTestPower
 from statsmodels.stats.proportion import binom_tost
 
@@ -91,10 +91,19 @@ def tost_mean(mean: float, sd: float, n: int, low: float, high: float):
 
 
 def holm(p_values: list[float]) -> list[float]:
-    """Holm-adjusted p-values, in the order given (statsmodels multipletests)."""
+    """Holm-adjusted p-values, in the order given: the i-th smallest p times (m - i + 1),
+    made non-decreasing and capped at 1. The same arithmetic as statsmodels'
+    `multipletests(p, method="holm")` (tested equal), which also runs `gc.collect()` on every
+    call: 80 ms each in a process holding a pandas/SciPy stack, the larger part of one
+    register evaluation and of the calibration's cost per cohort."""
     if not p_values:
         return []
-    return [float(p) for p in multipletests(p_values, method="holm")[1]]
+    values = np.asarray(p_values, dtype=float)
+    order = np.argsort(values, kind="mergesort")
+    scaled = values[order] * np.arange(len(values), 0, -1)
+    adjusted = np.empty_like(values)
+    adjusted[order] = np.minimum(np.maximum.accumulate(scaled), 1.0)
+    return [float(p) for p in adjusted]
 
 
 def _share_at(reference: float, h: float) -> float:

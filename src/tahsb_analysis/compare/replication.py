@@ -11,15 +11,17 @@ Three scales, one per kind of check (`verdicts.RULE_SCALES`):
 
 - Directional claims (rules `direction` and `share_above`: C1-C6, S1-S3, L1, R4, L3 and the
   direction parts of R5 and L2): `supported` when the estimate lies on the published side AND
-  the claim's test, Holm-adjusted across every directional test of the register in one cohort,
-  has p at most the register's `alpha`; `same direction, not statistically supported`;
-  `opposite direction` (equal estimates included: they show no direction); `contradicted`
-  (significant on the other side); `insufficient data`. The test is the analyses' own row when
-  the register declares it (`test` / `tests`: C1's Mann-Whitney rows, S1-S3's age-adjusted
-  logistic models, L1's binomial test), otherwise computed from the rows' counts and named:
-  Fisher's exact test for two groups' shares, an exact binomial test for a share against a
-  threshold, a sign test for two levels of one population, Welch's t-test for two means.
-  A model test row also gives the direction (its odds ratio's side of 1), not the crude shares.
+  the claim's test has p at most the register's `alpha` after Holm's adjustment across the
+  register's directional claims in one cohort (a claim with several parts is one member of
+  the family, its p the largest of its parts': `_adjust_directional`); `same direction, not
+  statistically supported`; `opposite direction` (equal estimates included: they show no
+  direction); `contradicted` (significant on the other side); `insufficient data`. The test
+  is the analyses' own row when the register declares it (`test` / `tests`: C1's
+  Mann-Whitney rows, S1-S3's age-adjusted logistic models, L1's binomial test), otherwise
+  computed from the rows' counts and named: Fisher's exact test for two groups' shares, an
+  exact binomial test for a share against a threshold, a sign test for two levels of one
+  population, Welch's t-test for two means. A model test row also gives the direction (its
+  odds ratio's side of 1), not the crude shares.
 - Published values (rule `equivalence`: P1, P2, R3, the gap of L2): `consistent` only when
   the two one-sided tests (TOST) against [published - margin, published + margin] pass at
   alpha (exact binomial TOST, statsmodels `binom_tost`, for shares; one-sample t TOST for
@@ -30,7 +32,8 @@ Three scales, one per kind of check (`verdicts.RULE_SCALES`):
 
 Every part names its test (`test`), raw and adjusted p-values, and the minimum detectable
 difference (`mdd`, on the estimate's scale: a difference of shares or of means) at the cohort's
-size with 80% power for the same kind of test (`mdd_method` names the statsmodels power class).
+size with 80% power for the same kind of test (`mdd_method` names the statsmodels power class);
+for directional parts at alpha / (number of directional claims), Holm's strictest step.
 A check needing a row that is absent, suppressed, without an estimate, count or p-value, or
 with an empty denominator gives `insufficient data`, never an error.
 
@@ -108,8 +111,8 @@ REPLICATION_COLUMNS: dict[str, str] = {
     "scale": "string",  # "direction", "value" or "descriptive": which verdict words apply
     "test": "string",  # the test or interval the verdict rests on, named
     "p_value": "Float64",  # its p-value as computed (TOST: the larger one-sided p)
-    "p_adjusted": "Float64",  # Holm-adjusted across the register's directional tests
-    "p_adjust_method": "string",  # "Holm (<k> directional tests of this cohort)" or <NA>
+    "p_adjusted": "Float64",  # Holm-adjusted across the register's directional claims
+    "p_adjust_method": "string",  # "Holm across the <k> directional claims ..." or <NA>
     "alpha": "Float64",  # the register's alpha
     "margin": "Float64",  # equivalence: the register's margin (same scale as estimate)
     "mdd": "Float64",  # minimum detectable difference, 80% power, on the estimate's scale
@@ -210,27 +213,82 @@ def _overall(claim: dict, parts: list[dict]) -> dict:
     }
 
 
-def _claim_parts(claim: dict, rows: pd.DataFrame, alpha: float) -> list[dict]:
+def directional_claim_count(register: dict) -> int:
+    """How many claims of the register have a directional check: the size of the Holm family
+    the register plans for."""
+    return sum(any(RULE_SCALES[c["rule"]] == DIRECTION_SCALE for c in claim["checks"])
+               for claim in register["claims"])
+
+
+def _claim_parts(claim: dict, rows: pd.DataFrame, alpha: float, family: int) -> list[dict]:
+    """The parts of one claim. A directional part's MDD is computed at alpha / family, the
+    strictest level of Holm's step-down over the register's directional claims, so that a
+    difference that large is detected with at least 80% power at whichever step its claim is
+    tested; the TOST of published values is not in that family and uses alpha."""
     where = f"claim {claim['id']!r}"
+    mdd_alpha = alpha / max(family, 1)
     parts = []
     for number, check in enumerate(claim["checks"], start=1):
-        parts += EVALUATORS[check["rule"]](check, rows, f"{where}, check {number}", alpha)
+        directional = RULE_SCALES[check["rule"]] == DIRECTION_SCALE
+        found = EVALUATORS[check["rule"]](check, rows, f"{where}, check {number}",
+                                          mdd_alpha if directional else alpha)
+        if directional:
+            for part in found:
+                if not is_missing(part["mdd_method"]):
+                    part["mdd_method"] += (
+                        f" (alpha {alpha:g} / {family} directional claims = {mdd_alpha:.3g}: "
+                        "the strictest step of Holm's adjustment)")
+        parts += found
     return parts
 
 
-def _adjust_directional(parts: list[dict], alpha: float) -> None:
-    """Holm across every tested directional part of one cohort, then decide their verdicts."""
-    tested = [p for p in parts if p["scale"] == DIRECTION_SCALE and p["verdict"] is None
-              and not is_missing(p["p_value"]) and not math.isnan(p["p_value"])]
-    adjusted = evidence.holm([float(p["p_value"]) for p in tested])
-    method = f"{HOLM} ({len(tested)} directional tests of this cohort)"
-    for part, p in zip(tested, adjusted, strict=True):
-        part["p_adjusted"], part["p_adjust_method"] = p, method
-    for part in parts:
-        if part["scale"] == DIRECTION_SCALE and part["verdict"] is None:
-            part["verdict"] = decide_direction(part, alpha)
-            if part["verdict"] == INSUFFICIENT:
-                part["reason"] += "; the test could not be computed"
+def directional_family(claims: list[tuple[dict, list[dict]]]) -> list[list[dict]]:
+    """The members of the Holm family: per claim, its directional parts (one member per claim
+    that has any). The claim is tested as an intersection-union test of its parts."""
+    members = []
+    for _, parts in claims:
+        directional = [p for p in parts if p["scale"] == DIRECTION_SCALE and p["verdict"] is None]
+        if directional:
+            members.append(directional)
+    return members
+
+
+def _tested(part: dict) -> bool:
+    return not is_missing(part["p_value"]) and not math.isnan(float(part["p_value"]))
+
+
+def _adjust_directional(claims: list[tuple[dict, list[dict]]], alpha: float) -> None:
+    """Holm across the register's directional claims, then decide their parts' verdicts.
+
+    A claim's p is the largest of its directional parts' p-values (an intersection-union
+    test, Berger 1982: the claim holds only when every part does, so each part is tested at
+    the claim's level and no adjustment is needed inside the claim). Holm's step-down runs
+    over those claim p-values (statsmodels `multipletests`). A part's adjusted p applies its
+    claim's Holm step to the part's own p: min(1, (m - rank + 1) * p), and at least the
+    previous step's adjusted p, so it never exceeds the claim's and a claim is supported
+    exactly when each of its parts is. Claims without any tested part are not in the family.
+    """
+    members = [m for m in directional_family(claims) if any(_tested(p) for p in m)]
+    claim_p = [max(float(p["p_value"]) for p in m if _tested(p)) for m in members]
+    adjusted = evidence.holm(claim_p)
+    size = len(members)
+    method = (f"{HOLM} across the {size} directional claims of this cohort (a claim's p is "
+              "the largest of its parts')")
+    order = sorted(range(size), key=lambda i: claim_p[i])
+    previous = 0.0
+    for rank, index in enumerate(order, start=1):
+        for part in members[index]:
+            if _tested(part):
+                own = min(1.0, (size - rank + 1) * float(part["p_value"]))
+                part["p_adjusted"] = min(max(previous, own), adjusted[index])
+                part["p_adjust_method"] = method
+        previous = max(previous, adjusted[index])
+    for _, parts in claims:
+        for part in parts:
+            if part["scale"] == DIRECTION_SCALE and part["verdict"] is None:
+                part["verdict"] = decide_direction(part, alpha)
+                if part["verdict"] == INSUFFICIENT:
+                    part["reason"] += "; the test could not be computed"
 
 
 def _records(claim: dict, parts: list[dict], context: dict) -> list[dict]:
@@ -278,8 +336,10 @@ def evaluate_register(results: pd.DataFrame, register=None) -> pd.DataFrame:
             "register_version": str(register["version"]),
             "alpha": alpha,
         }
-        claims = [(claim, _claim_parts(claim, rows, alpha)) for claim in register["claims"]]
-        _adjust_directional([part for _, parts in claims for part in parts], alpha)
+        family = directional_claim_count(register)
+        claims = [(claim, _claim_parts(claim, rows, alpha, family))
+                  for claim in register["claims"]]
+        _adjust_directional(claims, alpha)
         for claim, parts in claims:
             records += _records(claim, [{k: v for k, v in p.items() if k != "holds"}
                                         for p in parts], context)

@@ -134,8 +134,9 @@ def render_replication(frame: pd.DataFrame) -> tables.RenderedTable:
     footnotes.append(
         f"Directional findings: {'; '.join(DIRECTION_VERDICTS[:-1])}. Supported means the "
         f"published direction AND the named test's p, Holm-adjusted across the register's "
-        f"directional tests of this cohort, is at most {alpha}; contradicted means significant "
-        "the other way."
+        f"directional claims of this cohort (a claim's p is the largest of its parts'), is at "
+        f"most {alpha}; contradicted means significant the other way. The minimum detectable "
+        "difference (MDD) is at 80% power and Holm's strictest level."
     )
     footnotes.append(
         f"Published values: {'; '.join(VALUE_VERDICTS[:-1])}. Consistent means an equivalence "
