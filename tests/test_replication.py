@@ -299,6 +299,19 @@ def test_holm_runs_over_claims_each_claim_p_the_largest_of_its_parts():
     assert overall.loc["C2", "verdict"] == NOT_SUPPORTED
 
 
+def test_a_claim_without_a_test_stays_in_the_family_so_hiding_it_does_not_loosen_holm():
+    # C1's compared row is suppressed (as on a release tier): C1 is insufficient data, and
+    # C0 (17/20 vs 4/20, Fisher p = 4.2739e-5) is still adjusted in a family of two: x2.
+    table = results(*_two_groups("v0_0", 17, 4), row(variable="v1_0", group_variable="hsb_group",
+                                                     group="ta_only", estimate=0.9, n=18,
+                                                     denominator=20),
+                    suppressed(variable="v1_0", group_variable="hsb_group", group="dual"))
+    frame = evaluate_register(table, _claims_register([1, 1])).set_index("finding")
+    assert frame.loc["C1", "verdict"] == INSUFFICIENT
+    assert frame.loc["C0", "p_adjusted"] == pytest.approx(2 * frame.loc["C0", "p_value"])
+    assert "across the 2 directional claims" in frame.loc["C0", "p_adjust_method"]
+
+
 def test_under_the_complete_null_at_most_five_percent_of_cohorts_get_any_supported():
     # The family step alone, on 4,000 simulated cohorts of ten claims with two parts each:
     # under no effect a test's p-value is Uniform(0, 1) and the estimate's side is a coin

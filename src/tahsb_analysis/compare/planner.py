@@ -9,7 +9,9 @@ simulated: every number comes from the reference rows and a closed-form power ca
 the same table always gives the same plan.
 
 Methods (statsmodels 0.15, `statsmodels.stats.power`; power 80%, alpha 0.05 two-sided by
-default, no multiplicity adjustment):
+default; a directional check at alpha / (the register's directional claims), the strictest
+step of the Holm adjustment the verdicts apply, so a cohort of the planned size reaches
+`supported` with at least the planned power):
 
 ========================  ============================================================
 check of the register     planned as
@@ -51,7 +53,7 @@ overall row (part 0) is the largest need of its parts, or not plannable when any
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -60,12 +62,14 @@ from statsmodels.stats.power import NormalIndPower, TTestIndPower
 from statsmodels.stats.proportion import proportion_effectsize
 
 from tahsb_analysis.compare.register import SELECT_KEYS, resolve_register
+from tahsb_analysis.compare.replication import directional_claim_count
 from tahsb_analysis.compare.sample_sizes import (
     precision_n,
     shares_from_odds_ratio,
     tost_mean_n,
     tost_share_n,
 )
+from tahsb_analysis.compare.verdicts import DIRECTION_SCALE, RULE_SCALES
 from tahsb_analysis.render.tables import level_label, short_group_label
 from tahsb_analysis.results.schema import SUPPRESSED, validate_results
 
@@ -525,16 +529,27 @@ def _with_totals(part: dict, rows: pd.DataFrame, select: dict) -> dict:
     return part
 
 
-def _claim_rows(claim: dict, rows: pd.DataFrame, settings: PlanSettings, base: dict):
+def _claim_rows(claim: dict, rows: pd.DataFrame, settings: PlanSettings, base: dict,
+                family: int = 1):
+    """The plan of one claim. A directional check is planned at alpha / family, the strictest
+    level of the register's Holm adjustment over its `family` directional claims (Bonferroni:
+    a cohort this size reaches `supported` with at least the planned power whatever step the
+    claim is tested at); a published value's TOST and the precision of P1 at alpha."""
     parts = []
     for check in claim["checks"]:
-        check_base = {**base, "measure": check["measure"]}
         rule = check["rule"]
+        check_settings = settings
+        if RULE_SCALES.get(rule) == DIRECTION_SCALE and family > 1:
+            check_settings = replace(settings, alpha=settings.alpha / family)
+        check_base = {**base, "measure": check["measure"], "alpha": check_settings.alpha}
         if rule in NO_TEST:
             part = _not_plannable(check_base, NO_TEST[rule])
             parts.append(_with_totals(part, rows, check["select"]))
         elif rule in PLANNERS:
-            for part in PLANNERS[rule](check, rows, settings, check_base):
+            for part in PLANNERS[rule](check, rows, check_settings, check_base):
+                if check_settings is not settings and not _is_missing(part.get("method")):
+                    part["method"] = (f"{part['method']}; alpha {settings.alpha:g} / {family} "
+                                      "directional claims (Holm's strictest step)")
                 parts.append(_with_totals(part, rows, check["select"]))
         else:
             parts.append(_not_plannable({**check_base, "population": pd.NA},
@@ -580,10 +595,11 @@ def plan_cohort(results: pd.DataFrame, register=None,
     register = resolve_register(register)
     validate_results(results)
     records: list[dict] = []
+    family = directional_claim_count(register)
     for cohort, rows in results.groupby("cohort", sort=False):
         reference_sizes(rows)  # fail early, before any claim, when the cohort's size is absent
         for claim in register["claims"]:
             base = {"cohort": cohort, "finding": claim["id"], "claim": claim["finding"],
                     "power": settings.power, "alpha": settings.alpha}
-            records += _claim_rows(claim, rows, settings, base)
+            records += _claim_rows(claim, rows, settings, base, family)
     return _frame(records)

@@ -247,14 +247,16 @@ def directional_family(claims: list[tuple[dict, list[dict]]]) -> list[list[dict]
     that has any). The claim is tested as an intersection-union test of its parts."""
     members = []
     for _, parts in claims:
-        directional = [p for p in parts if p["scale"] == DIRECTION_SCALE and p["verdict"] is None]
+        directional = [p for p in parts if p["scale"] == DIRECTION_SCALE]
         if directional:
             members.append(directional)
     return members
 
 
 def _tested(part: dict) -> bool:
-    return not is_missing(part["p_value"]) and not math.isnan(float(part["p_value"]))
+    """A directional part whose verdict waits for its adjusted p."""
+    return (part["verdict"] is None and not is_missing(part["p_value"])
+            and not math.isnan(float(part["p_value"])))
 
 
 def _adjust_directional(claims: list[tuple[dict, list[dict]]], alpha: float) -> None:
@@ -266,10 +268,13 @@ def _adjust_directional(claims: list[tuple[dict, list[dict]]], alpha: float) -> 
     over those claim p-values (statsmodels `multipletests`). A part's adjusted p applies its
     claim's Holm step to the part's own p: min(1, (m - rank + 1) * p), and at least the
     previous step's adjusted p, so it never exceeds the claim's and a claim is supported
-    exactly when each of its parts is. Claims without any tested part are not in the family.
+    exactly when each of its parts is. A claim with no tested part (its rows absent or
+    suppressed) stays in the family with p = 1: the family is the register's, so a release
+    tier that hides a claim is adjusted as strictly as the internal tier.
     """
-    members = [m for m in directional_family(claims) if any(_tested(p) for p in m)]
-    claim_p = [max(float(p["p_value"]) for p in m if _tested(p)) for m in members]
+    members = directional_family(claims)
+    claim_p = [max((float(p["p_value"]) for p in m if _tested(p)), default=1.0)
+               for m in members]
     adjusted = evidence.holm(claim_p)
     size = len(members)
     method = (f"{HOLM} across the {size} directional claims of this cohort (a claim's p is "
