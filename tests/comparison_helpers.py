@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 
 from tahsb_analysis.compare.cohorts import compare_cohorts
+from tahsb_analysis.compare.replication import REPLICATION_COLUMNS
 from tahsb_analysis.results.schema import RELEASED, SUPPRESSED, make_results
 
 WILSON = "Wilson 95% CI"
@@ -48,16 +49,26 @@ def one(frame: pd.DataFrame, statistic: str) -> pd.Series:
     return rows.iloc[0]
 
 
-def evaluation(cohort, verdicts, version="3") -> pd.DataFrame:
+def evaluation(cohort, verdicts, version="3", evidence=None) -> pd.DataFrame:
+    """A hand-made `evaluate_register` frame (every REPLICATION_COLUMNS column, its dtype): per
+    finding an overall row (part 0) with `verdicts[finding]` and the columns given in
+    `evidence[finding]`, then a part 1 row with other values (which the side-by-side must not
+    show)."""
+    evidence = evidence or {}
     records = []
     for finding, verdict in verdicts.items():
-        records.append(dict(cohort=cohort, register_version=version, finding=finding, part=0,
-                            claim=f"claim {finding}", kind="value", published=f"pub {finding}",
-                            verdict=verdict))
-        records.append(dict(cohort=cohort, register_version=version, finding=finding, part=1,
-                            claim=f"claim {finding}", kind="value", published="part",
-                            verdict="opposite direction"))
-    return pd.DataFrame(records)
+        common = dict(cohort=cohort, register_version=version, finding=finding,
+                      claim=f"claim {finding}", kind="value", alpha=0.05)
+        records.append(dict(common, part=0, published=f"pub {finding}", verdict=verdict,
+                            **evidence.get(finding, {})))
+        records.append(dict(common, part=1, published="part", verdict="opposite direction",
+                            p_value=0.999, p_adjusted=0.999, mdd=0.999, n=999,
+                            denominator=9999))
+    frame = pd.DataFrame.from_records(records, columns=list(REPLICATION_COLUMNS))
+    for column, dtype in REPLICATION_COLUMNS.items():
+        frame[column] = frame[column].astype(object).where(frame[column].notna(),
+                                                           pd.NA).astype(dtype)
+    return frame
 
 
 def comparison_rows(disclosure=None, synthetic=True) -> pd.DataFrame:

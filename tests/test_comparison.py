@@ -1,14 +1,14 @@
 """Cohort comparison: statistics checked against independent references quoted beside each
 expected number, disclosure states carried from the source rows, the page's sections (those of
-the output registry) and the replication verdicts side by side, on tiny hand-made results
-tables."""
+the output registry), on tiny hand-made results tables. The replication verdicts side by side
+are tested in test_replication_side_by_side.py."""
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 import pytest
-from comparison_helpers import compared, evaluation, mean_rows, one, share, table
+from comparison_helpers import compared, mean_rows, one, share, table
 from scipy import stats
 
 from tahsb_analysis.compare.cohorts import (
@@ -16,7 +16,6 @@ from tahsb_analysis.compare.cohorts import (
     ComparisonError,
     compare_cohorts,
     pairs_against,
-    replication_side_by_side,
     section_of,
     section_outputs,
 )
@@ -289,7 +288,7 @@ def test_behaviours_as_unit_are_flagged_as_not_independent():
     assert result["warning"].str.contains("not independent").all()
 
 
-# --- sections and replication side by side -----------------------------------------------------
+# --- sections (the verdicts side by side: test_replication_side_by_side.py) ----------
 
 
 def test_the_sections_are_the_registrys_then_other():
@@ -305,24 +304,6 @@ def test_each_registered_output_goes_to_its_registry_section_and_an_unknown_one_
     # A name that only looks like a prevalence output is not registered: "other".
     assert section_of("prevalence_by_region") == "other"
     assert section_of("something_new") == "other"
-
-
-def test_side_by_side_gives_each_cohorts_overall_verdict_per_finding():
-    frame = replication_side_by_side({
-        "a": evaluation("a", {"P1": "supported", "P2": "insufficient data"}),
-        "b": evaluation("b", {"P1": "opposite direction"}),
-    })
-    assert list(frame.columns) == ["finding", "claim", "kind", "published", "a", "b"]
-    assert frame["finding"].tolist() == ["P1", "P2"]
-    assert frame["published"].tolist() == ["pub P1", "pub P2"]
-    assert frame["a"].tolist() == ["supported", "insufficient data"]
-    assert frame.loc[0, "b"] == "opposite direction" and pd.isna(frame.loc[1, "b"])
-
-
-def test_side_by_side_refuses_evaluations_with_different_registers():
-    with pytest.raises(ComparisonError, match="different replication registers"):
-        replication_side_by_side({"a": evaluation("a", {"P1": "supported"}, version="2"),
-                                  "b": evaluation("b", {"P1": "supported"}, version="3")})
 
 
 def test_a_suppressed_source_suppresses_the_comparison_even_if_its_counts_are_still_there():

@@ -11,9 +11,21 @@ from comparison_helpers import comparison_rows, evaluation
 
 from tahsb_analysis.compare.cohorts import replication_side_by_side
 from tahsb_analysis.compare.published import load_published_cohorts
+from tahsb_analysis.compare.verdicts import (
+    CONSISTENT,
+    OPPOSITE,
+    SUPPORTED,
+    UNINFORMATIVE,
+    VERDICTS,
+)
+from tahsb_analysis.render import verdict_legend
 from tahsb_analysis.render.figures.comparison import forest_figure
 from tahsb_analysis.render.figures.output import write_figure
-from tahsb_analysis.render.pages.comparison import build_comparison_report
+from tahsb_analysis.render.pages.comparison import (
+    build_comparison_report,
+    side_by_side_table,
+    verdict_cell,
+)
 from tahsb_analysis.render.pages.page import ReportError
 from tahsb_analysis.render.pages.provenance import collect_comparison_provenance
 from tahsb_analysis.render.tables import (
@@ -23,6 +35,21 @@ from tahsb_analysis.render.tables import (
     SYNTHETIC_BANNER,
 )
 from tahsb_analysis.results.schema import RELEASED
+
+# What each cohort's verdicts rest on (hand-made; shown on the page rounded as the cells say).
+EVIDENCE_A = {
+    "P1": dict(scale="value", p_value=0.000515, statistic="proportion", unit="children",
+               mdd=0.0844, n=126, denominator=275),
+    "C1": dict(scale="direction", p_value=0.00044, p_adjusted=0.0114, statistic="mean",
+               unit="years", mdd=2.28),
+}
+EVIDENCE_B = {
+    "P1": dict(scale="value", p_value=0.2104, statistic="proportion", unit="children",
+               mdd=0.169, n=40, denominator=70),
+    "C1": dict(scale="direction", p_value=0.081, p_adjusted=0.797, statistic="proportion",
+               unit="children", mdd=0.453, n=22, denominator=25, compared_n=7,
+               compared_denominator=14),
+}
 
 
 class _Links(HTMLParser):
@@ -49,8 +76,9 @@ def _page(tmp_path, disclosure=None, synthetic=True, with_figure=True) -> str:
     if with_figure:
         paths = write_figure(forest_figure(rows, "prevalence"), tmp_path / "comparison_prevalence")
         figures["prevalence"] = paths["png"]
-    side = replication_side_by_side({"a": evaluation("a", {"P1": "supported"}),
-                                     "b": evaluation("b", {"P1": "opposite direction"})})
+    side = replication_side_by_side({
+        "a": evaluation("a", {"P1": CONSISTENT, "C1": SUPPORTED}, evidence=EVIDENCE_A),
+        "b": evaluation("b", {"P1": UNINFORMATIVE, "C1": OPPOSITE}, evidence=EVIDENCE_B)})
     return build_comparison_report(
         rows, side_by_side=side, figures=figures, cohorts=_cohorts(synthetic),
         provenance=collect_comparison_provenance(repo_dir=tmp_path),
@@ -107,10 +135,44 @@ def test_each_section_shows_its_figure_and_a_table_of_its_comparisons(internal_p
     assert "No comparable rows" in links
 
 
-def test_the_side_by_side_verdicts_and_the_methods_are_shown(internal_page):
-    replication = internal_page[internal_page.index('<section id="replication">'):
-                                internal_page.index('<section id="methods">')]
-    assert "supported" in replication and "opposite direction" in replication
+def _replication_section(page: str) -> str:
+    return page[page.index('<section id="replication">'):page.index('<section id="methods">')]
+
+
+def test_each_cohorts_verdict_is_shown_with_its_p_mdd_and_counts(internal_page):
+    replication = _replication_section(internal_page)
+    # By hand from EVIDENCE_A and EVIDENCE_B: p to three decimals (< 0.001 below), the MDD of
+    # a share in percentage points to one decimal, of a mean in its unit.
+    for expected in (
+        "consistent; p &lt; 0.001 (TOST, not adjusted); MDD 8.4 pp; 126/275",
+        "supported; p = 0.011 (Holm-adjusted); MDD 2.3 years",
+        "uninformative; p = 0.210 (TOST, not adjusted); MDD 16.9 pp; 40/70",
+        "opposite direction; p = 0.797 (Holm-adjusted); MDD 45.3 pp; 22/25 vs 7/14",
+    ):
+        assert f'<td class="number">{expected}</td>' in replication, expected
+    assert '<th scope="col">a</th>\n<th scope="col">b</th>' in replication
+
+
+def test_the_page_explains_every_verdict_word_above_the_side_by_side(internal_page):
+    replication = _replication_section(internal_page)
+    legend = replication[replication.index('<dl class="legend"'):replication.index("</dl>")]
+    assert replication.index("</dl>") < replication.index("<table>")
+    for verdict in VERDICTS:
+        assert f"<strong>{verdict}</strong>" in legend, verdict
+    assert "equivalence test (TOST)" in legend and "margin" in legend
+    assert "p at most 0.05" in legend  # the register's alpha, from the evaluations
+
+
+def test_a_missing_evaluation_reads_not_evaluated():
+    assert verdict_cell(None) == "not evaluated"
+    side = replication_side_by_side({"a": evaluation("a", {"P1": SUPPORTED}),
+                                     "b": evaluation("b", {"P2": SUPPORTED})})
+    table = side_by_side_table(side, tier="internal", synthetic=False)
+    assert table.rows == [["P1: claim P1", "pub P1", "supported", "not evaluated"],
+                          ["P2: claim P2", "pub P2", "not evaluated", "supported"]]
+
+
+def test_the_side_by_side_methods_are_shown(internal_page):
     methods = internal_page[internal_page.index('<section id="methods">'):]
     assert "Newcombe hybrid score 95% CI (method 10)" in methods
     assert "Holm" in methods
@@ -141,3 +203,11 @@ def test_a_page_without_provenance_says_so():
     page = build_comparison_report(comparison_rows(), side_by_side=replication_side_by_side({}),
                                    figures={}, cohorts=_cohorts())
     assert "Not recorded: no provenance was given" in page
+
+
+def test_the_legend_names_each_verdict_once_and_refuses_one_without_a_meaning(monkeypatch):
+    words = [word for line in verdict_legend.verdict_legend(0.05) for word, _ in line.entries]
+    assert sorted(words) == sorted(VERDICTS)
+    monkeypatch.delitem(verdict_legend.MEANINGS, SUPPORTED)
+    with pytest.raises(KeyError, match="no meaning in the legend"):
+        verdict_legend.verdict_legend(0.05)

@@ -309,7 +309,13 @@ def test_the_comparison_puts_the_second_cohort_and_the_published_one_beside_the_
     assert len(same) and set(same["disclosure"]) == {"suppressed"}
     assert same["estimate"].isna().all()
     side = pd.read_csv(finished_run / COMPARISON / "replication_side_by_side.csv")
-    assert {"synthetic-ttp-2015", "synthetic-ttp-2019", "galvin-2024"} <= set(side.columns)
+    assert {"synthetic-ttp-2015", "synthetic-ttp-2019", "galvin-2024"} <= set(side["cohort"])
+    # Each cohort's verdicts with what they rest on, as in that cohort's own replication.csv.
+    own = pd.read_csv(finished_run / RELEASE / "replication.csv")
+    own = own[own["part"].eq(0)].set_index("finding")
+    mine = side[side["cohort"].eq(own["cohort"].iloc[0])].set_index("finding")
+    for column in ("verdict", "p_value", "p_adjusted", "mdd", "n"):
+        pd.testing.assert_series_equal(mine[column], own[column], check_dtype=False)
 
 
 def test_the_comparison_manifest_lists_every_released_comparison_file(finished_run):

@@ -3,7 +3,8 @@
 Pure functions over results tables (results.py): `compare_cohorts` turns the proportion and
 mean rows two cohorts share into differences, odds ratios and tests (analysis "comparison";
 the statistics are in `statistics`); `replication_side_by_side` lines up the replication
-verdicts of several cohorts. A published cohort's aggregate figures become comparable rows in
+verdicts of several cohorts, each with the p-values, minimum detectable difference and counts
+it rests on. A published cohort's aggregate figures become comparable rows in
 `published`. The comparison page's sections are those of the output registry.
 """
 
@@ -14,7 +15,7 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from tahsb_analysis.compare.replication import OVERALL_PART
+from tahsb_analysis.compare.replication import OVERALL_PART, REPLICATION_COLUMNS
 from tahsb_analysis.compare.statistics import (
     KEY_COLUMNS,
     compare_means,
@@ -37,8 +38,22 @@ SECTION_TITLES: dict[str, str] = {
     OTHER_SECTION: "Other outputs",
 }
 
-# The side-by-side replication table: these columns, then one column per cohort.
-SIDE_BY_SIDE_COLUMNS = ("finding", "claim", "kind", "published")
+# The side-by-side replication table, one row per finding and cohort: the finding, the cohort,
+# then the verdict with what it rests on, as named in the evaluation (replication.py), and the
+# scale of `mdd` in words.
+FINDING_COLUMNS = ("finding", "claim", "kind", "published")
+EVIDENCE_COLUMNS = (
+    "verdict", "scale", "test", "p_value", "p_adjusted", "p_adjust_method", "alpha", "margin",
+    "statistic", "unit", "mdd", "n", "denominator", "compared_n", "compared_denominator",
+)
+MDD_SCALE = "mdd_scale"
+SIDE_BY_SIDE_COLUMNS: dict[str, str] = {
+    **{column: REPLICATION_COLUMNS[column] for column in FINDING_COLUMNS},
+    "cohort": REPLICATION_COLUMNS["cohort"],
+    **{column: REPLICATION_COLUMNS[column] for column in EVIDENCE_COLUMNS[:-4]},
+    MDD_SCALE: "string",
+    **{column: REPLICATION_COLUMNS[column] for column in EVIDENCE_COLUMNS[-4:]},
+}
 
 
 class ComparisonError(ValueError):
@@ -237,49 +252,92 @@ def _in_table_order(table: pd.DataFrame, keys: list[tuple]) -> list[tuple]:
 # --- replication verdicts side by side ----------------------------------------------------
 
 
-def replication_side_by_side(evaluations: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
-    """The overall verdict (part 0) of every finding per cohort, side by side.
+def mdd_scale(statistic, unit) -> object:
+    """What a minimum detectable difference measures, in words: "difference of shares (0 to
+    1)" for a proportion, "difference of means (years)" for a mean; <NA> otherwise."""
+    if is_na(statistic):
+        return pd.NA
+    if statistic == "proportion":
+        return "difference of shares (0 to 1)"
+    if statistic == "mean":
+        return "difference of means" + ("" if is_na(unit) else f" ({unit})")
+    return pd.NA
 
-    `evaluations` maps cohort label -> `replication.evaluate_register` frame of that cohort.
-    Returns columns finding, claim, kind, published, then one column per cohort (its verdict,
-    <NA> where that cohort's evaluation lacks the finding); one row per finding, in register
-    order. Raises ComparisonError when an evaluation holds another cohort's rows or the
-    cohorts were evaluated with different register versions.
-    """
-    frames = []
+
+def _overall_rows(label: str, frame: pd.DataFrame) -> pd.DataFrame:
+    """The overall rows (part 0) of one cohort's evaluation, checked to be of that cohort."""
+    missing = [c for c in ("cohort", "register_version", "part", *FINDING_COLUMNS,
+                           *EVIDENCE_COLUMNS) if c not in frame.columns]
+    if missing:
+        raise ComparisonError(
+            f"the evaluation given as cohort {label!r} lacks the column(s) {missing}; pass "
+            "replication.evaluate_register's frame"
+        )
+    cohorts = set(frame["cohort"].dropna().astype(str))
+    if cohorts - {label}:
+        raise ComparisonError(
+            f"the evaluation given as cohort {label!r} holds rows of cohort(s) "
+            f"{sorted(cohorts - {label})}; evaluate each cohort on its own"
+        )
+    return frame[frame["part"].eq(OVERALL_PART).fillna(False).to_numpy(dtype=bool)]
+
+
+def _check_one_register(evaluations: Mapping[str, pd.DataFrame]) -> None:
     versions: dict[str, str] = {}
     for label, frame in evaluations.items():
-        if str(label) in SIDE_BY_SIDE_COLUMNS:
-            raise ComparisonError(f"cohort label {label!r} clashes with a column name; rename it")
-        cohorts = set(frame["cohort"].dropna().astype(str))
-        if cohorts - {str(label)}:
-            raise ComparisonError(
-                f"the evaluation given as cohort {label!r} holds rows of cohort(s) "
-                f"{sorted(cohorts - {str(label)})}; evaluate each cohort on its own"
-            )
         for version in frame["register_version"].dropna().astype(str).unique():
             versions.setdefault(version, str(label))
-        overall = frame[frame["part"].eq(OVERALL_PART).fillna(False).to_numpy(dtype=bool)]
-        frames.append((str(label), overall))
     if len(versions) > 1:
         listed = ", ".join(f"version {v} ({c})" for v, c in sorted(versions.items()))
         raise ComparisonError(
             f"the cohorts were evaluated with different replication registers ({listed}); "
             "evaluate every cohort with the same register"
         )
+
+
+def _side_by_side_record(fixed: dict, label: str, match: pd.DataFrame) -> dict:
+    record = {**fixed, "cohort": label}
+    if not len(match):  # this cohort's evaluation lacks the finding
+        return {**record, **dict.fromkeys(EVIDENCE_COLUMNS, pd.NA), MDD_SCALE: pd.NA}
+    row = match.iloc[0]
+    record.update({column: row[column] for column in EVIDENCE_COLUMNS})
+    record[MDD_SCALE] = pd.NA if is_na(row["mdd"]) else mdd_scale(row["statistic"], row["unit"])
+    return record
+
+
+def replication_side_by_side(evaluations: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
+    """The overall verdict (part 0) of every finding per cohort, with what it rests on.
+
+    `evaluations` maps cohort label -> `replication.evaluate_register` frame of that cohort.
+    Returns one tidy frame, `SIDE_BY_SIDE_COLUMNS`, one row per finding and cohort (findings
+    in register order, cohorts in the order given): the finding (finding, claim, kind,
+    published), the cohort, then the evaluation's own values for that cohort's overall row:
+    verdict, scale, test, p_value (raw), p_adjusted (Holm; <NA> for an equivalence test,
+    which is not adjusted), p_adjust_method, alpha, margin (equivalence), statistic, unit,
+    mdd (minimum detectable difference on the estimate's scale), mdd_scale (that scale in
+    words, `mdd_scale`), and the counts the verdict rests on: n and denominator, compared_n and
+    compared_denominator (direction claims; <NA> for a finding of several parts, whose counts
+    are in its parts). Every value is copied unchanged. A cohort whose evaluation lacks a
+    finding gets a row with every evidence column <NA>.
+
+    Raises ComparisonError when an evaluation lacks a column, holds another cohort's rows, or
+    the cohorts were evaluated with different register versions.
+    """
+    frames = [(str(label), _overall_rows(str(label), frame))
+              for label, frame in evaluations.items()]
+    _check_one_register(evaluations)
     findings: dict[str, dict] = {}
     for _, overall in frames:
         for _, row in overall.iterrows():
-            findings.setdefault(str(row["finding"]), {
-                "finding": str(row["finding"]), "claim": row["claim"], "kind": row["kind"],
-                "published": row["published"],
-            })
+            findings.setdefault(str(row["finding"]),
+                                {column: row[column] for column in FINDING_COLUMNS})
     records = []
     for finding, fixed in findings.items():
-        record = dict(fixed)
         for label, overall in frames:
             match = overall[overall["finding"].eq(finding).fillna(False).to_numpy(dtype=bool)]
-            record[label] = match["verdict"].iloc[0] if len(match) else pd.NA
-        records.append(record)
-    columns = [*SIDE_BY_SIDE_COLUMNS, *(label for label, _ in frames)]
-    return pd.DataFrame.from_records(records, columns=columns).astype("string")
+            records.append(_side_by_side_record(fixed, label, match))
+    frame = pd.DataFrame.from_records(records, columns=list(SIDE_BY_SIDE_COLUMNS))
+    for column, dtype in SIDE_BY_SIDE_COLUMNS.items():
+        values = frame[column].astype(object).where(frame[column].notna(), pd.NA)
+        frame[column] = values.astype(dtype)
+    return frame.reset_index(drop=True)

@@ -17,7 +17,6 @@ from markupsafe import Markup
 from tahsb_analysis.compare.cohorts import (
     OTHER_SECTION,
     SECTION_TITLES,
-    SIDE_BY_SIDE_COLUMNS,
     section_of,
 )
 from tahsb_analysis.compare.statistics import (
@@ -26,6 +25,8 @@ from tahsb_analysis.compare.statistics import (
     ODDS_RATIO,
     RISK_DIFFERENCE,
 )
+from tahsb_analysis.compare.verdicts import VALUE_SCALE
+from tahsb_analysis.compare.wording import count_text
 from tahsb_analysis.registry import load_registry
 from tahsb_analysis.render.figures.comparison import item_label
 from tahsb_analysis.render.pages.methods import comparison_methods
@@ -50,10 +51,12 @@ from tahsb_analysis.render.tables import (
     format_number,
     format_odds_ratio,
     format_p_cell,
+    format_p_value,
     table_to_html_fragment,
     tier_banner,
     tier_of,
 )
+from tahsb_analysis.render.verdict_legend import verdict_legend
 from tahsb_analysis.render.writers import (
     _HTML_STYLE,
 )
@@ -89,6 +92,7 @@ PUBLISHED_KIND = "published (aggregate figures only)"
 SERVICE_KIND = "service cohort (results table)"
 _TEST_CELLS = {"chi2": "chi-squared = {value}", "welch_t": "Welch t = {value}"}
 _TEST_NAMES = {"fisher_exact": "Fisher's exact", "not_tested": "not tested"}
+NOT_EVALUATED = "not evaluated"
 
 
 def _na(value) -> bool:
@@ -207,33 +211,96 @@ def comparison_table(comparison: pd.DataFrame, section: str) -> RenderedTable:
     )
 
 
+def _register_alpha(side_by_side: pd.DataFrame) -> float | None:
+    """The alpha every cohort was evaluated with, or None when there is none or several."""
+    alphas = {float(a) for a in side_by_side["alpha"].dropna()}
+    return alphas.pop() if len(alphas) == 1 else None
+
+
+def _p_words(row) -> str:
+    """The p the verdict rests on, saying which: "p = 0.369 (Holm-adjusted)", or the raw p of an
+    equivalence test, "p = 0.001 (TOST, not adjusted)"; "" when the verdict rests on no test."""
+    if not _na(row["p_adjusted"]):
+        return f"{format_p_value(row['p_adjusted'])} (Holm-adjusted)"
+    if _na(row["p_value"]):
+        return ""
+    test = "TOST, " if row["scale"] == VALUE_SCALE else ""
+    return f"{format_p_value(row['p_value'])} ({test}not adjusted)"
+
+
+def _mdd_words(row) -> str:
+    """ "MDD 8.4 pp" (shares), "MDD 2.3 years" (means); "" without one."""
+    if _na(row["mdd"]) or _na(row["statistic"]):
+        return ""
+    if row["statistic"] == "proportion":
+        return f"MDD {format_number(float(row['mdd']) * 100, 1)} pp"
+    unit = "" if _na(row["unit"]) else f" {row['unit']}"
+    return f"MDD {format_number(row['mdd'], 1)}{unit}"
+
+
+def _count_words(row) -> str:
+    """ "126/275", or "22/25 vs 7/14" for a direction claim; "" for a finding of several parts
+    (its counts are in its parts)."""
+    if _na(row["n"]) or _na(row["statistic"]):
+        return ""
+    words = count_text(row["n"], row["denominator"], row["statistic"], row["unit"])
+    if _na(row["compared_n"]):
+        return words
+    other = count_text(row["compared_n"], row["compared_denominator"], row["statistic"],
+                       row["unit"])
+    return f"{words} vs {other}"
+
+
+def verdict_cell(row) -> str:
+    """One cohort's verdict on one finding with what it rests on: "same direction, not
+    statistically supported; p = 0.369 (Holm-adjusted); MDD 12.7 pp; 73/119"."""
+    if row is None or _na(row["verdict"]):
+        return NOT_EVALUATED
+    parts = [str(row["verdict"]), _p_words(row), _mdd_words(row), _count_words(row)]
+    return "; ".join(part for part in parts if part)
+
+
 def side_by_side_table(side_by_side: pd.DataFrame, *, tier: str, synthetic: bool
                        ) -> RenderedTable:
     """The replication verdicts of several cohorts (`compare.cohorts.replication_side_by_side`)
-    as a table: finding, published value, then one verdict column per cohort."""
-    cohorts = [c for c in side_by_side.columns if c not in SIDE_BY_SIDE_COLUMNS]
+    as a table: finding, published value, then one column per cohort whose cells give the
+    verdict, its p-value (saying whether adjusted), the minimum detectable difference and the
+    counts (`verdict_cell`)."""
+    cohorts = list(dict.fromkeys(side_by_side["cohort"].dropna().astype(str)))
+    lines: dict[str, dict] = {}
+    for _, row in side_by_side.iterrows():
+        line = lines.setdefault(str(row["finding"]), {"row": row, "cells": {}})
+        line["cells"][str(row["cohort"])] = row
     rows = [
-        [f"{r['finding']}: {r['claim']}", str(r["published"]),
-         *("not evaluated" if _na(r[c]) else str(r[c]) for c in cohorts)]
-        for _, r in side_by_side.iterrows()
+        [f"{finding}: {line['row']['claim']}", str(line["row"]["published"]),
+         *(verdict_cell(line["cells"].get(c)) for c in cohorts)]
+        for finding, line in lines.items()
     ]
+    alpha = _register_alpha(side_by_side)
+    alpha = "the register's alpha" if alpha is None else f"{alpha:g}"
     footnotes = [
         "The overall verdict of each published finding of Hollis and Belton (2017) on each "
-        "cohort. Directional findings: supported (published direction and significant after "
-        "Holm's adjustment), same direction, not statistically supported, opposite direction, "
-        "or contradicted (significant the other way). Published values: consistent (an "
-        "equivalence test with the register's margin passes), inconsistent (the CI lies "
-        "outside the margin) or uninformative. Ranks and presence: as published or not as "
-        "published. Insufficient data: a row the check needs is absent, suppressed or empty. "
-        "The test, p-values and minimum detectable difference of each verdict are in each "
-        "cohort's own replication table.",
+        "cohort (the verdict words are explained above the table), then what it rests on. "
+        "p: the claim's test, Holm-adjusted within that cohort (the column p_adjust_method of "
+        f"its replication.csv names the family) and compared with alpha = {alpha}; an "
+        "equivalence test (TOST) is not adjusted. For a finding with several parts, p and MDD "
+        "are the largest of its parts'.",
+        "MDD: the minimum detectable difference, the smallest difference the same kind of test "
+        "detects with 80% power at that cohort's size (shares in percentage points, pp): a "
+        "smaller true effect would usually be missed, whatever the verdict. n/N: the children "
+        "(or behaviours) the verdict rests on, the compared group's after \"vs\"; a finding "
+        "with several parts has its counts in its parts.",
+        "Each cohort's own replication table names the test of every verdict and every part; "
+        "replication_side_by_side.csv holds these values unrounded, one row per finding and "
+        f"cohort. \"{NOT_EVALUATED}\": the cohort's evaluation has no such finding.",
     ]
     if synthetic:
         footnotes.append("A SYNTHETIC cohort was generated to match the published findings: "
                          "its agreement holds by construction, as far as its size lets a test "
                          "detect it.")
     return RenderedTable(
-        title="Published findings checked on each cohort",
+        title="Published findings checked on each cohort: verdict, p, minimum detectable "
+              "difference (MDD) and n/N",
         header=["Finding", "Published", *cohorts],
         rows=rows,
         footnotes=footnotes,
@@ -340,6 +407,7 @@ def build_comparison_report(
         "sections": _sections(comparison, figures),
         "side_by_side": Markup(table_to_html_fragment(
             side_by_side_table(side_by_side, tier=tier, synthetic=synthetic))),
+        "verdict_legend": verdict_legend(_register_alpha(side_by_side)),
         "methods": comparison_methods(comparison),
         "provenance": comparison_provenance_context(provenance),
     }
