@@ -135,7 +135,9 @@ def _claim(rows: pd.DataFrame) -> dict:
     return {**shown, "finding": _text(overall["finding"]), "claim": _text(overall["claim"]),
             "id": f"plan-{overall['finding']}",
             "parts": [_part(row) for _, row in (parts if len(parts) else rows).iterrows()],
-            "overall_method": _text(overall["method"]) if len(parts) else ""}
+            "several_parts": bool(len(parts)),
+            "overall_method": "" if _missing(overall["method"]) or not len(parts)
+            else str(overall["method"])}
 
 
 def _settings_text(values: pd.Series, as_percent: bool) -> str:
