@@ -133,6 +133,16 @@ def test_individual_level_outputs_never_reach_the_release_tier(finished_run):
     assert "dual_timelines" not in page and "INTERNAL USE ONLY" not in page
 
 
+def test_the_plan_for_a_next_cohort_is_on_the_internal_page_only(finished_run):
+    plan = pd.read_csv(finished_run / INTERNAL / "plan.csv")
+    internal = (finished_run / INTERNAL / "report.html").read_text(encoding="utf-8")
+    assert 'id="plan-table"' in internal
+    assert internal.count('<details id="plan-') == plan["finding"].nunique()
+    release = (finished_run / RELEASE / "report.html").read_text(encoding="utf-8")
+    assert 'id="plan-table"' not in release and "tahsb plan" in release
+    assert "plan.csv" not in [p.name for p in (finished_run / RELEASE).rglob("*")]
+
+
 def test_the_manifest_lists_every_released_file_with_its_checksum(finished_run):
     manifest = json.loads((finished_run / RELEASE / "manifest.json").read_text(encoding="utf-8"))
     listed = {entry["path"]: entry for entry in manifest["files"]}

@@ -47,6 +47,7 @@ rule study_report:
     input:
         results=rules.results_table.output.parquet,
         replication=rules.replication.output.csv,
+        plan=rules.plan.output.csv,
         figures=rules.render_figures.output.png,
         timelines=rules.render_timelines.output.png,
         metadata=rules.validate_cohort.output.metadata,

@@ -7,6 +7,7 @@ import pandas as pd
 
 from tahsb_analysis.compare.replication import evaluate_register
 from tahsb_analysis.render.pages.page import write_report
+from tahsb_analysis.render.pages.plan_section import read_plan
 from tahsb_analysis.render.pages.provenance import collect_provenance
 from tahsb_analysis.render.pages.study import build_report
 from tahsb_analysis.render.replication_table import render_replication
@@ -20,6 +21,8 @@ def main(smk) -> None:
     disclosure = None
     if "disclosure" in smk.input.keys():
         disclosure = json.loads(Path(smk.input.disclosure).read_text(encoding="utf-8"))
+    # Internal tier only: the plan is computed from rows not checked for release.
+    plan = read_plan(smk.input.plan) if "plan" in smk.input.keys() else None
     metadata = json.loads(Path(smk.input.metadata).read_text(encoding="utf-8"))
     provenance = collect_provenance(
         cohort_metadata=metadata, config=smk.params.config, repo_dir=Path.cwd()
@@ -28,6 +31,7 @@ def main(smk) -> None:
         results,
         figures=figures,
         replication=render_replication(evaluate_register(results)),
+        plan=plan,
         disclosure=disclosure,
         provenance=provenance,
     )

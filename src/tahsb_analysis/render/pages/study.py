@@ -3,8 +3,9 @@
 Nothing is computed here. The page lays out, in the order of the output registry's sections,
 the tables rendered from a cohort's results table (by `tables`), the figures already drawn (PNG
 embedded as data: URIs), the replication register, the methods named on the rows, and the
-provenance of the run, through one Jinja2 template (templates/study_report.html.j2). The same
-inputs give a byte-identical page.
+plan for a next cohort (internal tier only, `plan_section`) and the provenance of the run,
+through one Jinja2 template (templates/study_report.html.j2). The same inputs give a
+byte-identical page.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from tahsb_analysis.render.pages.page import (
     row_states,
     title_of,
 )
+from tahsb_analysis.render.pages.plan_section import plan_context
 from tahsb_analysis.render.pages.provenance import check_provenance, provenance_context
 from tahsb_analysis.render.tables import (
     SYNTHETIC_BANNER,
@@ -177,8 +179,13 @@ def _one_cohort(results: pd.DataFrame) -> str:
 
 
 def _check_release(figures: Mapping, disclosure: Mapping | None,
-                   replication: RenderedTable | None) -> None:
+                   replication: RenderedTable | None, plan: pd.DataFrame | None) -> None:
     """What a release-tier page may not show, and what it must."""
+    if plan is not None:
+        raise ReportError(
+            "the plan for a next cohort is computed from rows not checked for release and may "
+            "not appear on a release-tier report; leave out `plan`"
+        )
     internal = internal_only_figures(figures)
     if internal:
         raise ReportError(
@@ -202,6 +209,7 @@ def build_report(
     *,
     figures: Mapping[str, Path] | None = None,
     replication: RenderedTable | None = None,
+    plan: pd.DataFrame | None = None,
     disclosure: Mapping | None = None,
     provenance: Mapping,
 ) -> str:
@@ -218,6 +226,11 @@ def build_report(
         A figure not given is not shown.
     replication
         The replication register as a rendered table, or None ("not evaluated").
+    plan
+        The plan for a next cohort (`compare.planner.plan_cohort`, or plan.csv read back by
+        `plan_section.read_plan`) of this cohort; internal tier only. An internal page given
+        None says the cohort was "not planned" and how to plan it; a release page says the
+        plan is in the internal report and from `tahsb plan`.
     disclosure
         The disclosure manifest ({"policy": {...}, "summary": {...}, "suppressed_cells":
         [...]}): policy, summary and the location and reason of each suppressed cell are
@@ -226,8 +239,9 @@ def build_report(
         From `provenance.collect_provenance`.
 
     Raises ReportError when the inputs do not fit together: several cohorts, provenance of
-    another cohort, or a release-tier page given an internal-only figure (the swimmer plot),
-    an internal replication table, or no disclosure manifest. The same inputs give the same
+    another cohort, a plan of another cohort, or a release-tier page given an internal-only
+    figure (the swimmer plot), an internal replication table, a plan, or no disclosure
+    manifest. The same inputs give the same
     page, byte for byte.
     """
     cohort = _one_cohort(results)
@@ -236,7 +250,7 @@ def build_report(
     check_provenance(provenance, cohort, synthetic)
     figures = dict(figures or {})
     if tier == RELEASE_TIER:
-        _check_release(figures, disclosure, replication)
+        _check_release(figures, disclosure, replication, plan)
     read = {name: read_figure(name, figures[name]) for name in sorted(figures)}
     banners = [tier_banner(tier)] + ([SYNTHETIC_BANNER] if synthetic else [])
     context = {
@@ -254,6 +268,7 @@ def build_report(
         "sections": _sections(results, read, tier),
         "replication": (Markup(table_to_html_fragment(replication))
                         if replication is not None else None),
+        "plan": plan_context(plan, cohort) if plan is not None else None,
         "methods": methods_context(results),
         "adjustments": adjustments_context(results),
         "n_unadjusted": unadjusted_p_values(results),
