@@ -140,8 +140,9 @@ def test_the_method_and_assumptions_are_named(tmp_path):
     page = build_report(small_results(), plan=plan_cohort(small_results()),
                         provenance=provenance(tmp_path))
     text = " ".join(parse(section(page, "plan")).text)
-    for words in ("80% power at alpha 0.05", "no multiplicity adjustment", "NormalIndPower",
-                  "TTestIndPower", "power_ztost_prop", "sampled and recorded like this one",
+    for words in ("80% power at alpha 0.05", "strictest step of the Holm adjustment",
+                  "NormalIndPower", "TTestIndPower", "power_ztost_prop",
+                  "sampled and recorded like this one",
                   "at the effect seen in this cohort"):
         assert words in text, words
 

@@ -140,9 +140,10 @@ def _claim(rows: pd.DataFrame) -> dict:
             else str(overall["method"])}
 
 
-def _settings_text(values: pd.Series, as_percent: bool) -> str:
+def _settings_text(values, as_percent: bool) -> str:
+    values = pd.Series([values]) if not isinstance(values, pd.Series) else values
     kept = sorted({float(v) for v in values.dropna()})
-    words = [f"{v:.0%}" if as_percent else f"{v:g}" for v in kept]
+    words = [f"{v:.0%}" if as_percent else f"{v:.3g}" for v in kept]
     return " and ".join(words) if words else NOT_GIVEN
 
 
@@ -168,5 +169,11 @@ def plan_context(plan: pd.DataFrame, cohort: str) -> dict:
                        "estimate": _number(row["estimate"])}
                       for _, row in precision.iterrows()],
         "power": _settings_text(plan["power"], as_percent=True),
-        "alpha": _settings_text(plan["alpha"], as_percent=False),
+        # the register's alpha (published values, precision) and the directional claims'
+        # (alpha / number of directional claims: Holm's strictest step)
+        "alpha": _settings_text(plan["alpha"].dropna().max() if plan["alpha"].notna().any()
+                                else plan["alpha"], as_percent=False),
+        "alpha_directional": _settings_text(plan["alpha"].dropna().min()
+                                            if plan["alpha"].notna().any() else plan["alpha"],
+                                            as_percent=False),
     }
