@@ -210,6 +210,24 @@ def test_a_model_odds_ratio_is_planned_as_two_shares_at_the_baseline_share():
     assert "Unadjusted for age" in row["method"]
 
 
+def test_a_model_contrast_is_planned_at_the_compared_groups_share():
+    # As S2 against dual boys: the "ta_only vs dual" contrast's odds ratio 3 applied to the
+    # dual share 16/40 = 0.4 (the compared group is the contrast's baseline): share 2/3 for
+    # TA-HSB only, the same numbers as the test above (41 and 81).
+    model = {"output": "response_models", "variable": "police", "level": "ta_only vs dual",
+             "group_variable": "hsb_group", "statistic": "odds_ratio", "estimate": 3.0,
+             "n": 60, "denominator": 60, "unit": "children", "p_value": 0.04}
+    claim = _direction_claim(variable="police", compared=("dual",))
+    claim["checks"][0]["tests"] = {"dual": {
+        "published_side": "above", "effect_null": 1,
+        "select": _select("response_models", "police", "ta_only vs dual", "hsb_group", None,
+                          "odds_ratio")}}
+    table = _table([_share("police", "ta_only", 1, 20), _share("police", "dual", 16, 40),
+                    model])
+    row = _row(plan_cohort(table, _register(claim)))
+    assert (row["estimate"], row["compared_estimate"]) == (pytest.approx(2 / 3), 0.4)
+
+
 def test_two_means_match_ttestindpower_with_the_pooled_sd():
     # Means 11 and 10, SD 2 in both: d = 0.5; TTestIndPower().solve_power(0.5, power=0.8,
     # alpha=0.05) = 63.77 -> 64 per group.

@@ -72,6 +72,7 @@ from tahsb_analysis.compare.sample_sizes import (
 from tahsb_analysis.compare.verdicts import DIRECTION_SCALE, RULE_SCALES
 from tahsb_analysis.render.tables import level_label, short_group_label
 from tahsb_analysis.results.schema import SUPPRESSED, validate_results
+from tahsb_analysis.vocabulary import PAIR_SEPARATOR
 
 PLANNABLE = "plannable"
 NOT_PLANNABLE = "not plannable"
@@ -393,7 +394,9 @@ def _odds_ratio(select, other_select, model_select, rows, settings, base) -> dic
     other, other_problem = _usable(rows, other_select)
     if problem or row_problem or other_problem:
         return _not_plannable(base, problem or row_problem or other_problem)
-    term = model_select["level"]  # the model's term: the group the odds ratio is for
+    # the model's term: the group the odds ratio is for ("ta_only", or "ta_only" of the
+    # contrast "ta_only vs dual", whose baseline is dual)
+    term = str(model_select["level"]).split(PAIR_SEPARATOR)[0]
     term_row, baseline_row = (row, other) if select["group"] == term else (other, row)
     baseline = float(baseline_row["estimate"])
     odds_ratio = float(model["estimate"])
