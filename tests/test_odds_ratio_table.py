@@ -134,3 +134,10 @@ def test_group_size_rows_are_not_lines_of_an_odds_ratio_table(odds_table):
                          synthetic=True, analysis="responses", output="response_models")
     rows = concat_results([response_model_rows(), sizes])
     assert render_table(rows, "response_models") == odds_table
+
+
+def test_a_contrast_of_two_groups_reads_as_both_groups_in_words():
+    from tahsb_analysis.render.odds_ratio_table import term_label
+
+    assert term_label("ta_only vs dual") == "TA-HSB only vs dual"
+    assert term_label("ta_only") == "TA-HSB only"

@@ -46,7 +46,13 @@ from tahsb_analysis.render.rendered_table import (
     refuse_several_cohorts,
     without_group_sizes,
 )
-from tahsb_analysis.vocabulary import COUNT, MISSING_PREFIX, ODDS_RATIO, ODDS_RATIO_FIRTH
+from tahsb_analysis.vocabulary import (
+    COUNT,
+    MISSING_PREFIX,
+    ODDS_RATIO,
+    ODDS_RATIO_FIRTH,
+    PAIR_SEPARATOR,
+)
 
 # Default output of `render_odds_ratios` (figures of this output use the name too).
 RESPONSE_MODELS_OUTPUT = "response_models"
@@ -71,6 +77,8 @@ def term_label(term) -> str:
         return term_label(term[: -len(FIRTH_TERM_SUFFIX)]) + ", Firth penalised"
     if term in HSB_GROUP_LABELS:
         return short_group_label(term)
+    if PAIR_SEPARATOR in term and all(g in HSB_GROUP_LABELS for g in term.split(PAIR_SEPARATOR)):
+        return " vs ".join(short_group_label(g) for g in term.split(PAIR_SEPARATOR))
     match = _TREATMENT_TERM.match(term)
     if match:
         variable = match["variable"].strip()
@@ -158,7 +166,9 @@ def _model_notes(ratios: list, note) -> dict[str, int]:
     note(
         "Cells: odds ratio with its confidence interval from one model per outcome; terms of "
         "the HSB groups compare each group with offline HSB only (OR above 1: higher odds of "
-        "the response); n in model = children with the outcome and every covariate recorded; "
+        "the response); a line \"TA-HSB only vs dual\" compares those two groups in the same "
+        "model (the difference of their terms, Wald test); n in model = children with the "
+        "outcome and every covariate recorded; "
         f"\"{NOT_ESTIMABLE}\": the model could not estimate the odds ratio (see warnings)."
     )
     if any("proportional-odds" in str(r["method"]).lower() for r in ratios):
