@@ -55,12 +55,13 @@ from statsmodels.stats.proportion import proportion_confint
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from cohorts import REPO, shipped_cohort, write_tables  # noqa: E402
 
-from tahsb_analysis.analyses.run import ANALYSES, analysis_settings, run_analysis  # noqa: E402
+from tahsb_analysis.analyses.run import ANALYSES, run_analyses  # noqa: E402
 from tahsb_analysis.compare.register import SELECT_KEYS, load_register  # noqa: E402
 from tahsb_analysis.compare.replication import evaluate_register  # noqa: E402
 from tahsb_analysis.compare.verdicts import SUPPORTED  # noqa: E402
 from tahsb_analysis.input.cohort import Cohort  # noqa: E402
 from tahsb_analysis.input.validation import validate_cohort  # noqa: E402
+from tahsb_analysis.results.multiplicity import adjust_families  # noqa: E402
 from tahsb_analysis.results.schema import concat_results  # noqa: E402
 
 SEED = 20261130
@@ -80,8 +81,7 @@ def validated_shipped() -> Cohort:
 
 
 def _analyse(cohort: Cohort, names) -> pd.DataFrame:
-    return concat_results([run_analysis(name, cohort, analysis_settings(name, CONFIG))
-                           for name in names])
+    return run_analyses(cohort, CONFIG, names)
 
 
 def null_cohort(base: Cohort, rng: np.random.Generator) -> Cohort:
@@ -195,7 +195,8 @@ def _init(kind: str) -> None:
 def _null_cohort(seed: np.random.SeedSequence) -> dict[str, str]:
     rng = np.random.default_rng(seed)
     cohort = null_cohort(_STATE["base"], rng)
-    results = concat_results([_STATE["fixed"], _analyse(cohort, NULL_ANALYSES)])
+    results = adjust_families(concat_results([_STATE["fixed"], _analyse(cohort, NULL_ANALYSES)]),
+                              CONFIG["p_adjust"])
     return _verdicts(null_rows(results, _STATE["register"], rng), _STATE["register"])
 
 

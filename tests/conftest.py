@@ -139,12 +139,10 @@ def synthetic_results(synthetic_cohort) -> pd.DataFrame:
     the workflow runs them: the internal results table (built once per test session)."""
     import yaml
 
-    from tahsb_analysis.analyses.run import ANALYSES, analysis_settings, run_analysis
-    from tahsb_analysis.results.schema import concat_results
+    from tahsb_analysis.analyses.run import run_analyses
 
     config = yaml.safe_load((REPO / "config" / "config.yaml").read_text(encoding="utf-8"))
-    return concat_results([run_analysis(name, synthetic_cohort, analysis_settings(name, config))
-                           for name in ANALYSES])
+    return run_analyses(synthetic_cohort, config)
 
 
 def copy_project(target: Path) -> Path:

@@ -95,8 +95,9 @@ def test_cramers_v_and_the_shift_of_ages_go_on_the_first_line_of_their_variable(
 def test_footnotes_name_holm_every_test_and_every_effect_size(table_one):
     footnotes = table_one.footnotes
     assert (
-        "p adj.: Holm adjustment across all tests in this table (3 overall and 2 pairwise "
-        "p-values)." in footnotes
+        "p adj.: Holm adjustment over the tests of this report section (one family per "
+        "section; a test shown twice counts once); 5 of the 5 p-values in this table (3 overall "
+        "and 2 pairwise)." in footnotes
     )
     for test in ("Pearson chi-squared test (2 df)", "Fisher-Freeman-Halton exact test",
                  "Kruskal-Wallis H test", "Mann-Whitney U test (two-sided)",

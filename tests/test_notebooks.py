@@ -15,14 +15,13 @@ from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
-from tahsb_analysis.analyses.run import ANALYSES, analysis_settings, run_analysis
+from tahsb_analysis.analyses.run import run_analyses
 from tahsb_analysis.compare.replication import evaluate_register
 from tahsb_analysis.input.validation import validate_cohort
 from tahsb_analysis.release.disclosure import apply_disclosure_control
 from tahsb_analysis.release.policy import load_policy
 from tahsb_analysis.render.replication_table import render_replication, write_replication
 from tahsb_analysis.render.tables import SYNTHETIC_BANNER
-from tahsb_analysis.results.schema import concat_results
 
 REPO = Path(__file__).resolve().parents[1]
 NOTEBOOKS = REPO / "notebooks"
@@ -50,8 +49,7 @@ def results_root(tmp_path_factory) -> Path:
     config = yaml.safe_load((REPO / "config" / "config.yaml").read_text(encoding="utf-8"))
     inputs = config["cohorts"][COHORT]
     cohort = validate_cohort({table: REPO / path for table, path in inputs.items()})
-    internal = concat_results([run_analysis(name, cohort, analysis_settings(name, config))
-                               for name in ANALYSES])
+    internal = run_analyses(cohort, config)
     release = apply_disclosure_control(
         internal, load_policy(REPO / config["disclosure_policy"])
     ).release

@@ -37,14 +37,12 @@ REPORTED_BEFORE = {"C1.0", "C1.1", "C1.2", "L1.0", "L3.0", "P1.0", "P2.0", "R1.0
 
 def analyse(tables: dict[str, pd.DataFrame], folder: Path) -> pd.DataFrame:
     """The internal results table of a cohort given as text tables, as the workflow makes it."""
-    from tahsb_analysis.analyses.run import ANALYSES, analysis_settings, run_analysis
+    from tahsb_analysis.analyses.run import run_analyses
     from tahsb_analysis.input.validation import validate_cohort
-    from tahsb_analysis.results.schema import concat_results
     from tahsb_analysis.synthetic.generator import write_cohort_csv
 
     cohort = validate_cohort(write_cohort_csv(tables, folder))
-    return concat_results([run_analysis(name, cohort, analysis_settings(name, CONFIG))
-                           for name in ANALYSES])
+    return run_analyses(cohort, CONFIG)
 
 
 def shipped_tables() -> dict[str, pd.DataFrame]:

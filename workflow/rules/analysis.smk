@@ -26,5 +26,7 @@ rule results_table:
         csv=f"{INTERNAL}/results_table.csv",
     log:
         "logs/{cohort}/results_table.log",
+    params:
+        p_adjust=config["p_adjust"],
     script:
         "../scripts/combine_results.py"

@@ -9,7 +9,8 @@ from tahsb_analysis.input.cohort import read_cohort
 def main(smk) -> None:
     cohort = read_cohort(Path(smk.input.metadata).parent)
     settings = analysis_settings(smk.wildcards.analysis, smk.params.settings)
-    results = run_analysis(smk.wildcards.analysis, cohort, settings)
+    results = run_analysis(smk.wildcards.analysis, cohort, settings,
+                           smk.params.settings["p_adjust"])
     results.to_parquet(smk.output.results, index=False)
     with open(smk.log[0], "w", encoding="utf-8") as log:
         log.write(f"{smk.wildcards.analysis}: {len(results)} rows for {cohort.display_label}\n")

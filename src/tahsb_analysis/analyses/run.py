@@ -16,6 +16,7 @@ import pandas as pd
 
 from tahsb_analysis.input.cohort import Cohort
 from tahsb_analysis.registry import load_registry
+from tahsb_analysis.results.multiplicity import adjust_families
 
 
 def analysis_function(name: str) -> Callable[..., pd.DataFrame]:
@@ -56,6 +57,22 @@ def analysis_settings(name: str, config: Mapping) -> dict:
     return {key: value for key, value in config_settings(config).items() if key in accepted}
 
 
-def run_analysis(name: str, cohort: Cohort, settings: Mapping) -> pd.DataFrame:
+def run_analysis(name: str, cohort: Cohort, settings: Mapping,
+                 p_adjust: str = "holm") -> pd.DataFrame:
+    """The rows of analysis `name`, their p-values adjusted by the one family rule
+    (`results.multiplicity`), as the results table will carry them."""
     function = ANALYSES[name] if name in ANALYSES else analysis_function(name)
-    return function(cohort, **settings)
+    return adjust_families(function(cohort, **settings), p_adjust)
+
+
+def run_analyses(cohort: Cohort, config: Mapping, names=None) -> pd.DataFrame:
+    """The cohort's results table: the analyses `names` (default: every registered one) with
+    the config's settings, stacked, their p-values adjusted by the family rule across the
+    whole table (a test shown by two analyses' outputs is adjusted once), as the workflow's
+    results_table step makes it."""
+    from tahsb_analysis.results.schema import concat_results
+
+    names = list(ANALYSES) if names is None else list(names)
+    parts = [run_analysis(name, cohort, analysis_settings(name, config), config["p_adjust"])
+             for name in names]
+    return adjust_families(concat_results(parts), config["p_adjust"])

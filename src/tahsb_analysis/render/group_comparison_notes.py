@@ -145,20 +145,18 @@ def pointer_key(row) -> tuple:
 
 
 def _adjustment_notes(records: list, note) -> None:
-    """"p adj.: Holm adjustment across all tests in this table (...)." per method."""
+    """"p adj.: Holm adjustment within the report section's family (...)." per method: the
+    family is the section's tests (results.multiplicity), not this table's."""
     tested = [r for r in records if not is_missing(r["p_value"])]
     adjusted = [r for r in records if not is_missing(r["p_adjusted"])]
     for method in distinct(str(r["p_adjust_method"]) for r in adjusted):
         family = [r for r in adjusted if str(r["p_adjust_method"]) == method]
-        if len(family) == len(tested):
-            scope = "all tests in this table"
-        else:
-            scope = f"{len(family)} of the {len(tested)} tests in this table"
         overall = sum(r["kind"] == "test" for r in family)
         pairwise = sum(r["kind"] == "pair_test" for r in family)
         note(
-            f"{P_ADJUSTED_HEADER}: {method} adjustment across {scope} ({overall} overall and "
-            f"{pairwise} pairwise p-values)."
+            f"{P_ADJUSTED_HEADER}: {method} adjustment over the tests of this report section "
+            f"(one family per section; a test shown twice counts once); {len(family)} of the "
+            f"{len(tested)} p-values in this table ({overall} overall and {pairwise} pairwise)."
         )
     if tested and not adjusted:
         note(f"{P_ADJUSTED_HEADER}: no multiplicity adjustment was applied.")

@@ -47,6 +47,7 @@ from tahsb_analysis.render.tables import (
 from tahsb_analysis.render.writers import (
     _HTML_STYLE,
 )
+from tahsb_analysis.results.multiplicity import FAMILY_RULE
 from tahsb_analysis.results.schema import validate_results
 from tahsb_analysis.vocabulary import INTERNAL_TIER, RELEASE_TIER
 
@@ -272,6 +273,7 @@ def build_report(
         "methods": methods_context(results),
         "adjustments": adjustments_context(results),
         "n_unadjusted": unadjusted_p_values(results),
+        "family_rule": FAMILY_RULE,
         "disclosure": disclosure_context(disclosure) if disclosure is not None else None,
         "provenance": provenance_context(provenance),
     }
