@@ -126,6 +126,20 @@ def test_holm_adjusts_the_p_values_of_each_pair_together():
     assert set(tests["p_adjust_method"]) == {"Holm"}
 
 
+def test_tests_of_different_report_sections_are_separate_families():
+    # prevalence_overall (section prevalence) and ta_hsb_types (section range): each test is
+    # alone in its family, so Holm leaves both p-values as they are.
+    rows_a = [share(7, 50), share(30, 50, level="iioc", output="ta_hsb_types",
+                                   variable="ta_hsb_type")]
+    rows_b = [share(3, 50), share(10, 50, level="iioc", output="ta_hsb_types",
+                                   variable="ta_hsb_type")]
+    tests = compared(rows_a, rows_b)
+    tests = tests[tests["statistic"].eq("chi2").to_numpy(dtype=bool)]
+    assert len(tests) == 2
+    assert tests["p_adjusted"].astype(float).tolist() == pytest.approx(
+        tests["p_value"].astype(float).tolist())
+
+
 def test_pairs_are_adjusted_as_separate_families():
     tables = {"a": table("a", [share(7, 50), share(30, 50, level="dual")]),
               "b": table("b", [share(3, 50), share(10, 50, level="dual")]),

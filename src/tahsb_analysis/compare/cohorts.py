@@ -221,7 +221,7 @@ def _check_pairs(pairs: list[tuple], tables: Mapping[str, pd.DataFrame]) -> None
 
 def _compare_pair(labels, first_table, rows_a, rows_b, *, confidence, threshold) -> list[dict]:
     """The rows comparing two cohorts, per key in the order of the first cohort's table, with
-    the p-values of the pair's tests Holm-adjusted together."""
+    the p-values of the pair's tests Holm-adjusted per report section."""
     (shares_a, means_a), (shares_b, means_b) = rows_a, rows_b
     pair_records: list[dict] = []
     order = list(dict.fromkeys([*shares_a, *means_a]))

@@ -15,10 +15,11 @@ import math
 import numpy as np
 import pandas as pd
 from scipy import stats
-from statsmodels.stats.multitest import multipletests
 from statsmodels.stats.proportion import confint_proportions_2indep
 
 from tahsb_analysis.analyses.inference import MIN_EXPECTED_COUNT, association_test
+from tahsb_analysis.compare.evidence import holm
+from tahsb_analysis.registry import load_registry
 from tahsb_analysis.results.schema import NOT_CHECKED, RELEASED, SUPPRESSED
 from tahsb_analysis.vocabulary import PAIR_SEPARATOR
 
@@ -278,12 +279,21 @@ def compare_means(labels, source_a, source_b, key, *, confidence, threshold) -> 
 TEST_ROWS = frozenset({"chi2", "fisher_exact", WELCH_T})
 
 
-def holm_adjust(records: list[dict]) -> None:
-    """Holm-adjust the p-values of the test rows of one pair, in place."""
+def holm_adjust(records: list[dict], sections: dict | None = None) -> None:
+    """Holm-adjust the p-values of the test rows of one pair, in place: one family per report
+    section (the output registry's section of each row's output), as in a cohort's own
+    results (results.multiplicity)."""
     tested = [r for r in records if r["statistic"] in TEST_ROWS and not is_na(r.get("p_value"))]
     if not tested:
         return
-    adjusted = multipletests([float(r["p_value"]) for r in tested], method="holm")[1]
-    for record, p in zip(tested, adjusted, strict=True):
-        record["p_adjusted"] = float(p)
-        record["p_adjust_method"] = P_ADJUST_METHOD
+    if sections is None:
+        registry = load_registry()
+        sections = {o.name: registry.section_of(o.name) for o in registry.outputs}
+    families: dict[str, list[dict]] = {}
+    for record in tested:
+        families.setdefault(sections.get(record["output"]) or record["output"], []).append(record)
+    for family in families.values():
+        adjusted = holm([float(r["p_value"]) for r in family])
+        for record, p in zip(family, adjusted, strict=True):
+            record["p_adjusted"] = float(p)
+            record["p_adjust_method"] = P_ADJUST_METHOD
