@@ -209,3 +209,21 @@ def test_onset_gap_summarised_for_offline_first_children_says_so():
                                                               "q3")})
     output = onset_gap_figure(links_results(rows))
     assert "Summaries among children with offline HSB first." in output.caption
+
+
+def test_onset_gap_draws_the_conditional_gap_and_the_paired_difference_on_their_own_lines():
+    levels = {s: {"level": "offline_first"} for s in ("mean", "sd", "median", "q1", "q3")}
+    rows = gap_rows(levels)
+    rows.append(dict(rows[0], level="paired_difference", estimate=1.5, ci_low=0.4, ci_high=2.6,
+                     n=12, denominator=12, method="mean paired difference with t-based 95% CI"))
+    output = onset_gap_figure(links_results(rows))
+    ax = output.figure.axes[0]
+    means = sorted(float(line.get_xdata()[0]) for line in ax.get_lines()
+                   if line.get_marker() == "o")
+    assert means == [1.5, 3.04]  # neither mean hides the other
+    assert "Other TA-HSB, offline HSB first (N = 9): median 3.0" in output.caption
+    assert (
+        "Other TA-HSB, all with both onset ages (paired difference) (N = 12): mean 1.5 "
+        "(95% CI 0.4 to 2.6)" in output.caption
+    )
+    assert "Summaries among children with" not in output.caption  # each heading names them

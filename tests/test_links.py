@@ -43,10 +43,11 @@ from statsmodels.stats.descriptivestats import sign_test
 from statsmodels.stats.multitest import multipletests
 
 import tahsb_analysis.analyses.bootstrap as bootstrap_module
-from tahsb_analysis.analyses.bootstrap import bootstrap_mean_ci
+from tahsb_analysis.analyses.bootstrap import bca_mean_ci, bootstrap_mean_ci
 from tahsb_analysis.analyses.characteristics import characteristics
 from tahsb_analysis.analyses.links import links
 from tahsb_analysis.analyses.onset import TRAJECTORY_LEVELS, dual_timelines, onset_ages
+from tahsb_analysis.analyses.onset_gap import gap_summary_rows, paired_difference_row
 from tahsb_analysis.input.codebook import load_codebook
 from tahsb_analysis.input.validation import validate_cohort
 from tahsb_analysis.results.schema import RESULT_COLUMNS, validate_results
@@ -106,6 +107,15 @@ D_PAIRED_OTHER = np.array([11.5, 14.5, 10.0, 13.4, 12.0, 10.9])
 D_PAIRED_OFFLINE = np.array([8.0, 10.0, 12.0, 13.0, 10.0, 10.2])
 # Gaps of the offline_first ones: D6 3.5, D7 4.5, D11 2.0.
 D_GAPS = np.array([3.5, 4.5, 2.0])
+CONDITIONAL_WORDS = (
+    "conditional on offline HSB first: dual children with other TA-HSB whose first offline HSB "
+    "came in an earlier whole year of age than their first other TA-HSB (same-year onsets "
+    "left out)"
+)
+PAIRED_WORDS = (
+    "over all dual children with other TA-HSB and both onset ages, whichever came first "
+    "(same-year onsets kept at their recorded difference)"
+)
 
 
 def cohort_frames(cases, behaviours, age_first_hsb=None) -> dict[str, pd.DataFrame]:
@@ -314,14 +324,16 @@ def test_gap_summaries_cover_the_offline_first_other_ta_hsb_children(result_d):
 def test_bootstrap_interval_is_the_percentile_interval_of_seeded_resample_index_matrix(
     cohort_d,
 ):
-    result = links(cohort_d, bootstrap_resamples=999, bootstrap_seed=7)
-    mean = one_row(result, "onset_gap", statistic="mean")
+    result = links(cohort_d, gap_ci="bootstrap", bootstrap_resamples=999, bootstrap_seed=7)
+    mean = one_row(result, "onset_gap", level="offline_first", statistic="mean")
     # Independent recomputation: numpy.random.default_rng(7).integers(0, 3, size=(999, 3)).
     rng = np.random.default_rng(7)
     means = D_GAPS[rng.integers(0, 3, size=(999, 3))].mean(axis=1)
     low, high = np.quantile(means, [0.025, 0.975])
     assert (mean["ci_low"], mean["ci_high"]) == pytest.approx((low, high), rel=1e-12)
-    assert mean["method"] == "mean with bootstrap percentile 95% CI (999 resamples, seed 7)"
+    assert mean["method"] == (
+        "mean with bootstrap percentile 95% CI (999 resamples, seed 7); " + CONDITIONAL_WORDS
+    )
 
 
 def gap_sample(size: int, seed: int = 8) -> np.ndarray:
@@ -336,24 +348,32 @@ def test_gap_row_says_when_the_bootstrap_drew_counts(monkeypatch):
         "wilson", 0.95, "bootstrap", 999, 7, "wilcoxon", "kruskal-wallis", "holm"
     )
     gaps = gap_sample(1_000)
-    rows = links_module._gap_summary_rows(gaps, {"level": "offline_first"}, settings)
-    assert rows[0]["method"] == "mean with bootstrap percentile 95% CI (999 resamples, seed 7)"
+    rows = gap_summary_rows(gaps, {"level": "offline_first"}, settings)
+    assert rows[0]["method"] == (
+        "mean with bootstrap percentile 95% CI (999 resamples, seed 7); " + CONDITIONAL_WORDS
+    )
     monkeypatch.setattr(bootstrap_module, "BOOTSTRAP_INDEX_LIMIT", 1_000)
-    rows = links_module._gap_summary_rows(gaps, {"level": "offline_first"}, settings)
+    rows = gap_summary_rows(gaps, {"level": "offline_first"}, settings)
     assert rows[0]["method"] == (
         "mean with bootstrap percentile 95% CI (999 resamples, each drawn as multinomial counts "
-        "of the 51 distinct gaps because the 1000 gaps are many, seed 7)"
+        "of the 51 distinct gaps because the 1000 gaps are many, seed 7); " + CONDITIONAL_WORDS
     )
     assert (rows[0]["ci_low"], rows[0]["ci_high"]) == bootstrap_mean_ci(
         gaps, resamples=999, seed=7
     )
+    # BCa draws the same counts (the large-cohort path): no resample-index matrix.
+    bca = {**settings, "gap_ci": "bca"}
+    row = paired_difference_row(gaps - 2, {"level": "paired_difference"}, bca)
+    assert "multinomial counts of the 51 distinct differences" in row["method"]
+    assert (row["ci_low"], row["ci_high"]) == bca_mean_ci(gaps - 2, resamples=999, seed=7)
 
 
 def test_t_interval_option_matches_scipy_t_interval(cohort_d):
-    mean = one_row(links(cohort_d, gap_ci="t"), "onset_gap", statistic="mean")
+    mean = one_row(links(cohort_d, gap_ci="t"), "onset_gap", level="offline_first",
+                   statistic="mean")
     low, high = stats.t.interval(0.95, df=2, loc=D_GAPS.mean(), scale=stats.sem(D_GAPS))
     assert (mean["ci_low"], mean["ci_high"]) == pytest.approx((low, high), rel=1e-12)
-    assert mean["method"] == "mean with t-based 95% CI"
+    assert mean["method"] == "mean with t-based 95% CI; " + CONDITIONAL_WORDS
 
 
 def test_paired_wilcoxon_test_matches_scipy_over_all_children_with_both_ages(result_d):
@@ -365,7 +385,8 @@ def test_paired_wilcoxon_test_matches_scipy_over_all_children_with_both_ages(res
     assert (row["n"], row["denominator"]) == (6, 6)
     assert row["method"] == (
         "Wilcoxon signed-rank test (two-sided), onset of other TA-HSB vs offline HSB, over all "
-        "other-TA-HSB dual children with both ages (not only those whose offline HSB came first)"
+        "other-TA-HSB dual children with both ages (not only those whose offline HSB came first; "
+        "same-year onsets kept at their recorded difference)"
     )
     assert pd.isna(row["level"]) and row["group"] == "other_ta_hsb"
 
@@ -413,6 +434,81 @@ def test_equal_onsets_for_every_child_are_not_tested_and_say_so(tmp_path):
     paired = one_row(result, "onset_gap", statistic="wilcoxon")
     assert paired["estimate"] == 0 and pd.isna(paired["p_value"])
     assert paired["warning"] == "not tested: every paired difference is zero"
+
+
+def test_paired_difference_and_its_default_t_interval_match_scipy_ttest_1samp(result_d):
+    row = one_row(result_d, "onset_gap", level="paired_difference", statistic="mean")
+    differences = D_PAIRED_OTHER - D_PAIRED_OFFLINE  # 3.5, 4.5, -2, 0.4, 2, 0.7
+    reference = stats.ttest_1samp(differences, 0.0).confidence_interval(0.95)
+    assert row["estimate"] == pytest.approx(differences.mean(), rel=1e-12)  # 9.1 / 6
+    assert (row["ci_low"], row["ci_high"]) == pytest.approx(
+        (reference.low, reference.high), rel=1e-12
+    )
+    assert (row["n"], row["denominator"], row["unit"]) == (6, 6, "years")
+    assert (row["group"], row["finding"]) == ("other_ta_hsb", "L2")
+    assert row["method"] == "mean paired difference with t-based 95% CI; " + PAIRED_WORDS
+    assert pd.isna(row["p_value"])  # the paired test is the Wilcoxon (or sign) row
+
+
+def test_the_default_gap_interval_is_t_based(result_d):
+    gap = one_row(result_d, "onset_gap", level="offline_first", statistic="mean")
+    low, high = stats.ttest_1samp(D_GAPS, 0.0).confidence_interval(0.95)
+    assert (gap["ci_low"], gap["ci_high"]) == pytest.approx((low, high), rel=1e-12)
+    assert gap["method"].startswith("mean with t-based 95% CI; conditional on offline HSB first")
+
+
+def test_bca_intervals_equal_scipy_bootstrap_bca_with_the_same_seed_and_resamples(cohort_d):
+    result = links(cohort_d, gap_ci="bca", bootstrap_resamples=999, bootstrap_seed=7)
+    for level, values in (("offline_first", D_GAPS),
+                          ("paired_difference", D_PAIRED_OTHER - D_PAIRED_OFFLINE)):
+        row = one_row(result, "onset_gap", level=level, statistic="mean")
+        reference = stats.bootstrap((values,), np.mean, n_resamples=999, method="BCa",
+                                    rng=np.random.default_rng(7)).confidence_interval
+        assert (row["ci_low"], row["ci_high"]) == pytest.approx(
+            (reference.low, reference.high), rel=1e-12
+        )
+        assert "bootstrap BCa 95% CI (999 resamples, seed 7)" in row["method"]
+
+
+def test_bca_of_a_skewed_sample_equals_scipy_and_is_not_the_percentile_interval():
+    sample = np.random.default_rng(3).lognormal(1.0, 0.8, 26).round(1)
+    reference = stats.bootstrap((sample,), np.mean, n_resamples=1999, method="BCa",
+                                confidence_level=0.9, rng=np.random.default_rng(11))
+    bca = bca_mean_ci(sample, confidence=0.9, resamples=1999, seed=11)
+    interval = reference.confidence_interval
+    assert bca == pytest.approx((interval.low, interval.high), rel=1e-12)
+    assert bca != pytest.approx(bootstrap_mean_ci(sample, confidence=0.9, resamples=1999,
+                                                  seed=11), rel=1e-3)
+    assert bca_mean_ci(np.full(4, 2.5), resamples=99) == (2.5, 2.5)  # SciPy: NaN
+
+
+def test_without_any_ordering_the_paired_mean_is_zero_while_the_conditional_gap_is_positive(
+    tmp_path,
+):
+    # Mirror pairs: +3 / -3, +2 / -2, +4.5 / -4.5 years, and a same-year pair +0.6 / -0.6.
+    onsets = {"S1": (8, 11), "S2": (11, 8), "S3": (9, 11), "S4": (11, 9), "S5": (7.5, 12),
+              "S6": (12, 7.5), "S7": (10.2, 10.8), "S8": (11.8, 11.2)}
+    cases = [(cid, "yes", "yes", "no") for cid in onsets]
+    behaviours = [row for cid, (off, other) in onsets.items()
+                  for row in ((cid, "offline_contact", str(off)), (cid, "iioc", str(other)))]
+    result = links(build(tmp_path, cases, behaviours))
+    paired = one_row(result, "onset_gap", level="paired_difference", statistic="mean")
+    gap = one_row(result, "onset_gap", level="offline_first", statistic="mean")
+    assert paired["estimate"] == pytest.approx(0.0, abs=1e-12)
+    assert paired["n"] == 8  # the same-year pair is kept at +0.6 and -0.6
+    assert paired["ci_low"] < 0 < paired["ci_high"]
+    assert gap["estimate"] == pytest.approx((3 + 2 + 4.5) / 3)  # only offline-first children
+    assert gap["n"] == 3 and gap["ci_low"] > 0
+    wilcoxon = one_row(result, "onset_gap", statistic="wilcoxon")
+    assert wilcoxon["n"] == 8 and wilcoxon["p_value"] == pytest.approx(1.0)
+
+
+def test_the_replication_register_still_finds_one_conditional_gap_mean(result_d):
+    # data/replication_register.yaml selects the study's gap by these keys.
+    chosen = rows_of(result_d, "onset_gap", variable="onset_gap", level="offline_first",
+                     group="other_ta_hsb", statistic="mean")
+    assert len(chosen) == 1 and (chosen["group_variable"] == "dual_subgroup").all()
+    assert chosen.iloc[0]["estimate"] == pytest.approx(10 / 3)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -648,7 +744,7 @@ def test_output_passes_validate_results_with_analysis_links(result_d):
 
 @pytest.mark.parametrize(
     ("option", "value", "message"),
-    [("gap_ci", "normal", r"gap_ci 'normal'; choose one of \['bootstrap', 't'\]"),
+    [("gap_ci", "normal", r"gap_ci 'normal'; choose one of \['bca', 'bootstrap', 't'\]"),
      ("paired_test", "t-test", r"paired_test 't-test'; choose one of \['sign', 'wilcoxon'\]"),
      ("ci_method", "wald", "unknown CI method 'wald'"),
      ("continuous_test", "median", "unknown continuous_test 'median'"),
@@ -713,8 +809,26 @@ def test_synthetic_cohort_l2_26_of_32_offline_first_with_mean_gap_3_years(synthe
     recount = _plain_recount()
     row = one_row(result, "onset_order", group="other_ta_hsb", level="offline_first")
     assert (row["n"], row["denominator"]) == (26, 32) == recount["l2"]
-    mean = one_row(result, "onset_gap", statistic="mean")
+    mean = one_row(result, "onset_gap", level="offline_first", statistic="mean")
     assert mean["n"] == 26
     assert mean["estimate"] == pytest.approx(3.0, abs=1e-9)
     assert mean["estimate"] == pytest.approx(recount["gap"], abs=1e-9)
     assert mean["ci_low"] < 3.0 < mean["ci_high"]
+
+
+def test_the_gap_coverage_benchmark_is_importable_seeded_and_covers_every_method():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("coverage_gap",
+                                                  REPO / "benchmarks" / "coverage_gap.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)  # no side effects on import
+    table = module.gap_coverage(4, 9, resamples=19)
+    assert table.equals(module.gap_coverage(4, 9, resamples=19))
+    assert {"estimand", "method", "distribution", "n", "coverage", "coverage_se",
+            "mean_width"} <= set(table.columns)
+    assert set(table["method"]) == {"t", "bootstrap", "bca"}
+    assert set(table["estimand"]) == {"conditional gap", "paired difference"}
+    assert set(table["n"]) == {5, 10, 26} and len(table) == 2 * 2 * 3 * 3
+    assert table["coverage"].between(0, 1).all() and (table["mean_width"] > 0).all()
+    assert module.markdown_table(table).count("\n") == 2 + 2 * 2 * 3 - 1

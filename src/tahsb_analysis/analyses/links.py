@@ -5,7 +5,7 @@ other TA-HSB), how far apart the first offline and the first other TA-HSB were (
 practitioners named pornography as a trigger for offline HSB (L1), and the flows from the first
 kind of HSB to the next (L3). Returns rows of the results table; the per-child onsets behind
 them come from `onset` (whose `onset_ages` and `dual_timelines` are for internal use only), the
-interval of the mean gap from `bootstrap`.
+L2 gap rows (the conditional gap and the paired difference) from `onset_gap`.
 
 Every statistic is an array operation over children (the bootstrap is a matrix of resample
 indices, or for a very large group multinomial counts of its distinct gaps), so the same code
@@ -17,19 +17,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from scipy import stats
-from statsmodels.stats.descriptivestats import sign_test
 
-from tahsb_analysis.analyses.bootstrap import bootstrap_counts_of_distinct, bootstrap_mean_ci
 from tahsb_analysis.analyses.group_comparison import (
     P_ADJUST_METHODS,
     adjust_p_values,
     compare_groups,
 )
-from tahsb_analysis.analyses.group_statistics import (
-    CONTINUOUS_TESTS,
-    QUARTILE_METHOD,
-    SD_METHOD,
-)
+from tahsb_analysis.analyses.group_statistics import CONTINUOUS_TESTS
 from tahsb_analysis.analyses.groups import DUAL_SUBGROUPS, hsb_group
 from tahsb_analysis.analyses.inference import (
     DEFAULT_MONTE_CARLO_RESAMPLES,
@@ -51,6 +45,12 @@ from tahsb_analysis.analyses.onset import (
     trajectory_parts,
     trajectory_variables,
 )
+from tahsb_analysis.analyses.onset_gap import (
+    DEFAULT_GAP_CI,
+    GAP_CI_METHODS,
+    PAIRED_TESTS,
+    onset_gap_rows,
+)
 from tahsb_analysis.input.cohort import Cohort, id_positions, missing_column
 from tahsb_analysis.results.schema import RESULT_COLUMNS, concat_results, make_results
 from tahsb_analysis.vocabulary import EMPTY_DENOMINATOR_WARNING
@@ -63,24 +63,9 @@ ALL_DUAL = "all_dual"
 # guards the trajectory of any other input.
 ONE_KIND_REASON = "fewer than two kinds of HSB coded"
 
-GAP_CI_METHODS = ("bootstrap", "t")
-# The paired test covers every other-TA-HSB dual child with both onset ages, whichever came
-# first, while the gap summary covers only those whose offline HSB came first; the method text
-# says so, because a rendered table shows the two side by side.
-_PAIRED_POPULATION = (
-    "onset of other TA-HSB vs offline HSB, over all other-TA-HSB dual children with both "
-    "ages (not only those whose offline HSB came first)"
-)
-PAIRED_TESTS = {
-    "wilcoxon": ("wilcoxon", f"Wilcoxon signed-rank test (two-sided), {_PAIRED_POPULATION}"),
-    "sign": ("sign_test", f"sign test (two-sided), {_PAIRED_POPULATION}"),
-}
 BINOMIAL_METHOD = "exact binomial test, one-sided (H1: share > 0.5)"
-GAP_UNIT = "years"
 
-INSUFFICIENT_WARNING = "insufficient data: fewer than 2 children"
 NO_CHILD_WARNING = "insufficient data: no children with a known value"
-ALL_ZERO_WARNING = "not tested: every paired difference is zero"
 
 # The results columns the row builders fill; make_results adds cohort, synthetic and analysis.
 OWN_COLUMNS = [c for c in RESULT_COLUMNS if c not in ("cohort", "synthetic", "analysis")]
@@ -91,7 +76,7 @@ def links(
     *,
     ci_method: str = "wilson",
     confidence: float = 0.95,
-    gap_ci: str = "bootstrap",
+    gap_ci: str = DEFAULT_GAP_CI,
     bootstrap_resamples: int = 9_999,
     bootstrap_seed: int = 0,
     paired_test: str = "wilcoxon",
@@ -119,12 +104,15 @@ def links(
         Confidence interval of each proportion (`inference.proportion_ci`).
     confidence : float
         Coverage of every interval, strictly between 0 and 1.
-    gap_ci : {"bootstrap", "t"}
-        Interval of the mean onset gap: bootstrap percentile interval or t-based interval.
+    gap_ci : {"t", "bootstrap", "bca"}
+        Interval of the mean conditional gap and of the mean paired difference: t-based (the
+        default: it covers best at the study's sizes, benchmarks/coverage_gap.py), bootstrap
+        percentile or bootstrap BCa (`bootstrap.bca_mean_ci`, SciPy's BCa).
     bootstrap_resamples, bootstrap_seed : int
-        Number of bootstrap resamples and the seed of `numpy.random.default_rng`. How the
-        resamples are drawn (resample indices; for more than `BOOTSTRAP_INDEX_LIMIT` draws,
-        counts of the distinct gaps) is in `bootstrap_mean_ci` and in the mean row's method.
+        Number of bootstrap resamples and the seed of `numpy.random.default_rng` (bootstrap
+        intervals only). How the resamples are drawn (resample indices; for more than
+        `BOOTSTRAP_INDEX_LIMIT` draws, counts of the distinct values) is in
+        `bootstrap_mean_ci` and in the mean row's method.
     paired_test : {"wilcoxon", "sign"}
         Paired test of first other TA-HSB onset against first offline onset.
     continuous_test, p_adjust, exact_test_seed, exact_test_resamples
@@ -146,10 +134,13 @@ def links(
           and for "all_dual" an exact one-sided binomial test of share > 0.5 (statistic
           "binomial_test", estimate the share, n the children with "yes", denominator those
           with a known value).
-        * "onset_gap" (L2): among other_ta_hsb children with offline_first, first other
-          TA-HSB minus first offline onset in years: "mean" (with CI), "sd", "median", "q1",
-          "q3" (level "offline_first"); and a paired test (Wilcoxon signed-rank or sign test)
-          over every other_ta_hsb child with both ages known, estimate the median paired
+        * "onset_gap" (L2), first other TA-HSB minus first offline onset in years, two
+          estimands (`onset_gap`): the conditional gap, among other_ta_hsb children with
+          offline_first (same-year onsets left out): "mean" (with CI), "sd", "median", "q1",
+          "q3" (level "offline_first"); the paired difference over every other_ta_hsb child
+          with both ages known, whichever came first (same-year onsets kept at their recorded
+          difference): "mean" with CI (level "paired_difference"); and a paired test
+          (Wilcoxon signed-rank or sign test) over those children, estimate the median paired
           difference (level <NA>).
         * "first_hsb_age_by_group" (C1): `compare_groups` of age_first_hsb across the
           ta_only, dual and offline_only children of the in-depth sample.
@@ -178,7 +169,7 @@ def links(
     Biometrics Bulletin 1, 80-83 (scipy.stats.wilcoxon). Dixon, W. J. and Mood, A. M. (1946).
     The statistical sign test. JASA 41, 557-566 (statsmodels.stats.descriptivestats.sign_test).
     Efron, B. and Tibshirani, R. J. (1993). An Introduction to the Bootstrap, ch. 13
-    (percentile interval).
+    (percentile interval) and ch. 14 (BCa interval).
     """
     settings = _settings(
         ci_method,
@@ -198,7 +189,7 @@ def links(
         [
             _onset_order_rows(children, onsets, settings),
             _porn_trigger_rows(children, cohort.case_file, settings),
-            _onset_gap_rows(children, onsets, settings),
+            onset_gap_rows(children, onsets, settings),
             _trajectory_rows(children, onsets, settings),
         ],
         ignore_index=True,
@@ -302,98 +293,6 @@ def _porn_trigger_rows(children, case_file, settings) -> pd.DataFrame:
     rows["finding"] = "L1"
     rows["output"] = "porn_trigger"
     return rows
-
-
-def _onset_gap_rows(children, onsets, settings) -> pd.DataFrame:
-    """L2: years from first offline HSB to first other TA-HSB, and a paired test."""
-    other = children["dual_subgroup"].astype("string").eq("other_ta_hsb").fillna(False)
-    other = other.to_numpy(dtype=bool)
-    order = subgroup_order(children, onsets)
-    both = other & (order >= 0)
-    offline = onsets["age"][both, OFFLINE]
-    online = onsets["age"][both, OTHER_TA]
-    after = order[both] == 0
-    gaps = online[after] - offline[after]
-    common = {
-        "variable": "onset_gap",
-        "group_variable": GROUP_VARIABLE,
-        "group": "other_ta_hsb",
-        "finding": "L2",
-        "output": "onset_gap",
-    }
-    rows = _gap_summary_rows(gaps, {**common, "level": "offline_first"}, settings)
-    rows.append(_paired_test_row(online, offline, common, settings))
-    return pd.DataFrame(rows)
-
-
-def _gap_summary_rows(gaps: np.ndarray, common: dict, settings) -> list[dict]:
-    n = len(gaps)
-    common = {**common, "n": n, "denominator": n, "unit": GAP_UNIT}
-    methods = {
-        "mean": settings["mean_method"],
-        "sd": SD_METHOD,
-        "median": QUARTILE_METHOD,
-        "q1": QUARTILE_METHOD,
-        "q3": QUARTILE_METHOD,
-    }
-    if n < 2:
-        return [
-            {
-                **common,
-                "statistic": s,
-                "estimate": np.nan,
-                "method": m,
-                "warning": INSUFFICIENT_WARNING,
-            }
-            for s, m in methods.items()
-        ]
-    mean = float(gaps.mean())
-    sd = float(gaps.std(ddof=1))
-    q1, median, q3 = np.quantile(gaps, [0.25, 0.5, 0.75])  # linear interpolation (type 7)
-    if settings["gap_ci"] == "bootstrap":
-        low, high = bootstrap_mean_ci(
-            gaps,
-            confidence=settings["confidence"],
-            resamples=settings["resamples"],
-            seed=settings["seed"],
-        )
-        distinct = bootstrap_counts_of_distinct(gaps, settings["resamples"])
-        if distinct is not None:
-            methods["mean"] = settings["bootstrap_counts_method"].format(distinct=distinct, n=n)
-    else:
-        half = stats.t.ppf(0.5 + settings["confidence"] / 2, n - 1) * sd / np.sqrt(n)
-        low, high = mean - half, mean + half
-    estimates = {"mean": mean, "sd": sd, "median": median, "q1": q1, "q3": q3}
-    rows = [
-        {**common, "statistic": s, "estimate": float(estimates[s]), "method": m}
-        for s, m in methods.items()
-    ]
-    rows[0].update(ci_low=float(low), ci_high=float(high))
-    return rows
-
-
-def _paired_test_row(online, offline, common, settings) -> dict:
-    statistic, method = PAIRED_TESTS[settings["paired_test"]]
-    n = len(online)
-    row = {
-        **common,
-        "statistic": statistic,
-        "n": n,
-        "denominator": n,
-        "unit": GAP_UNIT,
-        "method": method,
-    }
-    if n < 2:
-        return {**row, "estimate": np.nan, "warning": INSUFFICIENT_WARNING}
-    differences = online - offline
-    median = float(np.median(differences))
-    if not np.any(differences != 0):
-        return {**row, "estimate": median, "warning": ALL_ZERO_WARNING}
-    if statistic == "wilcoxon":
-        p_value = stats.wilcoxon(online, offline).pvalue
-    else:
-        p_value = sign_test(differences, mu0=0)[1]
-    return {**row, "estimate": median, "p_value": float(p_value)}
 
 
 def _trajectory_rows(children, onsets, settings) -> pd.DataFrame:
@@ -519,17 +418,6 @@ def _settings(
             raise ValueError(f"unknown {name} {value!r}; choose one of {sorted(allowed)}")
     if isinstance(resamples, bool) or int(resamples) != resamples or resamples < 1:
         raise ValueError(f"bootstrap_resamples must be a positive whole number, got {resamples!r}")
-    percent = f"{confidence * 100:g}%"
-    bootstrap = f"mean with bootstrap percentile {percent} CI ({int(resamples)} resamples, "
-    if gap_ci == "bootstrap":
-        mean_method = f"{bootstrap}seed {int(seed)})"
-    else:
-        mean_method = f"mean with t-based {percent} CI"
-    # The method of a bootstrap drawn as counts of distinct values (bootstrap_mean_ci).
-    counts_method = (
-        f"{bootstrap}each drawn as multinomial counts of the {{distinct}} distinct gaps because "
-        f"the {{n}} gaps are many, seed {int(seed)})"
-    )
     return {
         "ci_method": ci_method,
         "ci_label": ci_label,
@@ -538,8 +426,6 @@ def _settings(
         "resamples": int(resamples),
         "seed": int(seed),
         "paired_test": paired_test,
-        "mean_method": mean_method,
-        "bootstrap_counts_method": counts_method,
     }
 
 

@@ -169,6 +169,11 @@ def _block_equations(cells: Cells, structure: dict) -> list[dict[int, float]]:
         output, variable, level, gv, group, unit, role = key
         if role == ROLE_POPULATION:
             continue
+        if index in cells.summaries and level and not is_missing_level(level):
+            # Summaries at a level describe the children of that level (the L2 gap among
+            # offline-first children, the paired difference among all with both onsets), not
+            # the group's population: the registry's shared margins relate them to counts.
+            continue
         block = blocks[(output, variable, gv, group, unit)]
         if role == ROLE_DENOMINATOR or index in cells.summaries:
             block["measured"].append(index)

@@ -83,6 +83,8 @@ ONSET_ORDER_LABELS = {
     "offline_first": "offline HSB first",
     "online_first": "TA-HSB first",
     "same_year": "both in the same year",
+    # The L2 paired difference (onset_gap): every child with both onsets, whichever came first.
+    "paired_difference": "all with both onset ages (paired difference)",
 }
 # The kinds of behaviour a trajectory level is made of ("offline -> other_ta").
 BEHAVIOUR_KINDS = ("offline", "pornography", "other_ta")

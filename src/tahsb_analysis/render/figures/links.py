@@ -75,18 +75,25 @@ _KIND_SHORT = {"offline": "offline HSB", "pornography": "pornography use",
 # --- the onset gap (L2) ------------------------------------------------------------------------
 
 
-def _summaries_by_group(rows: pd.DataFrame) -> dict[str, dict[str, pd.Series]]:
-    """{group: {statistic: row}} for the summary rows (mean, sd, median, q1, q3)."""
-    by_group: dict[str, dict[str, pd.Series]] = {}
+def _summaries_by_group(rows: pd.DataFrame) -> dict[tuple, dict[str, pd.Series]]:
+    """{(group, level): {statistic: row}} for the summary rows (mean, sd, median, q1, q3): one
+    entry per estimand of a group (the conditional gap "offline_first" and the paired
+    difference "paired_difference" are two)."""
+    by_group: dict[tuple, dict[str, pd.Series]] = {}
     for _, r in rows[mask(rows["statistic"].isin(SUMMARY_STATISTICS))].iterrows():
         group = "all" if is_na(r["group"]) else str(r["group"])
-        by_group.setdefault(group, {})[str(r["statistic"])] = r
+        level = None if is_na(r["level"]) else str(r["level"])
+        by_group.setdefault((group, level), {})[str(r["statistic"])] = r
     return by_group
 
 
-def _gap_heading(group: str, by_statistic: dict) -> str:
-    """"Other TA-HSB (N = 9)": the children of the first summary row that states them."""
+def _gap_heading(key: tuple, by_statistic: dict, several_levels: bool) -> str:
+    """"Other TA-HSB (N = 9)": the children of the first summary row that states them; with
+    several estimands, "Other TA-HSB, offline HSB first (N = 9)"."""
+    group, level = key
     label = upper_first(short_group_label(group))
+    if several_levels and level is not None:
+        label += f", {level_label('onset_gap', level)}"
     for statistic in ("mean", "median", "sd", "q1", "q3"):
         row = by_statistic.get(statistic)
         if row is None:
@@ -130,13 +137,15 @@ def onset_gap_figure(results: pd.DataFrame) -> FigureOutput:
     rows = output_rows(results, output)
     synthetic = is_synthetic(results, output)
     by_group = _summaries_by_group(rows)
-    headings = {g: _gap_heading(g, by_statistic) for g, by_statistic in by_group.items()}
+    several_levels = len({level for _, level in by_group}) > 1
+    headings = {g: _gap_heading(g, by_statistic, several_levels)
+                for g, by_statistic in by_group.items()}
     means = [s["mean"] for s in by_group.values() if drawable(s.get("mean"))]
     drawn = []
     with style_context():
         fig = new_figure("single", height=1.9 + 0.55 * max(len(by_group), 1))
         ax = fig.add_subplot()
-        positions = rows_axis(ax, [wrap_label(headings[g], 22) for g in by_group])
+        positions = rows_axis(ax, [wrap_label(headings[g], 26) for g in by_group])
         for y, by_statistic in zip(positions, by_group.values(), strict=True):
             mean = by_statistic.get("mean")
             drawn += summary_box(ax, y, median_quartiles(by_statistic),
@@ -176,8 +185,8 @@ def _onset_gap_words(results, output, by_group, headings, drawn) -> tuple[str, s
         f"Years from first offline HSB to first other TA-HSB{cohort_text(results, output)}; "
         f"positive when other TA-HSB came later. {group_words or 'No data'}."
     )
-    if summary_levels:
-        caption += f" Summaries among children with {' or '.join(summary_levels)}."
+    if len(summary_levels) == 1:  # several estimands are named in their headings
+        caption += f" Summaries among children with {summary_levels[0]}."
     if drawn:
         caption += (
             " Box: median and interquartile range (25th to 75th percentile); point and error "
