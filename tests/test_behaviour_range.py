@@ -522,3 +522,22 @@ def test_synthetic_cohort_reproduces_r1_r3_and_r5_by_an_independent_recount():
     shares = rows_of(result, "dual_subgroups", "dual_subgroup", statistic="proportion")
     assert counts(shares) == {"pornography_only": (20, 52), "other_ta_hsb": (32, 52)}
     assert np.isfinite(shares["ci_low"].astype(float)).all()
+
+
+def test_behaviour_level_r4_share_has_the_cluster_robust_interval_and_a_correlation_row(
+        cohort_a):
+    from tahsb_analysis.analyses.clustered import cluster_robust_share, cluster_sums
+
+    result = ta_hsb_range(cohort_a)
+    r4 = result[(result["output"] == "ta_hsb_aimed_at_other") & (result["unit"] == "behaviours")]
+    share = r4[r4["statistic"] == "proportion"].iloc[0]
+    online = cohort_a.behaviours[cohort_a.behaviours["setting"].astype("string") == "online"]
+    yes, size = cluster_sums(online["case_id"].astype("string"),
+                             online["aimed_at_other"].astype("boolean"))
+    expected = cluster_robust_share(yes, size)
+    assert (share["ci_low"], share["ci_high"]) == pytest.approx(
+        (expected["ci_low"], expected["ci_high"]))
+    assert share["method"].startswith("cluster-robust Wilson 95% CI (children as clusters")
+    (correlation,) = r4[r4["statistic"] == "within_child_correlation"].itertuples()
+    assert pd.isna(correlation.level) and correlation.denominator == share["denominator"]
+    assert correlation.estimate == pytest.approx(expected["correlation"], nan_ok=True)

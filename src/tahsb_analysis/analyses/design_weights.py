@@ -181,7 +181,7 @@ def weighted_share_rows(table: pd.DataFrame, design: SamplingDesign, *, total: s
         result = stratified_share(yes, known, design, confidence)
         estimable = not np.isnan(result["estimate"])
         rows.append({
-            **{c: row[c] for c in ("variable", "level", "group_variable", "group", "finding")},
+            **{c: row.get(c) for c in ("variable", "level", "group_variable", "group", "finding")},
             "statistic": WEIGHTED_PROPORTION,
             "estimate": result["estimate"],
             "ci_low": result["ci_low"],
