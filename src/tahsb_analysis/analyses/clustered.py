@@ -44,7 +44,9 @@ CORRELATION_METHOD = (
     "within-child correlation of behaviours, {children} children as clusters (GEE "
     "exchangeable working correlation, moment estimator as statsmodels' Exchangeable)"
 )
-ONE_BEHAVIOUR_WARNING = "not estimated: no child has two behaviours with a known value"
+ONE_BEHAVIOUR_WARNING = (
+    "not estimated: fewer than two pairs of behaviours of one child with a known value"
+)
 
 
 def cluster_sums(clusters, values) -> tuple[np.ndarray, np.ndarray]:
@@ -65,7 +67,7 @@ def cluster_robust_share(yes, size, confidence: float = 0.95) -> dict:
     """The pooled share sum(y_i) / sum(m_i), its cluster-robust variance and Wilson CI.
 
     Returns estimate, variance, effective_n, ci_low, ci_high, clusters (children with at least
-    one known value) and correlation (the within-child correlation, NaN when no child has two
+    one known value) and correlation (the within-child correlation, NaN with fewer than two pairs
     known values).
     """
     yes = np.asarray(yes, dtype=float)
@@ -95,7 +97,7 @@ def exchangeable_correlation(yes, size, *, tolerance: float = 1e-10,
     model the estimating equation sum_i 1' V_i^-1 (y_i - mu) = 0 gives the mean of the
     children's shares weighted by m_i / (1 + (m_i - 1) rho)) and the correlation given the mean
     (`Exchangeable.update`: sum over pairs of one child's standardised residuals, over the
-    scale, with one degree of freedom for the mean). NaN when no child has two values.
+    scale, with one degree of freedom for the mean). NaN with fewer than two pairs of values.
     """
     yes = np.asarray(yes, dtype=float)
     size = np.asarray(size, dtype=float)
@@ -103,8 +105,8 @@ def exchangeable_correlation(yes, size, *, tolerance: float = 1e-10,
     yes, size = yes[keep], size[keep]
     pairs = np.sum(size * (size - 1) / 2)
     nobs = size.sum()
-    if pairs < 1 or nobs < 2:
-        return np.nan
+    if pairs < 2 or nobs < 2:
+        return np.nan  # statsmodels divides by (pairs - 1): one pair leaves no degree of freedom
     rho = 0.0
     for _ in range(max_iterations):
         weight = 1 / (1 + (size - 1) * rho)
