@@ -67,8 +67,8 @@ def cluster_robust_share(yes, size, confidence: float = 0.95) -> dict:
     """The pooled share sum(y_i) / sum(m_i), its cluster-robust variance and Wilson CI.
 
     Returns estimate, variance, effective_n, ci_low, ci_high, clusters (children with at least
-    one known value) and correlation (the within-child correlation, NaN with fewer than two pairs
-    known values).
+    one known value) and correlation (the within-child correlation, NaN with fewer than two
+    pairs of known values).
     """
     yes = np.asarray(yes, dtype=float)
     size = np.asarray(size, dtype=float)
