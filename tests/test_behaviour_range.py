@@ -32,6 +32,7 @@ import pytest
 from statsmodels.stats.proportion import proportion_confint
 
 from tahsb_analysis.analyses.behaviour_range import ta_hsb_range
+from tahsb_analysis.analyses.design_weights import UNWEIGHTED_NOTE
 from tahsb_analysis.input.codebook import load_codebook
 from tahsb_analysis.input.validation import validate_cohort
 from tahsb_analysis.results.schema import validate_results
@@ -170,7 +171,8 @@ def test_type_counts_use_both_denominators_and_list_every_online_type_in_codeboo
     assert counts(any_ta) == {k: (v, 5) for k, v in expected_any_ta.items()}
     assert (types["group_variable"] == "population").all()
     assert (types["finding"] == "R1;R2").all()
-    assert (types["method"] == "Wilson 95% CI").all()
+    # Shares over groups sampled at different fractions say they are pooled and unweighted.
+    assert (types["method"] == "Wilson 95% CI; " + UNWEIGHTED_NOTE).all()
     iioc = one_row(result_a, "ta_hsb_types", "ta_hsb_type", level="iioc", group="any_ta_hsb")
     assert iioc["estimate"] == pytest.approx(2 / 5)
 
@@ -357,7 +359,9 @@ def test_wilson_limits_match_statsmodels_and_the_hand_formula_for_3_of_10(tmp_pa
 def test_every_proportion_row_has_the_limits_statsmodels_gives(cohort_a, ci_method,
                                                                 statsmodels_method, label):
     result = ta_hsb_range(cohort_a, ci_method=ci_method, confidence=0.90)
-    shares = result[result["statistic"] == "proportion"]
+    # Shares of behaviours have the cluster-robust interval (test_clustered.py) whatever the
+    # setting; every share of children has the setting's.
+    shares = result[(result["statistic"] == "proportion") & (result["unit"] == "children")]
     assert len(shares) > 20
     for row in shares.itertuples():
         if row.denominator == 0:
@@ -367,7 +371,8 @@ def test_every_proportion_row_has_the_limits_statsmodels_gives(cohort_a, ci_meth
                                        method=statsmodels_method)
         assert (row.ci_low, row.ci_high) == pytest.approx((low, high)), row
         assert row.estimate == pytest.approx(row.n / row.denominator)
-    assert (shares["method"] == label).all()
+    assert shares["method"].str.startswith(label).all()
+    assert set(shares["method"].str.removeprefix(label)) <= {"", "; " + UNWEIGHTED_NOTE}
 
 
 def test_clopper_pearson_for_3_of_10_matches_the_beta_quantiles(tmp_path):
@@ -517,3 +522,22 @@ def test_synthetic_cohort_reproduces_r1_r3_and_r5_by_an_independent_recount():
     shares = rows_of(result, "dual_subgroups", "dual_subgroup", statistic="proportion")
     assert counts(shares) == {"pornography_only": (20, 52), "other_ta_hsb": (32, 52)}
     assert np.isfinite(shares["ci_low"].astype(float)).all()
+
+
+def test_behaviour_level_r4_share_has_the_cluster_robust_interval_and_a_correlation_row(
+        cohort_a):
+    from tahsb_analysis.analyses.clustered import cluster_robust_share, cluster_sums
+
+    result = ta_hsb_range(cohort_a)
+    r4 = result[(result["output"] == "ta_hsb_aimed_at_other") & (result["unit"] == "behaviours")]
+    share = r4[r4["statistic"] == "proportion"].iloc[0]
+    online = cohort_a.behaviours[cohort_a.behaviours["setting"].astype("string") == "online"]
+    yes, size = cluster_sums(online["case_id"].astype("string"),
+                             online["aimed_at_other"].astype("boolean"))
+    expected = cluster_robust_share(yes, size)
+    assert (share["ci_low"], share["ci_high"]) == pytest.approx(
+        (expected["ci_low"], expected["ci_high"]))
+    assert share["method"].startswith("cluster-robust Wilson 95% CI (children as clusters")
+    (correlation,) = r4[r4["statistic"] == "within_child_correlation"].itertuples()
+    assert pd.isna(correlation.level) and correlation.denominator == share["denominator"]
+    assert correlation.estimate == pytest.approx(expected["correlation"], nan_ok=True)

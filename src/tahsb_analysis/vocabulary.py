@@ -42,11 +42,17 @@ EFFECT_STATISTICS = (
 )
 MODEL_STATISTICS = (ODDS_RATIO, ODDS_RATIO_FIRTH)
 COUNT_STATISTICS = (PROPORTION, COUNT)
+# A share over all HSB groups weighted by each group's inverse sampling fraction
+# (analyses/design_weights.py); computed from the groups' counts, it shows none of its own.
+WEIGHTED_PROPORTION = "weighted_proportion"
+# The correlation between two behaviours of one child (analyses/clustered.py).
+WITHIN_CHILD_CORRELATION = "within_child_correlation"
+DESIGN_STATISTICS = (WEIGHTED_PROPORTION, WITHIN_CHILD_CORRELATION)
 
 # Every value the results table's `statistic` column may hold (checked by its schema).
 STATISTICS = (
     *COUNT_STATISTICS, RANK, GROUP_SIZE, *SUMMARY_STATISTICS, *TEST_STATISTICS,
-    *EFFECT_STATISTICS, *MODEL_STATISTICS,
+    *EFFECT_STATISTICS, *MODEL_STATISTICS, *DESIGN_STATISTICS,
 )
 
 # --- tiers ------------------------------------------------------------------------------------

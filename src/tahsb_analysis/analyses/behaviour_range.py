@@ -13,6 +13,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from tahsb_analysis.analyses.clustered import clustered_share_fields
+from tahsb_analysis.analyses.design_weights import UNWEIGHTED_NOTE
 from tahsb_analysis.analyses.groups import (
     DUAL_SUBGROUPS,
     dual_subgroup,
@@ -103,8 +105,18 @@ def ta_hsb_range(
         _aimed_at_other_rows(online, aimed, fields["aimed_at_other"], settings),
         _dual_subgroup_rows(children, online, aimed, settings),
     ]
-    rows = pd.concat([p for p in parts if len(p)], ignore_index=True)
+    rows = _name_pooled(pd.concat([p for p in parts if len(p)], ignore_index=True))
     return make_results(rows, cohort=cohort.label, synthetic=cohort.synthetic, analysis=ANALYSIS)
+
+
+def _name_pooled(rows: pd.DataFrame) -> pd.DataFrame:
+    """Shares over the in-depth sample (or its children with TA-HSB) pool HSB groups sampled at
+    different fractions, unweighted: their method says what they describe (the per-group
+    counts a weighted share needs are not shown in these tables, so none is given here)."""
+    pooled = (rows["group"].isin([IN_DEPTH, ANY_TA_HSB, ANY_ONLINE])
+              & rows["statistic"].eq("proportion")).to_numpy(dtype=bool)
+    rows.loc[pooled, "method"] = rows.loc[pooled, "method"] + "; " + UNWEIGHTED_NOTE
+    return rows
 
 
 # ---------------------------------------------------------------------------------------------
@@ -283,12 +295,23 @@ def _aimed_at_other_rows(online, aimed, fld: Field, settings) -> pd.DataFrame:
     """R4: share of online behaviours, and of children, aimed at another person."""
     value = online["aimed_at_other"]
     behaviours_missing = int(value.isna().sum())
+    labels = {"variable": "aimed_at_other", "level": "yes", "group_variable": POPULATION,
+              "group": IN_DEPTH}
     by_behaviour = _proportion_rows(
-        {"variable": "aimed_at_other", "level": "yes", "group_variable": POPULATION,
-         "group": IN_DEPTH},
-        [int(value.eq(True).sum())], len(online) - behaviours_missing, behaviours_missing,
-        "behaviours", settings,
+        labels, [int(value.eq(True).sum())], len(online) - behaviours_missing,
+        behaviours_missing, "behaviours", settings,
     )
+    # Behaviours of one child are alike: the interval treats children as clusters, and the
+    # within-child correlation gets a row of its own (analyses/clustered.py).
+    if len(by_behaviour) and by_behaviour["denominator"].iloc[0] > 0:
+        ci_fields, correlation = clustered_share_fields(
+            online["case_id"], value, settings["confidence"])
+        for column, field_value in ci_fields.items():
+            by_behaviour[column] = field_value
+        # Level <NA>: the correlation is of the variable, not of its level "yes".
+        by_behaviour = pd.concat(
+            [by_behaviour, pd.DataFrame([{**labels, "level": None, **correlation}])],
+            ignore_index=True)
     behaviour_missing = _missing_rows(
         _missing_reason(online["aimed_at_other__missing"], fld), "aimed_at_other",
         {"group_variable": POPULATION, "group": IN_DEPTH}, unit="behaviours",

@@ -9,11 +9,17 @@ from __future__ import annotations
 
 import pandas as pd
 
+from tahsb_analysis.analyses.design_weights import (
+    name_unweighted,
+    sampling_design,
+    weighted_share_rows,
+)
 from tahsb_analysis.analyses.group_comparison import (
     GROUPS,
     as_comparison_table,
     compare_groups,
 )
+from tahsb_analysis.analyses.group_statistics import ALL
 from tahsb_analysis.analyses.groups import HSB_GROUP_LABELS, hsb_group
 from tahsb_analysis.analyses.inference import DEFAULT_MONTE_CARLO_RESAMPLES
 from tahsb_analysis.analyses.missing import missing_reason, missing_rows
@@ -47,6 +53,11 @@ def characteristics(
     "neither", are not compared: they are counted in rows of variable "hsb_group" (level
     "missing: <reason>", group "in_depth_sample"). Settings are those of `compare_groups`.
 
+    The shares of group "all" pool the groups, which the in-depth sample draws at different
+    fractions: their method says they describe the sample, and each has a twin of statistic
+    "weighted_proportion" (group "all") weighted by the groups' inverse sampling fractions
+    (`design_weights`), which describes the service's children.
+
     Returns
     -------
     pandas.DataFrame
@@ -74,8 +85,12 @@ def characteristics(
         exact_test_resamples=exact_test_resamples,
         findings={fld.name: ";".join(fld.findings) for _, fld in background if fld.findings},
     )
+    # The "all" shares pool groups sampled at different fractions: each gets a weighted twin.
+    weighted = as_comparison_table(weighted_share_rows(
+        table, sampling_design(cohort.cases, GROUPS), total=ALL, confidence=confidence))
+    table = name_unweighted(table, ALL)
     not_compared = as_comparison_table(not_compared_rows(frame))
-    parts = [part for part in (not_compared, table) if len(part)]
+    parts = [part for part in (not_compared, table, weighted) if len(part)]
     rows = pd.concat(parts, ignore_index=True) if parts else as_comparison_table([])
     return make_results(
         rows, cohort=cohort.label, synthetic=cohort.synthetic, analysis=ANALYSIS, output=ANALYSIS

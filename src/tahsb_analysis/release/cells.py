@@ -49,6 +49,7 @@ from tahsb_analysis.vocabulary import (
     RANK,
     SUMMARY_STATISTICS,
     TEST_STATISTICS,
+    WEIGHTED_PROPORTION,
 )
 
 
@@ -414,6 +415,8 @@ def _derived_sources(results: pd.DataFrame, cells: Cells, row_cells, structure) 
             output = rule["source_output"]
             variable = rule.get("variables", {}).get(variable, variable)
         groups = _pair_groups(group) or ([group] if group else None)
+        if row.statistic == WEIGHTED_PROPORTION:
+            groups = None  # weighted from every group's counts of its variable, not the total's
         found = [
             index
             for cell_variable, cell_level, cell_group, index in by_block[(output, gv)]

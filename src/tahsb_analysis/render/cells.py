@@ -11,6 +11,7 @@ from tahsb_analysis.render.numbers import (
     NOT_AVAILABLE,
     format_ci,
     format_number,
+    format_percent,
     format_share,
     is_missing,
 )
@@ -57,6 +58,15 @@ def share_cell(row) -> str:
     if is_suppressed(row):
         return SUPPRESSED_MARKER
     text = format_share(row["n"], row["denominator"], row["estimate"])
+    limits = format_ci(row["ci_low"], row["ci_high"])
+    return text if limits == NOT_AVAILABLE else f"{text} [{limits}]"
+
+
+def weighted_share_cell(row) -> str:
+    """"41.8% [31.6 to 52.8]": a weighted share counts no children of its own, so no n/N."""
+    if is_suppressed(row):
+        return SUPPRESSED_MARKER
+    text = format_percent(row["estimate"])
     limits = format_ci(row["ci_low"], row["ci_high"])
     return text if limits == NOT_AVAILABLE else f"{text} [{limits}]"
 

@@ -13,6 +13,7 @@ import pandas as pd
 from tahsb_analysis.render.cells import MEDIAN_IQR, estimate_cells, median_iqr_cell, summary_digits
 from tahsb_analysis.render.footnotes import format_test, missing_note, row_place
 from tahsb_analysis.render.labels import (
+    STATISTIC_LABELS,
     group_label,
     level_label,
     lower_first,
@@ -39,6 +40,7 @@ from tahsb_analysis.render.rendered_table import (
     output_rows,
     without_group_sizes,
 )
+from tahsb_analysis.vocabulary import WITHIN_CHILD_CORRELATION
 
 # Summary statistics of a continuous variable in a generic table: the line each belongs to.
 SUMMARY_LINES = {"mean": "mean", "sd": "sd", "median": "median", "q1": "median",
@@ -221,6 +223,9 @@ def _body_lines(cells: dict, blocks: dict, methods: list[str] | None,
 def _level_text(variable, level, summary_line, by_block: dict, methods) -> str:
     """The level's label, the summary line's words, and pointers to the methods used."""
     level_text = upper_first(level_label(variable, level))
+    statistics = {str(r["statistic"]) for bs in by_block.values() for r in bs.values()}
+    if not level_text and statistics & {WITHIN_CHILD_CORRELATION}:
+        level_text = upper_first(STATISTIC_LABELS[WITHIN_CHILD_CORRELATION])
     if summary_line is not None:
         words = _summary_line_text(summary_line, by_block)
         level_text = f"{level_text}: {words}" if level_text else upper_first(words)

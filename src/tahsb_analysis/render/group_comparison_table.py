@@ -21,6 +21,7 @@ from tahsb_analysis.render.cells import (
     mean_sd_cell,
     median_iqr_cell,
     share_cell,
+    weighted_share_cell,
 )
 from tahsb_analysis.render.footnotes import row_place
 from tahsb_analysis.render.group_comparison_notes import group_comparison_footnotes
@@ -49,7 +50,12 @@ from tahsb_analysis.render.rendered_table import (
     refuse_several_cohorts,
     without_group_sizes,
 )
-from tahsb_analysis.vocabulary import EFFECT_STATISTICS, SUMMARY_STATISTICS, TEST_STATISTICS
+from tahsb_analysis.vocabulary import (
+    EFFECT_STATISTICS,
+    SUMMARY_STATISTICS,
+    TEST_STATISTICS,
+    WEIGHTED_PROPORTION,
+)
 
 # Default output of `render_characteristics` (figures of this output use the name too).
 CHARACTERISTICS_OUTPUT = "characteristics"
@@ -60,6 +66,8 @@ GROUP_COMPARISON_SUBJECTS = {RESPONSES_OUTPUT: "response"}
 # Groups of the study in column order; whole populations go last.
 COMPARED_GROUPS = ("ta_only", "dual", "offline_only")
 ALL_DUAL_GROUP_CODE = "all_dual"
+# The column of the weighted shares over all groups (statistic WEIGHTED_PROPORTION), after All.
+ALL_WEIGHTED_COLUMN = "all_weighted"
 _TESTS = frozenset(TEST_STATISTICS)
 _EFFECTS = frozenset(EFFECT_STATISTICS)
 _SUMMARIES = frozenset(SUMMARY_STATISTICS)
@@ -168,7 +176,7 @@ def _row_kind(row) -> str:
         return "pair_test" if is_pair(row["group"]) else "test"
     if statistic in _SUMMARIES:
         return "summary"
-    if statistic == "proportion":
+    if statistic in ("proportion", WEIGHTED_PROPORTION):
         return "share"
     return "other"
 
@@ -180,6 +188,8 @@ def _records(rows: pd.DataFrame, compared_by) -> list[pd.Series]:
     for _, row in rows.iterrows():
         row = row.copy()
         row["kind"] = _row_kind(row)
+        if row["statistic"] == WEIGHTED_PROPORTION:
+            row["group"] = ALL_WEIGHTED_COLUMN  # its own column beside the unweighted "all"
         if row["kind"] == "missing" and row["group_variable"] != compared_by:
             row["kind"] = "not_compared"
         records.append(row)
@@ -203,7 +213,7 @@ def _group_column_order(records: list) -> list[str]:
         for r in records
         if r["kind"] in ("share", "summary", "other", "missing")
     )
-    totals = (ALL_DUAL_GROUP_CODE, ALL_GROUP_CODE)  # whole populations go last
+    totals = (ALL_DUAL_GROUP_CODE, ALL_GROUP_CODE, ALL_WEIGHTED_COLUMN)  # whole populations
     ordered = [g for g in COMPARED_GROUPS if g in seen]
     ordered += [g for g in seen if g not in ordered and g not in totals]
     ordered += [g for g in totals if g in seen]
@@ -321,7 +331,8 @@ def _estimate_text(line_key: tuple, by_statistic: dict | None) -> str:
         return (median_iqr_cell if line_key[1] == "median" else mean_sd_cell)(by_statistic)
     (row,) = by_statistic.values()
     if line_key[0] == "level":
-        return share_cell(row)
+        return weighted_share_cell(row) if row["statistic"] == WEIGHTED_PROPORTION else (
+            share_cell(row))
     return estimate_cells(row)[0]
 
 

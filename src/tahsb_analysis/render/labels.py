@@ -47,6 +47,8 @@ STATISTIC_LABELS = {
     "hodges_lehmann": "Hodges-Lehmann estimate",
     "rank_biserial": "rank-biserial correlation",
     "odds_ratio": "odds ratio",
+    "weighted_proportion": "proportion weighted by inverse sampling fraction",
+    "within_child_correlation": "within-child correlation",
 }
 
 # Labels for derived variables; codebook fields fall back to their codebook title.
@@ -105,6 +107,7 @@ SHORT_GROUP_LABELS = {
     "offline_only": "offline only",
     "neither": "no HSB recorded",
     "all": "all",
+    "all_weighted": "all, weighted",
 }
 
 

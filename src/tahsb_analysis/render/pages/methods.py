@@ -14,6 +14,8 @@ from tahsb_analysis.render.tables import (
 from tahsb_analysis.vocabulary import (
     EFFECT_STATISTICS,
     TEST_STATISTICS,
+    WEIGHTED_PROPORTION,
+    WITHIN_CHILD_CORRELATION,
 )
 from tahsb_analysis.vocabulary import (
     ODDS_RATIO as ODDS_RATIO_STATISTIC,
@@ -51,9 +53,31 @@ LEVEL_EXPLANATIONS = {
 }
 
 
+# A sentence for the methods section on statistics whose reading needs one, shown under their
+# kind when the results have them.
+METHOD_EXPLANATIONS = {
+    WEIGHTED_PROPORTION: (
+        "Shares of the whole in-depth sample (the \"All\" column) pool HSB groups that the "
+        "sample draws at different fractions (a group's in-depth children over its children "
+        "in the prevalence cohort), so they describe the sample studied; the \"All, weighted\" "
+        "column weights each group's share by the group's share of the prevalence cohort "
+        "(inverse sampling fraction; stratified estimator with finite-population-corrected "
+        "variance and a Wilson interval at its effective sample size) and describes all the "
+        "children the service assessed: read the unweighted share for the sample, the weighted "
+        "one for the service's children."
+    ),
+    WITHIN_CHILD_CORRELATION: (
+        "Shares of behaviours count several behaviours of one child, which are alike: their "
+        "intervals treat children as clusters (cluster-robust GEE sandwich variance, Wilson "
+        "interval at the effective sample size), and the within-child correlation of the "
+        "behaviours (GEE exchangeable working correlation) is given in a row of its own."
+    ),
+}
+
+
 def statistic_kind(statistic: str) -> str:
     """The kind a statistic belongs to in the methods section: "chi2" -> "Tests"."""
-    if statistic == "proportion":
+    if statistic in ("proportion", WEIGHTED_PROPORTION):
         return PROPORTIONS
     if statistic in SUMMARY_STATISTICS:
         return SUMMARIES
@@ -112,10 +136,13 @@ def methods_context(results: pd.DataFrame) -> list[dict]:
     the tables using each."""
     summary = method_summary(results)
     levels = set(results["level"].dropna().astype(str))
+    present = set(results["statistic"].astype(str))
     return [
         {"kind": kind,
          "notes": [text for level, (note_kind, text) in LEVEL_EXPLANATIONS.items()
-                   if level in levels and note_kind == kind],
+                   if level in levels and note_kind == kind]
+         + [text for statistic, text in METHOD_EXPLANATIONS.items()
+            if statistic in present and statistic_kind(statistic) == kind],
          "methods": [
              {"method": r.method, "statistics": ", ".join(r.statistics),
               "outputs": output_links(r.outputs), "rows": r.rows}
