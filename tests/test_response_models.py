@@ -15,6 +15,7 @@ from scipy import special, stats
 from statsmodels.miscmodels.ordinal_model import OrderedModel
 
 from tahsb_analysis.analyses.response_models import (
+    is_primary_estimate,
     logistic_odds_ratios,
     odds_ratio_interval,
     ordinal_odds_ratios,
@@ -730,3 +731,15 @@ def test_firth_rows_of_every_term_when_epv_is_below_10_agree_with_logistf():
         assert wald["warning"].endswith(
             "the Firth penalised estimate of this term is the primary one (EPV < 10)")
         assert np.isfinite(wald["estimate"])  # the Wald row stays beside it
+
+
+def test_primary_estimates_are_the_firth_rows_when_epv_is_below_10_else_the_ordinary_ones():
+    few = as_rows(logistic_odds_ratios(few_event_children(), "y", "hsb_group",
+                                       covariates=["age_at_referral"]))
+    primary = few[is_primary_estimate(few)]
+    assert set(primary["statistic"]) == {"odds_ratio_firth"}
+    assert len(primary) == 4
+    # Separation only: the Firth row of the separated term and every ordinary row are primary.
+    separated = as_rows(logistic_odds_ratios(two_by_two(10, 0, 5, 10), "y", "hsb_group",
+                                             groups=("ta_only", "offline_only")))
+    assert is_primary_estimate(separated).all()

@@ -575,5 +575,19 @@ def _method(model: str, covariates, reference, confidence) -> str:
     )
 
 
+def is_primary_estimate(models: pd.DataFrame) -> np.ndarray:
+    """Per row of model rows: False for an ordinary odds ratio whose term (variable, level;
+    group too when given) also has a Firth row that is the primary estimate (EPV < 10), True
+    otherwise, e.g. to keep one p-value per term in a multiplicity family."""
+    keys = [c for c in ("output", "variable", "group", "level") if c in models.columns]
+    firth = models[(models["statistic"] == ODDS_RATIO_FIRTH).to_numpy(dtype=bool)
+                   & models["warning"].astype("string").str.startswith(FIRTH_PRIMARY)
+                   .fillna(False).to_numpy(dtype=bool)]
+    replaced = set(map(tuple, firth[keys].astype("string").fillna("").to_numpy(dtype=object)))
+    own = map(tuple, models[keys].astype("string").fillna("").to_numpy(dtype=object))
+    ordinary = (models["statistic"] == ODDS_RATIO).to_numpy(dtype=bool)
+    return ~(ordinary & np.array([key in replaced for key in own], dtype=bool))
+
+
 def _label(group: str) -> str:
     return HSB_GROUP_LABELS.get(group, group)
