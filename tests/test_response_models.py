@@ -11,9 +11,11 @@ import pandas as pd
 import pytest
 import statsmodels.formula.api as smf
 from conftest import one, select
+from scipy import special, stats
 from statsmodels.miscmodels.ordinal_model import OrderedModel
 
 from tahsb_analysis.analyses.response_models import (
+    is_primary_estimate,
     logistic_odds_ratios,
     odds_ratio_interval,
     ordinal_odds_ratios,
@@ -260,7 +262,11 @@ def test_firth_odds_ratio_of_a_separated_2x2_table_is_the_haldane_corrected_cros
     assert firth["method"].startswith(
         "Firth penalised logistic regression (firthmodels), profile-likelihood 95% CI"
     )
-    assert firth["warning"] == "used because of separation in the ordinary model"
+    events = min(a + c, b + d)  # EPV: the smaller side over one parameter
+    assert firth["warning"] == (
+        "used because of separation in the ordinary model" if events >= 10 else
+        f"primary estimate, as events per variable are few (EPV = {events:.1f} < 10) and "
+        "because of separation in the ordinary model")
 
 
 def test_firth_rows_only_for_the_separated_term_of_the_adjusted_model():
@@ -392,8 +398,14 @@ def test_few_events_per_variable_are_warned_about():
 
     rows = as_rows(logistic_odds_ratios(frame, "y", "hsb_group"))
 
-    assert (rows["warning"] == "few events per variable (EPV = 3.0 < 10): estimates unstable").all()
+    wald = select(rows, statistic="odds_ratio")
+    assert (wald["warning"] == "few events per variable (EPV = 3.0 < 10): estimates unstable; "
+            "the Firth penalised estimate of this term is the primary one (EPV < 10)").all()
     assert rows["estimate"].notna().all()
+    firth = select(rows, statistic="odds_ratio_firth")
+    assert firth["level"].tolist() == ["ta_only", "dual", "ta_only vs dual"]
+    assert (firth["warning"] == "primary estimate, as events per variable are few "
+            "(EPV = 3.0 < 10)").all()
 
 
 def test_missing_responses_are_left_out_of_the_model_and_counted():
@@ -523,9 +535,7 @@ def test_ordinal_groups_separated_around_a_one_level_reference_are_not_estimable
 
 
 def test_fast_logistic_cdf_is_scipys_logistic_cdf_bit_for_bit():
-    from scipy import stats
-
-    from tahsb_analysis.analyses.response_models import _LOGISTIC
+    from tahsb_analysis.analyses.proportional_odds import _LOGISTIC
 
     x = np.array([-np.inf, -800, -36.5, -1e-300, -0.0, 0.0, 1e-12, 0.3, 5, 40, np.inf, np.nan])
     np.testing.assert_array_equal(_LOGISTIC.cdf(x), stats.logistic.cdf(x))
@@ -535,7 +545,7 @@ def test_fast_logistic_cdf_is_scipys_logistic_cdf_bit_for_bit():
 
 
 def test_ordinal_rows_with_the_fast_cdf_equal_those_of_distr_logit_exactly(monkeypatch):
-    import tahsb_analysis.analyses.response_models as models_module
+    import tahsb_analysis.analyses.proportional_odds as models_module
 
     frame = model_frame(seed=5, n=400)
     rng = np.random.default_rng(6)
@@ -549,3 +559,187 @@ def test_ordinal_rows_with_the_fast_cdf_equal_those_of_distr_logit_exactly(monke
         ordinal_odds_ratios(frame, "care", "hsb_group", covariates=["age_at_referral"])
     )
     pd.testing.assert_frame_equal(fast, reference, check_exact=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# Independent references in R (4.2.2; MASS 7.3-58.2, logistf 1.26.1, brant 0.3-0). The data are
+# made without a random generator, so that R reads the same children: written with
+# frame.to_csv, read with read.csv, group releveled to the reference.
+
+
+def golden_children(n: int) -> pd.DataFrame:
+    """Children i = 0..n-1: group by i mod 3, age 10-17 by 5i mod 8, and a uniform u from the
+    golden-ratio sequence (equidistributed, no generator)."""
+    i = np.arange(n)
+    return pd.DataFrame({"g": np.array(["ta_only", "dual", "offline_only"])[i % 3],
+                         "age": 10 + (i * 5) % 8,
+                         "u": np.modf((i + 1) * 0.6180339887498949)[0]})
+
+
+def ordinal_children(spread_ta: float = 1.0) -> pd.DataFrame:
+    """240 children with a care level 0-3 cut from a logistic latent variable; spread_ta != 1
+    scales TA-HSB-only children's latent noise, which breaks proportional odds."""
+    d = golden_children(240)
+    noise = special.logit(d["u"]) * np.where(d["g"] == "ta_only", spread_ta, 1.0)
+    latent = (0.9 * (d["g"] == "ta_only") + 0.4 * (d["g"] == "dual") + 0.15 * (d["age"] - 13)
+              + noise)
+    return pd.DataFrame({
+        "hsb_group": pd.Categorical(d["g"], categories=["ta_only", "dual", "offline_only"]),
+        "age_at_referral": pd.array(d["age"], dtype="Int64"),
+        "care": pd.Categorical.from_codes(np.digitize(latent, [-1.0, 0.3, 1.5]),
+                                          categories=CARE_LEVELS, ordered=True),
+    })
+
+
+def test_ordinal_odds_ratios_and_p_values_agree_with_mass_polr_to_1e_6():
+    rows = as_rows(ordinal_odds_ratios(ordinal_children(), "care", "hsb_group",
+                                       covariates=["age_at_referral"]))
+    # R: d$g <- relevel(factor(d$g), ref = "offline_only"); d$level <- factor(d$level,
+    #   levels = 0:3, ordered = TRUE)
+    #   fit <- polr(level ~ g + age, data = d, Hess = TRUE,
+    #               control = list(reltol = 1e-14, maxit = 1000, ndeps = rep(1e-6, 6)))
+    #   s <- coef(summary(fit)); cbind(s, p = 2 * pnorm(-abs(s[, "t value"])))
+    #                Value      Std. Error        t value                 p
+    # gdual    0.189624279180 0.2882443419549 0.657859501748 5.10628415846e-01
+    # gta_only 0.648574695465 0.2869350907154 2.260353356741 2.37993289071e-02
+    # age      0.163449782372 0.0515454961463 3.170980873044 1.51925146171e-03
+    # (polr's default reltol 1e-8 stops at age 0.163449601007, 1.1e-6 away; its default
+    # Hessian step ndeps = 1e-3 gives the age SE 0.0515461362729, 1.2e-5 away.
+    # ordinal::clm(level ~ g + age, d, control = clm.control(gradTol = 1e-12)), with an
+    # analytic Hessian, gives SE 0.288244341947, 0.286935090650, 0.051545496105.)
+    # ta_only vs dual: the same call after d$g <- relevel(d$g, ref = "dual"):
+    # gta_only 0.458950415723 0.286543708138 1.60167682168 0.109227093214
+    expected = {
+        "dual": (0.189624279180, 0.2882443419549, 5.10628415846e-01),
+        "ta_only": (0.648574695465, 0.2869350907154, 2.37993289071e-02),
+        "age_at_referral": (0.163449782372, 0.0515454961463, 1.51925146171e-03),
+        "ta_only vs dual": (0.458950415723, 0.286543708138, 0.109227093214),
+    }
+    z = stats.norm.ppf(0.975)
+    for term, (coef, se, p) in expected.items():
+        row = one(rows, level=term, statistic="odds_ratio")
+        assert row["estimate"] == pytest.approx(np.exp(coef), rel=1e-6)
+        assert row["p_value"] == pytest.approx(p, rel=1e-6)
+        assert row["ci_low"] == pytest.approx(np.exp(coef - z * se), rel=1e-6)
+        assert row["ci_high"] == pytest.approx(np.exp(coef + z * se), rel=1e-6)
+
+
+def test_analytic_score_and_hessian_of_the_ordinal_model_match_numerical_derivatives():
+    from statsmodels.tools.numdiff import approx_fprime, approx_hess
+
+    from tahsb_analysis.analyses.proportional_odds import ProportionalOddsLogit
+
+    frame = ordinal_children()
+    exog = pd.DataFrame({"ta": (frame["hsb_group"] == "ta_only").astype(float),
+                         "age": frame["age_at_referral"].astype(float)})
+    model = ProportionalOddsLogit(frame["care"].cat.codes.astype(float), exog)
+    params = np.array([0.5, 0.1, 0.8, np.log(1.2), np.log(0.9)])
+    np.testing.assert_allclose(model.score(params),
+                               approx_fprime(params, model.loglike, centered=True),
+                               rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(model.hessian(params), approx_hess(params, model.loglike),
+                               rtol=1e-5, atol=1e-3)
+
+
+@pytest.mark.parametrize("spread, statistic, p_value", [
+    # R: the polr fit above; brant 0.3-0's brant(fit) (omnibus) with two changes to its
+    # source: glm(..., control = glm.control(epsilon = 1e-15, maxit = 100)), and the lower
+    # covariance block set to the transpose of the upper one, t(varBeta[m block, l block]),
+    # which brant copies untransposed (unchanged brant: X2 = 5.870107273270 and
+    # 41.764584697421, within 3e-4 and 2e-3).
+    (1.0, 5.868213874891, 0.4381137632191),
+    (4.0, 41.682011275410, 2.12466753454e-07),
+])
+def test_brant_test_agrees_with_r_brant(spread, statistic, p_value):
+    from tahsb_analysis.analyses.proportional_odds import brant_test
+
+    frame = ordinal_children(spread)
+    exog = pd.DataFrame({"dual": (frame["hsb_group"] == "dual").astype(float),
+                         "ta_only": (frame["hsb_group"] == "ta_only").astype(float),
+                         "age": frame["age_at_referral"].astype(float)})
+    result = brant_test(frame["care"].cat.codes.astype(float), exog)
+    assert result.df == 6
+    assert result.statistic == pytest.approx(statistic, rel=1e-6)
+    assert result.p_value == pytest.approx(p_value, rel=1e-6)
+
+
+def test_ordinal_rows_report_the_proportional_odds_check_in_their_warning():
+    holds = as_rows(ordinal_odds_ratios(ordinal_children(), "care", "hsb_group",
+                                        covariates=["age_at_referral"]))
+    assert set(holds["warning"]) == {
+        "proportional-odds check (Brant test): chi2 = 5.87, df = 6, p = 0.44"}
+    broken = as_rows(ordinal_odds_ratios(ordinal_children(4.0), "care", "hsb_group",
+                                         covariates=["age_at_referral"]))
+    assert set(broken["warning"]) == {
+        "proportional-odds check (Brant test): chi2 = 41.68, df = 6, p < 0.001 - the odds "
+        "ratios differ between cut-points, so the single odds ratio is an average over them"}
+
+
+def test_proportional_odds_check_is_not_possible_with_a_group_on_one_side_of_a_cut():
+    frame = care_frame({
+        "ta_only": ["section_17", "section_47", "section_47", "none", "early_help"],
+        "dual": ["section_47", "section_17", "early_help", "none", "section_47"],
+        "offline_only": ["none", "early_help", "early_help", "none", "section_17"],
+    })
+    rows = as_rows(ordinal_odds_ratios(frame, "care", "hsb_group"))
+    assert set(rows["warning"]) == {
+        "few events per variable (EPV = 2.0 < 10): estimates unstable; proportional-odds "
+        "check (Brant test) not possible: the binary model above cut-point 3 does not "
+        "converge (separation)"}
+
+
+def few_event_children() -> pd.DataFrame:
+    """60 children, 19 with the outcome: EPV = 19 / 3 = 6.3 with age as covariate."""
+    d = golden_children(60)
+    risk = special.expit(-1.5 + 1.0 * (d["g"] == "ta_only") + 0.5 * (d["g"] == "dual")
+                         + 0.1 * (d["age"] - 13))
+    return pd.DataFrame({
+        "hsb_group": pd.Categorical(d["g"], categories=["ta_only", "dual", "offline_only"]),
+        "age_at_referral": pd.array(d["age"], dtype="Int64"),
+        "y": pd.array(d["u"] < risk, dtype="boolean"),
+    })
+
+
+def test_firth_rows_of_every_term_when_epv_is_below_10_agree_with_logistf():
+    rows = as_rows(logistic_odds_ratios(few_event_children(), "y", "hsb_group",
+                                        covariates=["age_at_referral"]))
+    # R: ctl <- logistf.control(maxit = 200, xconv = 1e-12, gconv = 1e-12)
+    #    plc <- logistpl.control(maxit = 500, xconv = 1e-12)
+    #    fit <- logistf(y ~ g + age, data = d, control = ctl, plcontrol = plc)
+    #    cbind(coef = coef(fit), lower = fit$ci.lower, upper = fit$ci.upper, p = fit$prob)
+    #              coef            lower          upper                 p
+    # gdual    0.764741063682  -0.927774066143  2.59641022627 3.79074063531e-01
+    # gta_only 1.432596182460  -0.241330806632  3.32529158850 9.47431634005e-02
+    # age      0.731782165389   0.386979103693  1.19524932883 1.90212264395e-06
+    # ta_only vs dual: the same call after d$g <- relevel(factor(as.character(d$g)), "dual"):
+    # gta_only 0.667855118778 -0.910226467715 2.31892373935 0.405810726663
+    expected = {
+        "dual": (0.764741063682, -0.927774066143, 2.59641022627, 3.79074063531e-01),
+        "ta_only": (1.432596182460, -0.241330806632, 3.32529158850, 9.47431634005e-02),
+        "age_at_referral": (0.731782165389, 0.386979103693, 1.19524932883, 1.90212264395e-06),
+        "ta_only vs dual": (0.667855118778, -0.910226467715, 2.31892373935, 0.405810726663),
+    }
+    for term, (coef, low, high, p) in expected.items():
+        firth = one(rows, level=term, statistic="odds_ratio_firth")
+        assert np.log(firth["estimate"]) == pytest.approx(coef, rel=1e-6)
+        assert np.log(firth["ci_low"]) == pytest.approx(low, rel=1e-6)
+        assert np.log(firth["ci_high"]) == pytest.approx(high, rel=1e-6)
+        assert firth["p_value"] == pytest.approx(p, rel=1e-6)
+        assert firth["warning"] == (
+            "primary estimate, as events per variable are few (EPV = 6.3 < 10)")
+        wald = one(rows, level=term, statistic="odds_ratio")
+        assert wald["warning"].endswith(
+            "the Firth penalised estimate of this term is the primary one (EPV < 10)")
+        assert np.isfinite(wald["estimate"])  # the Wald row stays beside it
+
+
+def test_primary_estimates_are_the_firth_rows_when_epv_is_below_10_else_the_ordinary_ones():
+    few = as_rows(logistic_odds_ratios(few_event_children(), "y", "hsb_group",
+                                       covariates=["age_at_referral"]))
+    primary = few[is_primary_estimate(few)]
+    assert set(primary["statistic"]) == {"odds_ratio_firth"}
+    assert len(primary) == 4
+    # Separation only: the Firth row of the separated term and every ordinary row are primary.
+    separated = as_rows(logistic_odds_ratios(two_by_two(10, 0, 5, 10), "y", "hsb_group",
+                                             groups=("ta_only", "offline_only")))
+    assert is_primary_estimate(separated).all()

@@ -206,5 +206,7 @@ def test_synthetic_cohort_shows_the_directions_of_s1_to_s3(synthetic_result):
         s = shares(variable)
         assert s["ta_only"] < min(s["dual"], s["offline_only"]), variable
     models = synthetic_result[synthetic_result["output"] == "response_models"]
-    assert one(models, variable="police_involvement", level="ta_only")["estimate"] > 1
-    assert one(models, variable="therapeutic_intervention", level="ta_only")["estimate"] < 1
+    assert one(models, variable="police_involvement", level="ta_only",
+               statistic="odds_ratio")["estimate"] > 1
+    assert one(models, variable="therapeutic_intervention", level="ta_only",
+               statistic="odds_ratio")["estimate"] < 1

@@ -3,8 +3,11 @@
 `logistic_odds_ratios` fits a logistic regression of a binary response on the group (and
 covariates); `ordinal_odds_ratios` a proportional-odds model of an ordered response. Small
 samples are checked for separation and few events per variable before anything is fitted, so a
-model that cannot be estimated yields a warning, never an absurd odds ratio; a group term that
-shows separation also gets Firth's penalised estimate.
+model that cannot be estimated yields a warning, never an absurd odds ratio. A logistic model
+with fewer than 10 events per variable gets Firth's penalised estimate of every term as its
+primary estimate (`firth`); otherwise a group term that shows separation gets one. The ordinal
+model is fitted to convergence and its proportional-odds assumption checked by Brant's test
+(`proportional_odds`).
 """
 
 from __future__ import annotations
@@ -15,9 +18,6 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 import statsmodels.api as sm
-from firthmodels import FirthLogisticRegression
-from scipy import special, stats
-from statsmodels.miscmodels.ordinal_model import OrderedModel
 from statsmodels.tools.sm_exceptions import (
     ConvergenceWarning,
     HessianInversionWarning,
@@ -25,9 +25,11 @@ from statsmodels.tools.sm_exceptions import (
     PerfectSeparationWarning,
 )
 
+from tahsb_analysis.analyses.firth import firth_estimates, odds_ratio_interval, one_line
 from tahsb_analysis.analyses.group_comparison import GROUPS
 from tahsb_analysis.analyses.groups import HSB_GROUP_LABELS
 from tahsb_analysis.analyses.missing import missing_reason, missing_rows
+from tahsb_analysis.analyses.proportional_odds import fit_proportional_odds, proportional_odds_note
 from tahsb_analysis.input.cohort import missing_column
 from tahsb_analysis.vocabulary import MISSING_PREFIX, ODDS_RATIO, ODDS_RATIO_FIRTH, PAIR_SEPARATOR
 
@@ -39,6 +41,8 @@ MAX_ABS_COEFFICIENT = 15.0
 COVARIATE_LABELS = {AGE: "age at referral"}
 COVARIATE_MISSING_LEVEL = MISSING_PREFIX + "a covariate not recorded"
 FIRTH_WARNING = "used because of separation in the ordinary model"
+FIRTH_PRIMARY = "primary estimate, as events per variable are few"
+WALD_NOT_PRIMARY = "the Firth penalised estimate of this term is the primary one (EPV < 10)"
 SEPARATION = "quasi-complete separation"
 
 
@@ -51,26 +55,6 @@ def contrast_term(group: str, other: str) -> str:
 def group_contrasts(others: Sequence[str]) -> list[tuple[str, str]]:
     """Every pair of non-reference groups, in the order given: [("ta_only", "dual")]."""
     return [(a, b) for i, a in enumerate(others) for b in others[i + 1:]]
-
-
-class _ExpitLogistic(type(stats.logistic)):
-    """SciPy's standard logistic distribution whose cdf skips the generic argument handling.
-
-    OrderedModel evaluates the cdf twice per child for every likelihood evaluation (hundreds
-    per fit, as its gradient is numerical), and SciPy's generic `cdf` wrapper (argument checks,
-    masks, `np.place`) costs four times the cdf itself. For the standard distribution (loc 0,
-    scale 1) that wrapper returns exactly `scipy.special.expit(x)`, also at -inf, inf and NaN,
-    so the fit and every number from it are bit for bit those of distr="logit".
-    """
-
-    def cdf(self, x, *args, **kwds):
-        if args or kwds:
-            return super().cdf(x, *args, **kwds)
-        x = np.asarray(x)
-        return special.expit(x.astype(np.promote_types(x.dtype, np.float64), copy=False))
-
-
-_LOGISTIC = _ExpitLogistic(name="logistic")
 
 
 def logistic_odds_ratios(
@@ -112,11 +96,13 @@ def logistic_odds_ratios(
         "odds_ratio" per term (level = term, group <NA>), estimate exp(coef), Wald CI and
         p-value, n = denominator = children in the model; count rows of children left out.
         Separation and few events per variable (EPV < 10) are detected before fitting and
-        reported in `warning`; statsmodels' warnings and errors also become warnings. When a
-        group term shows separation, Firth's penalised logistic regression (firthmodels) is also
-        fitted on the full design (every group, same covariates): statistic
-        "odds_ratio_firth" per group term, profile penalised-likelihood CI and penalised
-        likelihood-ratio p-value; the ordinary rows are kept as they are.
+        reported in `warning`; statsmodels' warnings and errors also become warnings. Firth's
+        penalised logistic regression (firthmodels) is also fitted on the full design (every
+        group, same covariates), statistic "odds_ratio_firth", profile penalised-likelihood CI
+        and penalised likelihood-ratio p-value: for every term (groups, their contrast,
+        covariates) when the model has fewer than 10 events per variable, as the primary
+        estimate (the ordinary rows stay, their warning says so); otherwise for a group term
+        that shows separation only.
 
     References
     ----------
@@ -157,10 +143,16 @@ def ordinal_odds_ratios(
     higher levels are more likely. Only the levels that occur are used as thresholds; a group
     whose children are all at the lowest or all at the highest level is reported as separated.
 
+    The fit converges (Newton on the analytic Hessian, `proportional_odds`), as MASS::polr;
+    every row's warning reports Brant's test of the proportional-odds assumption. No Firth
+    rows: few events per variable are only warned about.
+
     References
     ----------
     McCullagh, P. (1980). Regression models for ordinal data. JRSS B 42, 109-142
-    (statsmodels.miscmodels.ordinal_model.OrderedModel, distr="logit").
+    (statsmodels.miscmodels.ordinal_model.OrderedModel, distr="logit"). Brant, R. (1990).
+    Assessing proportionality in the proportional odds model for ordinal logistic regression.
+    Biometrics 46, 1171-1178.
     """
     _check_model_inputs(frame, outcome, group, reference, covariates, confidence, groups)
     values = frame[outcome]
@@ -249,21 +241,19 @@ def _model_rows(frame, y, outcome, group, reference, covariates, confidence, gro
         return rows + [{**row, "warning": problem} for row in term_rows.values()]
     problem, separated = _reference_problem(model)
     if problem:
-        rows += [{**row, "warning": problem} for row in term_rows.values()]
-        if separated and kind == "logit":
-            rows += _firth_rows(model, confidence)
-        return rows
+        term_rows = {t: {**row, "warning": problem} for t, row in term_rows.items()}
+        firth = _firth_rows(model, confidence, others, term_rows) if separated and kind == "logit" \
+            else []
+        return rows + list(term_rows.values()) + firth
     notes, fitted_groups, keep = _group_notes(model)
     common_notes = _fit_terms(model, fitted_groups, keep, notes, term_rows, confidence,
                               contrasts)
     for term, row in term_rows.items():
         warning = "; ".join(([notes[term]] if term in notes else []) + common_notes)
         row["warning"] = warning or None
-    rows += list(term_rows.values())
     separated = [g for g in others if notes.get(g, "").startswith(SEPARATION)]
-    if kind == "logit" and separated:
-        rows += _firth_rows(model, confidence, separated)
-    return rows
+    firth = _firth_rows(model, confidence, separated, term_rows) if kind == "logit" else []
+    return rows + list(term_rows.values()) + firth
 
 
 def _left_out_rows(frame, outcome, group, in_groups, covariate_missing) -> list[dict]:
@@ -376,6 +366,8 @@ def _fit_terms(model: _Model, fitted_groups, keep, notes, term_rows, confidence,
     fitted_contrasts = [(a, b) for a, b in contrasts if a in design and b in design]
     estimates, fit_notes = _fit(y_fit, design, model.kind, confidence, fitted_contrasts)
     common_notes += fit_notes
+    if model.kind == "ordinal" and estimates:
+        common_notes.append(proportional_odds_note(y_fit, design))
     for term, (coef, ci_low, ci_high, p) in estimates.items():
         if not np.isfinite(coef) or abs(coef) > MAX_ABS_COEFFICIENT:
             notes.setdefault(
@@ -398,9 +390,12 @@ def _fit_terms(model: _Model, fitted_groups, keep, notes, term_rows, confidence,
     return common_notes
 
 
-def _few_events_notes(y_fit: np.ndarray, parameters: int, kind: str) -> list[str]:
-    """A warning when there are fewer than `EPV_THRESHOLD` events per parameter (for an
-    ordered outcome, the smaller side of the sparsest cut)."""
+def events_per_variable(y_fit: np.ndarray, parameters: int, kind: str) -> float | None:
+    """Events per parameter: the smaller of events and non-events (for an ordered outcome, the
+    smaller side of the sparsest cut) over the parameters other than the constant(s); None
+    without parameters."""
+    if not parameters:
+        return None
     if kind == "logit":
         events = int(y_fit.sum())
         smaller = min(events, len(y_fit) - events)
@@ -408,106 +403,70 @@ def _few_events_notes(y_fit: np.ndarray, parameters: int, kind: str) -> list[str
         smaller = min(
             min(int((y_fit <= c).sum()), int((y_fit > c).sum())) for c in np.unique(y_fit)[:-1]
         )
-    if not parameters:
-        return []
-    epv = smaller / parameters
-    if epv >= EPV_THRESHOLD:
+    return smaller / parameters
+
+
+def _few_events_notes(y_fit: np.ndarray, parameters: int, kind: str) -> list[str]:
+    """A warning when there are fewer than `EPV_THRESHOLD` events per parameter."""
+    epv = events_per_variable(y_fit, parameters, kind)
+    if epv is None or epv >= EPV_THRESHOLD:
         return []
     return [f"few events per variable (EPV = {epv:.1f} < {EPV_THRESHOLD}): estimates unstable"]
 
-def _firth_rows(model: _Model, confidence: float, report=None) -> list[dict]:
-    """Firth's penalised logistic regression on the full design: every group with children in
-    the model (dummies against the reference) and every covariate term that varies. One row
-    "odds_ratio_firth" per group term in `report` (default: every group term), i.e. only the
-    terms the ordinary model could not estimate, so no term is tested twice in the adjustment
-    family: exp(coef), profile penalised-likelihood CI, p from the penalised likelihood-ratio
-    test (Heinze and Schemper 2002). Never raises for data."""
-    y, group_values, covariate_design = model.y, model.groups, model.covariates
-    groups = [g for g in model.others if (group_values == g).any()]
-    design = pd.DataFrame(
-        {g: (group_values == g).astype(float) for g in groups}, index=covariate_design.index
-    )
-    design = pd.concat([design, covariate_design], axis=1)
-    design = design.loc[:, [c for c in design.columns if c in groups or design[c].nunique() > 1]]
-    adjusted = [c for c in design.columns if c not in groups]
+
+def _firth_rows(model: _Model, confidence: float, separated: Sequence[str],
+                term_rows: dict[str, dict]) -> list[dict]:
+    """Firth's penalised logistic regression on the full design (every group with children,
+    every covariate that varies): rows "odds_ratio_firth" for every term when the model has
+    fewer than `EPV_THRESHOLD` events per variable (then they are the primary estimates, and
+    the ordinary rows in `term_rows` say so), else only for the `separated` group terms, so
+    that no term is tested twice without reason. Estimate exp(coef), profile penalised-
+    likelihood CI, p from the penalised likelihood-ratio test (Heinze and Schemper 2002); a
+    contrast of two groups from the model refitted with the second as reference."""
+    present = [g for g in model.others if (model.groups == g).any()]
+    covariates = [c for c in model.covariates.columns if model.covariates[c].nunique() > 1]
+    epv = events_per_variable(model.y, len(present) + len(covariates), model.kind)
+    if epv is not None and epv < EPV_THRESHOLD:
+        pairs = [(a, b) for a, b in group_contrasts(model.others) if a in present and b in present]
+        report = [*present, *pairs, *covariates]
+        reason = f"{FIRTH_PRIMARY} (EPV = {epv:.1f} < {EPV_THRESHOLD})"
+        if separated:
+            reason += " and because of separation in the ordinary model"
+        for row in term_rows.values():
+            row["warning"] = "; ".join(w for w in (row.get("warning"), WALD_NOT_PRIMARY) if w)
+    elif separated:
+        report, reason = [g for g in present if g in separated], FIRTH_WARNING
+    else:
+        return []
+    adjusted = [COVARIATE_LABELS.get(c, c) for c in covariates]
     method = (
         f"Firth penalised logistic regression (firthmodels), profile-likelihood "
         f"{100 * confidence:g}% CI; "
-        + (
-            f"adjusted for {', '.join(COVARIATE_LABELS.get(c, c) for c in adjusted)}"
-            if adjusted
-            else "unadjusted"
-        )
+        + (f"adjusted for {', '.join(adjusted)}" if adjusted else "unadjusted")
         + f"; reference group {_label(model.reference)}; "
         "p from the penalised likelihood-ratio test"
     )
-    rows = {
-        g: {**model.base, "statistic": ODDS_RATIO_FIRTH, "level": g, "method": method}
-        for g in groups
-    }
-    if not groups:
-        return []
-    notes: list[str] = []
-    indices = list(range(len(groups)))
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        try:
-            model = FirthLogisticRegression(max_iter=100, gtol=1e-8, xtol=1e-8)
-            model.fit(design.to_numpy(dtype=float), y.astype(int))
-            model.lrt(indices)
-            ci = model.conf_int(alpha=1 - confidence, method="pl", features=indices)
-        except (np.linalg.LinAlgError, ValueError) as error:
-            note = f"Firth model not fitted ({type(error).__name__}: {_one_line(error)})"
-            return [
-                {**row, "warning": f"{FIRTH_WARNING}; {note}"}
-                for group, row in rows.items()
-                if report is None or group in report
-            ]
-    if not model.converged_:
-        notes.append("firthmodels: the fit did not converge")
-    for message in caught:
-        notes.append(f"firthmodels: {_one_line(message.message)}")
-    for index, group in enumerate(groups):
-        coef = float(model.coef_[index])
-        p = float(model.lrt_pvalues_[index])
-        low, high, why = odds_ratio_interval(coef, *(float(v) for v in ci[index]))
-        interval_note = [f"profile-likelihood CI not reported: {why}"] if why else []
-        with np.errstate(over="ignore"):
-            estimate = float(np.exp(coef))
-        rows[group].update(
-            estimate=estimate if np.isfinite(estimate) else np.nan,
-            ci_low=low,
-            ci_high=high,
-            p_value=p if np.isfinite(p) else np.nan,
-            warning="; ".join([FIRTH_WARNING, *dict.fromkeys(notes), *interval_note]),
-        )
-    return [row for group, row in rows.items() if report is None or group in report]
-
-
-def odds_ratio_interval(
-    coef: float, low: float, high: float
-) -> tuple[float, float, str | None]:
-    """The limits of a log odds ratio as odds ratios, both or neither: (low, high, None) when
-    they enclose the estimate, else (NaN, NaN, why).
-
-    A limit is refused when it is missing (its search did not converge), not finite even as
-    an odds ratio, or on the wrong side of the estimate: firthmodels' profile search (Venzon
-    and Moolgavkar 1988) can converge to the other root of the profile likelihood, and with 9
-    children and one event it returned the upper limit as the lower one (an inverted interval).
-    """
-    problems = []
-    for name, limit, wrong_side in (("lower", low, low > coef), ("upper", high, high < coef)):
-        if not np.isfinite(limit):
-            problems.append(f"the {name} limit was not found")
-        elif wrong_side:
-            problems.append(f"the {name} limit found lies on the wrong side of the estimate")
-    with np.errstate(over="ignore"):
-        limits = np.exp([low, high])
-    if not problems and not np.isfinite(limits[1]):
-        problems.append("the upper limit exceeds the floating-point range")
-    if problems or not np.isfinite(coef):
-        return np.nan, np.nan, "; ".join(problems) or "the estimate is not finite"
-    return float(limits[0]), float(limits[1]), None
+    estimates, notes, error = firth_estimates(
+        model.y, model.groups, model.covariates, [model.reference, *model.others], report,
+        confidence)
+    rows = []
+    for term in report:
+        level = contrast_term(*term) if isinstance(term, tuple) else term
+        row = {**model.base, "statistic": ODDS_RATIO_FIRTH, "level": level, "method": method}
+        warning = [reason, *([error] if error else notes)]
+        if term in estimates:
+            coef, low, high, p = estimates[term]
+            low, high, why = odds_ratio_interval(coef, low, high)
+            if why:
+                warning.append(f"profile-likelihood CI not reported: {why}")
+            with np.errstate(over="ignore"):
+                estimate = float(np.exp(coef))
+            row.update(estimate=estimate if np.isfinite(estimate) else np.nan, ci_low=low,
+                       ci_high=high, p_value=p if np.isfinite(p) else np.nan)
+        elif not error:
+            warning.append("not estimable in the Firth model")
+        rows.append({**row, "warning": "; ".join(dict.fromkeys(warning))})
+    return rows
 
 
 def _fit(y, design, kind, confidence, contrasts=()):
@@ -526,9 +485,10 @@ def _fit(y, design, kind, confidence, contrasts=()):
                 result = model.fit(disp=0, maxiter=100)
                 converged = bool(result.mle_retvals.get("converged", True))
             else:
-                model = OrderedModel(y, design, distr=_LOGISTIC)  # = distr="logit", faster
-                result = model.fit(method="bfgs", disp=0, maxiter=1000)
-                converged = bool(result.mle_retvals.get("converged", True))
+                # Newton on the analytic Hessian after BFGS: converged to 1e-10 (MASS::polr).
+                result, fit_notes = fit_proportional_odds(y, design)
+                notes += fit_notes
+                converged = True  # said in fit_notes otherwise
             params = result.params
             ci = result.conf_int(alpha=1 - confidence)
             p_values = result.pvalues
@@ -540,7 +500,7 @@ def _fit(y, design, kind, confidence, contrasts=()):
                 contrast_tests[contrast_term(group, other)] = result.t_test(vector)
         except (PerfectSeparationError, np.linalg.LinAlgError, ValueError) as error:
             name = type(error).__name__
-            return {}, [f"model not fitted ({name}: {_one_line(error)})"]
+            return {}, [f"model not fitted ({name}: {one_line(error)})"]
     for message in caught:
         category = message.category
         if issubclass(category, PerfectSeparationWarning):
@@ -550,7 +510,7 @@ def _fit(y, design, kind, confidence, contrasts=()):
         elif issubclass(category, HessianInversionWarning):
             notes.append("statsmodels: the Hessian could not be inverted")
         elif issubclass(category, RuntimeWarning):
-            notes.append(f"numerical warning in the fit: {_one_line(message.message)}")
+            notes.append(f"numerical warning in the fit: {one_line(message.message)}")
     if not converged and "statsmodels: the fit did not converge" not in notes:
         notes.append("statsmodels: the fit did not converge")
     estimates = {}
@@ -615,9 +575,19 @@ def _method(model: str, covariates, reference, confidence) -> str:
     )
 
 
+def is_primary_estimate(models: pd.DataFrame) -> np.ndarray:
+    """Per row of model rows: False for an ordinary odds ratio whose term (variable, level;
+    group too when given) also has a Firth row that is the primary estimate (EPV < 10), True
+    otherwise, e.g. to keep one p-value per term in a multiplicity family."""
+    keys = [c for c in ("output", "variable", "group", "level") if c in models.columns]
+    firth = models[(models["statistic"] == ODDS_RATIO_FIRTH).to_numpy(dtype=bool)
+                   & models["warning"].astype("string").str.startswith(FIRTH_PRIMARY)
+                   .fillna(False).to_numpy(dtype=bool)]
+    replaced = set(map(tuple, firth[keys].astype("string").fillna("").to_numpy(dtype=object)))
+    own = map(tuple, models[keys].astype("string").fillna("").to_numpy(dtype=object))
+    ordinary = (models["statistic"] == ODDS_RATIO).to_numpy(dtype=bool)
+    return ~(ordinary & np.array([key in replaced for key in own], dtype=bool))
+
+
 def _label(group: str) -> str:
     return HSB_GROUP_LABELS.get(group, group)
-
-
-def _one_line(message) -> str:
-    return " ".join(str(message).split())[:200]

@@ -2,8 +2,8 @@
 professional responses (findings S1-S3).
 
 Columns: outcome, term, "OR (95% CI)", "p" (and "p adj." when any row has one) and "n in
-model". Firth rows (penalised estimates for terms the ordinary model could not estimate) get a
-line of their own under the ordinary one.
+model". Firth rows (penalised estimates: every term of a model with few events per variable, or
+a term the ordinary model could not estimate) get a line of their own under the ordinary one.
 """
 
 from __future__ import annotations
@@ -154,8 +154,10 @@ def _lines(ratios: list, output: str) -> dict[str, dict[str, pd.Series]]:
             )
         terms[term] = r
     for outcome, terms in lines.items():
-        grouped = [t for g in GROUP_TERMS for t in (g, g + FIRTH_TERM_SUFFIX) if t in terms]
-        order = grouped + [t for t in terms if t not in grouped]
+        plain = [t for t in terms if not t.endswith(FIRTH_TERM_SUFFIX)]
+        plain = [g for g in GROUP_TERMS if g in plain] + [t for t in plain if t not in GROUP_TERMS]
+        order = [t for p in plain for t in (p, p + FIRTH_TERM_SUFFIX) if t in terms]
+        order += [t for t in terms if t not in order]  # a Firth line without its ordinary one
         lines[outcome] = {t: terms[t] for t in order}
     return lines
 
@@ -173,7 +175,13 @@ def _model_notes(ratios: list, note) -> dict[str, int]:
     )
     if any("proportional-odds" in str(r["method"]).lower() for r in ratios):
         note("Proportional-odds models: the odds ratio compares the odds of a higher level of "
-             "the response (any cut-point) between the groups.")
+             "the response (any cut-point) between the groups; Brant's test of that "
+             "assumption is given in the warnings.")
+    if any(r["statistic"] == ODDS_RATIO_FIRTH for r in ratios):
+        note("Lines \"Firth penalised\": Firth's penalised logistic regression (profile "
+             "penalised-likelihood CI, penalised likelihood-ratio p), given for every term of a "
+             "model with fewer than 10 events per variable, where it is the primary estimate, "
+             "and otherwise for a group term the ordinary model could not estimate.")
     method_notes: dict[str, int] = {}
     for method in distinct(str(r["method"]) for r in ratios if not is_missing(r["method"])):
         outcomes = distinct(variable_label(r["variable"]) for r in ratios

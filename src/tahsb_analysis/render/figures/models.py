@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from tahsb_analysis.analyses.response_models import FIRTH_PRIMARY
 from tahsb_analysis.render.figures.blocks import (
     ForestMark,
     forest_axes,
@@ -76,13 +77,19 @@ def _binary_outcome(variable: str) -> bool:
 
 
 def _odds_ratios(rows: pd.DataFrame) -> tuple[dict[str, dict[str, pd.Series]], list[str]]:
-    """({binary outcome: {group term: odds-ratio row}}, ordered outcomes (table only))."""
-    is_ratio = mask(rows["statistic"].eq("odds_ratio"))
+    """({binary outcome: {group term: odds-ratio row}}, ordered outcomes (table only)). The
+    row drawn is the primary one: Firth's when the model has fewer than 10 events per variable
+    (its warning says "primary estimate"), else the ordinary one."""
+    is_ratio = mask(rows["statistic"].isin(["odds_ratio", "odds_ratio_firth"]))
     outcomes: dict[str, dict[str, pd.Series]] = {}
     for _, r in rows[is_ratio & mask(rows["level"].isin(FOREST_TERMS))].iterrows():
         if is_na(r["variable"]) or not _binary_outcome(str(r["variable"])):
             continue
-        outcomes.setdefault(str(r["variable"]), {}).setdefault(str(r["level"]), r)
+        terms = outcomes.setdefault(str(r["variable"]), {})
+        if r["statistic"] == "odds_ratio":
+            terms.setdefault(str(r["level"]), r)
+        elif str(r["warning"]).startswith(FIRTH_PRIMARY):
+            terms[str(r["level"])] = r
     ordinal = list(dict.fromkeys(
         str(v) for v in rows["variable"][rows["statistic"].eq("odds_ratio").fillna(False)]
         .dropna() if not _binary_outcome(str(v))

@@ -34,6 +34,20 @@ OTHER = "Other statistics"
 METHOD_KINDS = (PROPORTIONS, SUMMARIES, EFFECT_SIZES, TESTS, MODELS, OTHER)
 SUMMARY_STATISTICS = frozenset({"mean", "sd", "median", "q1", "q3", "count", "rank"})
 MODEL_STATISTICS = frozenset({ODDS_RATIO_STATISTIC, FIRTH_STATISTIC})
+# One sentence on when and why a method is used, for methods whose name does not say it; the
+# first whose key begins the method's text applies.
+METHOD_EXPLANATIONS = (
+    ("Firth penalised logistic regression",
+     "Used for every term of a logistic model with fewer than 10 events per variable, where "
+     "it is the primary estimate (the Wald row beside it says so), and otherwise only for a "
+     "group term the ordinary model could not estimate (separation); the penalty removes the "
+     "small-sample bias of the odds ratio and keeps it finite."),
+    ("proportional-odds logistic regression",
+     "Fitted to convergence (Newton steps on the analytic Hessian, as R's MASS::polr); the "
+     "proportional-odds assumption is checked by Brant's test (a Wald test that the binary "
+     "logistic models of each cut-point share their coefficients), reported in each row's "
+     "warning."),
+)
 
 # A sentence for the methods section on rows whose reading needs one, by the level that marks
 # them: (kind it is shown under, sentence), shown when the results have such a row.
@@ -131,6 +145,12 @@ def unadjusted_p_values(results: pd.DataFrame) -> int:
     return int((results["p_value"].notna() & results["p_adjust_method"].isna()).sum())
 
 
+def method_explanation(method: str) -> str | None:
+    """The sentence of `METHOD_EXPLANATIONS` for `method`, or None."""
+    return next((text for key, text in METHOD_EXPLANATIONS if str(method).startswith(key)),
+                None)
+
+
 def methods_context(results: pd.DataFrame) -> list[dict]:
     """The study page's methods, per kind of statistic (`METHOD_KINDS` order), with links to
     the tables using each."""
@@ -144,7 +164,8 @@ def methods_context(results: pd.DataFrame) -> list[dict]:
          + [text for statistic, text in METHOD_EXPLANATIONS.items()
             if statistic in present and statistic_kind(statistic) == kind],
          "methods": [
-             {"method": r.method, "statistics": ", ".join(r.statistics),
+             {"method": r.method, "explanation": method_explanation(r.method),
+              "statistics": ", ".join(r.statistics),
               "outputs": output_links(r.outputs), "rows": r.rows}
              for r in summary[summary["kind"].eq(kind)].itertuples()
          ]}
