@@ -49,7 +49,12 @@ from tahsb_analysis.render.rendered_table import (
     refuse_several_cohorts,
     without_group_sizes,
 )
-from tahsb_analysis.vocabulary import EFFECT_STATISTICS, SUMMARY_STATISTICS, TEST_STATISTICS
+from tahsb_analysis.vocabulary import (
+    EFFECT_STATISTICS,
+    SECONDARY_TEST,
+    SUMMARY_STATISTICS,
+    TEST_STATISTICS,
+)
 
 # Default output of `render_characteristics` (figures of this output use the name too).
 CHARACTERISTICS_OUTPUT = "characteristics"
@@ -165,6 +170,8 @@ def _row_kind(row) -> str:
     if statistic in _EFFECTS:
         return "effect"
     if statistic in _TESTS:
+        if SECONDARY_TEST in str(row["method"]):
+            return "secondary_test"  # beside the primary test: a footnote, not a p cell
         return "pair_test" if is_pair(row["group"]) else "test"
     if statistic in _SUMMARIES:
         return "summary"
