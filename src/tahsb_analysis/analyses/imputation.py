@@ -111,18 +111,22 @@ class MatrixMICEData(MICEData):
 
     def _matrices(self, vname):
         others = [c for c in self.data.columns if c != vname]
-        exog = np.column_stack([np.ones(len(self.data)), self.data[others].to_numpy(float)])
+        # Column-major like patsy's matrices, so that every fit is bit for bit MICEData's.
+        exog = np.asfortranarray(
+            np.column_stack([np.ones(len(self.data)), self.data[others].to_numpy(float)]))
         return self.data[vname].to_numpy(float), exog
 
     def get_split_data(self, vname):
         endog, exog = self._matrices(vname)
         ixo, ixm = self.ix_obs[vname], self.ix_miss[vname]
-        return endog[ixo], exog[ixo], exog[ixm], {}, {}
+        # MICEData hands the observed values on as a column here (and flat when fitting).
+        rows = np.asfortranarray
+        return endog[ixo][:, None], rows(exog[ixo]), rows(exog[ixm]), {}, {}
 
     def get_fitting_data(self, vname):
         endog, exog = self._matrices(vname)
         ix = self.ix_obs[vname]
-        return endog[ix], exog[ix], {}, {}
+        return endog[ix], np.asfortranarray(exog[ix]), {}, {}
 
 
 def impute(data: pd.DataFrame, *, imputations: int = DEFAULT_IMPUTATIONS, seed: int = 0,

@@ -232,7 +232,8 @@ def links(
         analysis=ANALYSIS,
         output="first_hsb_age_by_group",
     )
-    bounds = missing_bounds(own_results, "porn_trigger", "porn_trigger_missing_bounds")
+    bounds = missing_bounds(own_results, "porn_trigger", "porn_trigger_missing_bounds",
+                            every_share=True)
     return concat_results([own_results, age_results, bounds])
 
 

@@ -41,7 +41,8 @@ BOUNDS_METHOD = (
 _KEY = ["variable", "group_variable", "group"]
 
 
-def missing_bounds(results: pd.DataFrame, source_output: str, output: str) -> pd.DataFrame:
+def missing_bounds(results: pd.DataFrame, source_output: str, output: str, *,
+                   every_share: bool = False) -> pd.DataFrame:
     """Bounds rows (statistic "missing_bounds") for every share of `source_output` whose
     variable has a value not recorded in at least one group.
 
@@ -54,6 +55,9 @@ def missing_bounds(results: pd.DataFrame, source_output: str, output: str) -> pd
         The output whose shares are bounded.
     output : str
         The output the bounds rows belong to.
+    every_share : bool
+        Bound every share, also of a variable with no value not recorded (bounds equal to the
+        estimate: the finding is shown to be unaffected).
 
     Returns
     -------
@@ -75,7 +79,7 @@ def missing_bounds(results: pd.DataFrame, source_output: str, output: str) -> pd
     with_missing = {key[0] for key, count in not_recorded.items() if count > 0}
     bounds = []
     for _, share in shares.iterrows():
-        if share["variable"] not in with_missing:
+        if share["variable"] not in with_missing and not every_share:
             continue
         if pd.isna(share["n"]) or pd.isna(share["denominator"]):
             continue

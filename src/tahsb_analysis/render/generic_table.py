@@ -39,6 +39,7 @@ from tahsb_analysis.render.rendered_table import (
     output_rows,
     without_group_sizes,
 )
+from tahsb_analysis.vocabulary import MISSING_BOUNDS
 
 # Summary statistics of a continuous variable in a generic table: the line each belongs to.
 SUMMARY_LINES = {"mean": "mean", "sd": "sd", "median": "median", "q1": "median",
@@ -118,6 +119,8 @@ def _header(blocks: dict[tuple, dict]) -> list[str]:
                 header.append(f"{heading}: n/N (%)")
             elif block["main"] == {"count"}:
                 header.append(f"{heading}: n")
+            elif block["main"] == {MISSING_BOUNDS}:
+                header.append(f"{heading}: complete-case %")
             else:
                 header.append(f"{heading}: estimate")
             if block["ci"]:
