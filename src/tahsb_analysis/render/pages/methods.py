@@ -13,6 +13,8 @@ from tahsb_analysis.render.tables import (
 )
 from tahsb_analysis.vocabulary import (
     EFFECT_STATISTICS,
+    MISSING_BOUNDS,
+    SENSITIVITY_ANALYSIS,
     TEST_STATISTICS,
 )
 from tahsb_analysis.vocabulary import (
@@ -29,7 +31,27 @@ EFFECT_SIZES = "Effect sizes"
 TESTS = "Tests"
 MODELS = "Models"
 OTHER = "Other statistics"
-METHOD_KINDS = (PROPORTIONS, SUMMARIES, EFFECT_SIZES, TESTS, MODELS, OTHER)
+SENSITIVITY = "Missing-data sensitivity analyses"
+METHOD_KINDS = (PROPORTIONS, SUMMARIES, EFFECT_SIZES, TESTS, MODELS, SENSITIVITY, OTHER)
+# A sentence under a kind's heading, saying why its methods are there.
+KIND_NOTES = {
+    TESTS: (
+        "Variables whose categories are ordered in the codebook (family stability, "
+        "relationship with parents, social-care level, criminal-justice outcome) are tested "
+        "as ordered: Kruskal-Wallis on the level codes across the groups and the "
+        "linear-by-linear (Mantel trend) test for each pair are primary; the chi-squared or "
+        "exact test of the same table is kept as a secondary test, outside the multiplicity "
+        "family."
+    ),
+    SENSITIVITY: (
+        "The primary analyses use the children whose value was recorded (complete case). "
+        "As sensitivity analyses, each share with a value not recorded is given with its "
+        "bounds if every such value were no and if every one were yes, and the response "
+        "models are refitted after multiple imputation by chained equations (20 imputed data "
+        "sets, predictive mean matching, pooled by Rubin's rules); neither replaces the "
+        "primary result."
+    ),
+}
 SUMMARY_STATISTICS = frozenset({"mean", "sd", "median", "q1", "q3", "count", "rank"})
 MODEL_STATISTICS = frozenset({ODDS_RATIO_STATISTIC, FIRTH_STATISTIC})
 
@@ -46,6 +68,8 @@ def statistic_kind(statistic: str) -> str:
         return TESTS
     if statistic in MODEL_STATISTICS:
         return MODELS
+    if statistic == MISSING_BOUNDS:
+        return SENSITIVITY
     return OTHER
 
 
@@ -56,8 +80,10 @@ def method_summary(results: pd.DataFrame) -> pd.DataFrame:
     used for statistics of two kinds is listed under each, so the rows add up to the table's.
     Sorted by kind (METHOD_KINDS order), then method.
     """
+    sensitivity = results["method"].astype(str).str.startswith(SENSITIVITY_ANALYSIS)
     frame = pd.DataFrame({
-        "kind": results["statistic"].astype(str).map(statistic_kind),
+        "kind": results["statistic"].astype(str).map(statistic_kind).mask(
+            sensitivity.to_numpy(dtype=bool), SENSITIVITY),
         "method": results["method"].astype(str),
         "statistic": results["statistic"].astype(str),
         "output": results["output"].astype(str),
@@ -96,6 +122,7 @@ def methods_context(results: pd.DataFrame) -> list[dict]:
     summary = method_summary(results)
     return [
         {"kind": kind,
+         "note": KIND_NOTES.get(kind),
          "methods": [
              {"method": r.method, "statistics": ", ".join(r.statistics),
               "outputs": output_links(r.outputs), "rows": r.rows}
