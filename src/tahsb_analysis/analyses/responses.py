@@ -277,7 +277,15 @@ def imputed_models(frame, composites, findings, model_covariates, confidence, im
     for g in others:  # the groups inform the imputations, as they do the models
         data[f"group_{g}"] = children[GROUP_VARIABLE].eq(g).astype(float).to_numpy()
     datasets = []
-    for completed in impute(data, imputations=imputations, seed=seed):
+    try:
+        imputed = impute(data, imputations=imputations, seed=seed)
+    except (np.linalg.LinAlgError, ValueError) as error:
+        # A cohort too small or too uniform for the imputation models (a tiny test cohort):
+        # every row says why, no estimate.
+        imputed, failure = [], f"multiple imputation not run ({type(error).__name__})"
+    else:
+        failure = None
+    for completed in imputed:
         typed = restore_types(completed[[*raw, *model_covariates]], children)
         for name, column in response_composites(typed, composites).items():
             typed[name] = column
@@ -289,7 +297,7 @@ def imputed_models(frame, composites, findings, model_covariates, confidence, im
     rows = []
     for outcome in [*BINARY_RESPONSES, *composites, *BINARY_CUTS, ORDINAL_OUTCOME]:
         kind = "ordinal" if outcome == ORDINAL_OUTCOME else "logit"
-        fits, n, parameters = [], 0, 0
+        fits, n, parameters = ([failure] * imputations if failure else []), 0, 0
         for typed, full_design in datasets:
             known = typed[outcome].notna().to_numpy(dtype=bool)
             values = typed[outcome][known]

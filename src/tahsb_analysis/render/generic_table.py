@@ -101,7 +101,7 @@ def _column_blocks(body: list, several_cohorts: bool) -> dict[tuple, dict]:
             block["rank"] = True
             continue
         block["main"].add(r["statistic"])
-        if r["statistic"] == "proportion" or not is_missing(r["ci_low"]):
+        if r["statistic"] in ("proportion", MISSING_BOUNDS) or not is_missing(r["ci_low"]):
             label = ci_label(r["method"])
             if label not in block["ci"]:
                 block["ci"].append(label)
