@@ -283,6 +283,19 @@ def test_porn_trigger_shares_per_group_with_missing_rows_from_the_missing_codes(
     assert (rows["finding"] == "L1").all()
 
 
+def test_porn_trigger_bounds_count_not_recorded_as_no_then_yes(result_d):
+    # All dual: 6 yes of 10 recorded, 2 not recorded (D4, D11) -> 6/12 to 8/12 (sensitivity
+    # analysis); the complete-case share 6/10 stays the estimate.
+    row = one_row(result_d, "porn_trigger_missing_bounds", group="all_dual")
+    assert row["statistic"] == "missing_bounds"
+    assert row["method"].startswith("sensitivity analysis:")
+    assert (row["estimate"], row["ci_low"], row["ci_high"]) == pytest.approx((0.6, 0.5, 8 / 12))
+    assert (row["n"], row["denominator"]) == (12, 12)
+    # Pornography only: 3 yes of 4, 1 not recorded -> 3/5 to 4/5.
+    row = one_row(result_d, "porn_trigger_missing_bounds", group="pornography_only")
+    assert (row["ci_low"], row["ci_high"]) == pytest.approx((3 / 5, 4 / 5))
+
+
 def test_binomial_test_matches_scipy_binomtest_one_sided(result_d):
     row = one_row(result_d, "porn_trigger", statistic="binomial_test")
     expected = stats.binomtest(6, 10, p=0.5, alternative="greater").pvalue
@@ -738,6 +751,7 @@ def test_output_passes_validate_results_with_analysis_links(result_d):
     assert (result_d["analysis"] == "links").all()
     assert set(result_d["output"]) == {
         "onset_order", "porn_trigger", "onset_gap", "first_hsb_age_by_group", "trajectories",
+        "porn_trigger_missing_bounds",
     }
     assert result_d["synthetic"].all() and (result_d["cohort"] == "test-links").all()
 

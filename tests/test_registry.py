@@ -133,10 +133,15 @@ def test_disclosure_structure_lists_every_output_and_names_the_output_of_each_re
     assert structure["outputs"] == [output.name for output in registry.outputs]
     assert {rule["output"] for rule in structure["group_sums"]} >= {
         "characteristics", "responses", "prevalence_by_sex"}
-    assert structure["derived_from"] == [{
-        "output": "response_models", "source_output": "responses",
-        "variables": {"cj_out_of_court_or_court": "cj_outcome",
-                      "social_care_section_47": "social_care_level"}}]
+    cuts = {"cj_out_of_court_or_court": "cj_outcome",
+            "social_care_section_47": "social_care_level"}
+    assert structure["derived_from"] == [
+        {"output": "characteristics_missing_bounds", "source_output": "characteristics"},
+        {"output": "porn_trigger_missing_bounds", "source_output": "porn_trigger"},
+        {"output": "response_models", "source_output": "responses", "variables": cuts},
+        {"output": "responses_missing_bounds", "source_output": "responses"},
+        {"output": "response_models_imputed", "source_output": "responses", "variables": cuts},
+    ]
     # The L3 share re-shows two counts of its own output; the flow diagram's nodes are sums.
     (shared,) = structure["shared_cells"]
     assert shared["output"] == "prevalence_overall"

@@ -28,13 +28,22 @@ RANK = "rank"
 GROUP_SIZE = "group_size"
 ODDS_RATIO = "odds_ratio"
 ODDS_RATIO_FIRTH = "odds_ratio_firth"
+# Trend test of an ordered variable (Mantel's M^2 = (N - 1) r^2).
+LINEAR_BY_LINEAR = "linear_by_linear"
+# A share's bounds when every "not recorded" value is no (ci_low) and yes (ci_high); its
+# estimate is the complete-case share. A sensitivity analysis, never the primary result.
+MISSING_BOUNDS = "missing_bounds"
+# Words in the method of a sensitivity-analysis row, and of a test kept beside the primary one
+# (not in the multiplicity family).
+SENSITIVITY_ANALYSIS = "sensitivity analysis"
+SECONDARY_TEST = "secondary test"
 
 # Summaries of a distribution (of ages, gaps): each describes the children counted in `n`.
 SUMMARY_STATISTICS = ("mean", "sd", "median", "q1", "q3")
 # Tests: the estimate is the test statistic, the row carries the p-value.
 TEST_STATISTICS = (
     "chi2", "fisher_exact", "not_tested", "t", "welch_t", "mann_whitney_u", "kruskal_wallis",
-    "anova", "binomial_test", "wilcoxon", "sign_test", "z",
+    "anova", "binomial_test", "wilcoxon", "sign_test", "z", LINEAR_BY_LINEAR,
 )
 # Effect sizes of a comparison between two groups or two cohorts.
 EFFECT_STATISTICS = (
@@ -52,7 +61,7 @@ DESIGN_STATISTICS = (WEIGHTED_PROPORTION, WITHIN_CHILD_CORRELATION)
 # Every value the results table's `statistic` column may hold (checked by its schema).
 STATISTICS = (
     *COUNT_STATISTICS, RANK, GROUP_SIZE, *SUMMARY_STATISTICS, *TEST_STATISTICS,
-    *EFFECT_STATISTICS, *MODEL_STATISTICS, *DESIGN_STATISTICS,
+    *EFFECT_STATISTICS, *MODEL_STATISTICS, *DESIGN_STATISTICS, MISSING_BOUNDS,
 )
 
 # --- tiers ------------------------------------------------------------------------------------

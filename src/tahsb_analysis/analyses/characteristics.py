@@ -23,11 +23,14 @@ from tahsb_analysis.analyses.group_statistics import ALL
 from tahsb_analysis.analyses.groups import HSB_GROUP_LABELS, hsb_group
 from tahsb_analysis.analyses.inference import DEFAULT_MONTE_CARLO_RESAMPLES
 from tahsb_analysis.analyses.missing import missing_reason, missing_rows
+from tahsb_analysis.analyses.sensitivity import missing_bounds
 from tahsb_analysis.input.codebook import load_codebook
 from tahsb_analysis.input.cohort import Cohort, id_positions, missing_column
-from tahsb_analysis.results.schema import make_results
+from tahsb_analysis.results.schema import concat_results, make_results
 
 ANALYSIS = "characteristics"
+# Missing-data sensitivity analysis of the shares (`sensitivity.missing_bounds`).
+BOUNDS_OUTPUT = "characteristics_missing_bounds"
 GROUP_VARIABLE = "hsb_group"
 POPULATION = "population"
 IN_DEPTH = "in_depth_sample"
@@ -92,9 +95,10 @@ def characteristics(
     not_compared = as_comparison_table(not_compared_rows(frame))
     parts = [part for part in (not_compared, table, weighted) if len(part)]
     rows = pd.concat(parts, ignore_index=True) if parts else as_comparison_table([])
-    return make_results(
+    results = make_results(
         rows, cohort=cohort.label, synthetic=cohort.synthetic, analysis=ANALYSIS, output=ANALYSIS
     )
+    return concat_results([results, missing_bounds(results, ANALYSIS, BOUNDS_OUTPUT)])
 
 
 # ---------------------------------------------------------------------------------------------

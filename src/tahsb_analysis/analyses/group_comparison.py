@@ -27,6 +27,7 @@ from tahsb_analysis.analyses.group_statistics import (
 )
 from tahsb_analysis.analyses.inference import DEFAULT_MONTE_CARLO_RESAMPLES, ci_method_label
 from tahsb_analysis.analyses.missing import missing_reason
+from tahsb_analysis.analyses.ordered_tests import is_secondary_test, ordered_variable_rows
 from tahsb_analysis.input.cohort import missing_column
 from tahsb_analysis.results.schema import RESULT_COLUMNS
 from tahsb_analysis.vocabulary import GROUP_SIZE
@@ -161,7 +162,11 @@ def compare_groups(
         if variable in continuous:
             rows += continuous_rows(_numeric_values(values, variable), context)
         else:
-            rows += level_rows(*_level_codes(values, variable), context)
+            level_codes, levels, is_boolean = _level_codes(values, variable)
+            variable_rows = level_rows(level_codes, levels, is_boolean, context)
+            if isinstance(values.dtype, pd.CategoricalDtype) and values.cat.ordered:
+                variable_rows = ordered_variable_rows(variable_rows, level_codes, context)
+            rows += variable_rows
     return _with_adjusted_p_values(as_comparison_table(rows), p_adjust)
 
 
@@ -322,7 +327,9 @@ def as_comparison_table(rows: list[dict]) -> pd.DataFrame:
 
 def _with_adjusted_p_values(table: pd.DataFrame, method: str) -> pd.DataFrame:
     table = table.copy()
-    table["p_adjusted"] = adjust_p_values(table["p_value"], method)
+    # A secondary test (the nominal test of an ordered variable) is not in the family.
+    family = table["p_value"].mask(is_secondary_test(table))
+    table["p_adjusted"] = adjust_p_values(family, method)
     table["p_adjust_method"] = pd.Series(
         np.where(table["p_adjusted"].notna().to_numpy(dtype=bool), P_ADJUST_METHODS[method], None),
         index=table.index,

@@ -51,6 +51,7 @@ from tahsb_analysis.analyses.onset_gap import (
     PAIRED_TESTS,
     onset_gap_rows,
 )
+from tahsb_analysis.analyses.sensitivity import missing_bounds
 from tahsb_analysis.input.cohort import Cohort, id_positions, missing_column
 from tahsb_analysis.results.schema import RESULT_COLUMNS, concat_results, make_results
 from tahsb_analysis.vocabulary import EMPTY_DENOMINATOR_WARNING
@@ -222,7 +223,9 @@ def links(
         analysis=ANALYSIS,
         output="first_hsb_age_by_group",
     )
-    return concat_results([own_results, age_results])
+    bounds = missing_bounds(own_results, "porn_trigger", "porn_trigger_missing_bounds",
+                            every_share=True)
+    return concat_results([own_results, age_results, bounds])
 
 
 # ---------------------------------------------------------------------------------------------

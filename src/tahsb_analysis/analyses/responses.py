@@ -26,20 +26,38 @@ from tahsb_analysis.analyses.group_comparison import (
     adjust_p_values,
     compare_groups,
 )
+from tahsb_analysis.analyses.imputation import (
+    DEFAULT_IMPUTATIONS,
+    MAX_ABS_COEFFICIENT,
+    fit_log_odds,
+    imputation_method,
+    impute,
+    model_design,
+    numeric_frame,
+    pooled_group_rows,
+    restore_types,
+    separation_reason,
+)
 from tahsb_analysis.analyses.inference import DEFAULT_MONTE_CARLO_RESAMPLES
 from tahsb_analysis.analyses.response_models import (
     AGE,
     MODEL_REFERENCE,
+    group_contrasts,
     logistic_odds_ratios,
     ordinal_odds_ratios,
 )
+from tahsb_analysis.analyses.sensitivity import missing_bounds
 from tahsb_analysis.input.codebook import load_codebook
 from tahsb_analysis.input.cohort import Cohort, missing_column
-from tahsb_analysis.results.schema import make_results
+from tahsb_analysis.results.schema import concat_results, make_results
+from tahsb_analysis.vocabulary import ODDS_RATIO
 
 ANALYSIS = "responses"
 TABLE_OUTPUT = "responses"
 MODELS_OUTPUT = "response_models"
+# Missing-data sensitivity analyses (bounds of the shares; multiple imputation of the models).
+BOUNDS_OUTPUT = "responses_missing_bounds"
+IMPUTED_OUTPUT = "response_models_imputed"
 ORDINAL_OUTCOME = "social_care_level"
 # Binary cuts of the two ordered responses (documented choices, not the study's).
 BINARY_CUTS = {
@@ -112,6 +130,8 @@ def responses(
     exact_test_resamples: int = DEFAULT_MONTE_CARLO_RESAMPLES,
     covariates: Sequence[str] = (),
     adjust_for_age: bool = True,
+    imputations: int = DEFAULT_IMPUTATIONS,
+    imputation_seed: int = 0,
 ) -> pd.DataFrame:
     """Professional responses by HSB group (S1-S3): the by-group table and odds-ratio models.
 
@@ -128,13 +148,18 @@ def responses(
         Further background fields (codebook role "background") to adjust every model for.
     adjust_for_age : bool
         Adjust every model for age at referral.
+    imputations, imputation_seed : int
+        Imputed data sets and seed of the missing-data sensitivity analysis of the models
+        (`imputation`; output "response_models_imputed"); 0 imputations leaves it out.
 
     Returns
     -------
     pandas.DataFrame
         A results table, analysis "responses", outputs "responses" (`compare_groups` rows for
         every response field and composite, reference TA-HSB only) and "response_models"
-        (odds-ratio rows per model term, and count rows for children left out).
+        (odds-ratio rows per model term, and count rows for children left out), and the
+        missing-data sensitivity analyses "responses_missing_bounds" (`sensitivity`) and
+        "response_models_imputed" (the group odds ratios after multiple imputation).
     """
     if not isinstance(cohort, Cohort):
         raise TypeError(
@@ -169,7 +194,12 @@ def responses(
     common = {"cohort": cohort.label, "synthetic": cohort.synthetic, "analysis": ANALYSIS}
     first = make_results(table, output=TABLE_OUTPUT, **common)
     second = make_results(models, output=MODELS_OUTPUT, **common)
-    return make_results(pd.concat([first, second], ignore_index=True))
+    parts = [first, second, missing_bounds(first, TABLE_OUTPUT, BOUNDS_OUTPUT)]
+    if imputations:
+        imputed = imputed_models(frame, composites, findings, model_covariates, confidence,
+                                 imputations, imputation_seed)
+        parts.append(make_results(imputed, output=IMPUTED_OUTPUT, **common))
+    return concat_results(parts)
 
 
 def _response_frame(cohort: Cohort, codebook, covariates, adjust_for_age: bool):
@@ -233,6 +263,72 @@ def _response_models(frame, composites, findings, model_covariates, confidence, 
         .astype("string")
     )
     return models
+
+
+def imputed_models(frame, composites, findings, model_covariates, confidence, imputations,
+                   seed) -> list[dict]:
+    """Rows of output "response_models_imputed": every model of `_response_models` refitted on
+    `imputations` data sets imputed by chained equations (`imputation`), the group odds ratios
+    (and the contrast of the two non-reference groups) pooled by Rubin's rules."""
+    children = frame[frame[GROUP_VARIABLE].isin(GROUPS).fillna(False)].reset_index(drop=True)
+    raw = [fld.name for _, fld in load_codebook().fields_with_role("response")]
+    others = [g for g in GROUPS if g != MODEL_REFERENCE]
+    data = numeric_frame(children, [*raw, *model_covariates])
+    for g in others:  # the groups inform the imputations, as they do the models
+        data[f"group_{g}"] = children[GROUP_VARIABLE].eq(g).astype(float).to_numpy()
+    datasets = []
+    try:
+        imputed = impute(data, imputations=imputations, seed=seed)
+    except (np.linalg.LinAlgError, ValueError) as error:
+        # A cohort too small or too uniform for the imputation models (a tiny test cohort):
+        # every row says why, no estimate.
+        imputed, failure = [], f"multiple imputation not run ({type(error).__name__})"
+    else:
+        failure = None
+    for completed in imputed:
+        typed = restore_types(completed[[*raw, *model_covariates]], children)
+        for name, column in response_composites(typed, composites).items():
+            typed[name] = column
+        for name, (source, values, _) in BINARY_CUTS.items():
+            typed[name] = _matches_or_na(typed[source], values)
+        design = model_design(typed, GROUP_VARIABLE, others, model_covariates)
+        datasets.append((typed, design))
+    group_codes = children[GROUP_VARIABLE].astype(str).to_numpy()
+    rows = []
+    for outcome in [*BINARY_RESPONSES, *composites, *BINARY_CUTS, ORDINAL_OUTCOME]:
+        kind = "ordinal" if outcome == ORDINAL_OUTCOME else "logit"
+        fits, n, parameters = ([failure] * imputations if failure else []), 0, 0
+        for typed, full_design in datasets:
+            known = typed[outcome].notna().to_numpy(dtype=bool)
+            values = typed[outcome][known]
+            y = (values.cat.codes if kind == "ordinal" else values.astype(int)).to_numpy(float)
+            groups = group_codes[known]
+            design = full_design[known]
+            n = int(known.sum())
+            parameters = design.shape[1] + (1 if kind == "logit" else len(np.unique(y)) - 1)
+            reason = separation_reason(y, groups)
+            if reason is None:
+                try:
+                    fits.append(fit_log_odds(y, design, kind))
+                except (np.linalg.LinAlgError, ValueError) as error:
+                    reason = f"model not fitted ({type(error).__name__})"
+                else:
+                    if not np.all(np.abs(fits[-1][0][others]) <= MAX_ABS_COEFFICIENT):
+                        fits[-1] = f"|log odds ratio| > {MAX_ABS_COEFFICIENT:g}: separation"
+            if reason is not None:
+                fits.append(reason)
+        model = ("proportional-odds logistic regression" if kind == "ordinal"
+                 else "logistic regression")
+        base = {
+            "variable": outcome, "group_variable": GROUP_VARIABLE, "statistic": ODDS_RATIO,
+            "n": n, "denominator": n, "unit": "children",
+            "finding": findings.get(outcome) or BINARY_CUTS.get(outcome, (None,) * 3)[2],
+            "method": imputation_method(model, imputations, seed, model_covariates,
+                                        MODEL_REFERENCE, confidence),
+        }
+        rows += pooled_group_rows(fits, others, group_contrasts(others), n=n,
+                                  n_parameters=parameters, base=base, confidence=confidence)
+    return rows
 
 
 def _matches(values: pd.Series, wanted: Sequence[str]) -> np.ndarray:

@@ -16,6 +16,7 @@ from tahsb_analysis.render.numbers import (
     is_missing,
 )
 from tahsb_analysis.render.rendered_table import SUPPRESSED_MARKER, is_suppressed
+from tahsb_analysis.vocabulary import MISSING_BOUNDS
 
 P_HEADER = "p"
 P_ADJUSTED_HEADER = "p adj."
@@ -39,6 +40,9 @@ def estimate_cells(row) -> tuple[str, str]:
             format_share(row["n"], row["denominator"], row["estimate"]),
             format_ci(row["ci_low"], row["ci_high"]),
         )
+    if statistic == MISSING_BOUNDS:  # complete-case share; its bounds, of N with not recorded
+        size = "" if is_missing(row["denominator"]) else f" (N = {int(row['denominator'])})"
+        return format_percent(row["estimate"]), format_ci(row["ci_low"], row["ci_high"]) + size
     if statistic == "count":
         count = row["n"] if not is_missing(row["n"]) else row["estimate"]
         return (NOT_AVAILABLE if is_missing(count) else str(int(count))), ""

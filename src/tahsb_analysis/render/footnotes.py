@@ -31,6 +31,7 @@ TEST_STATISTIC_NAMES = {
     "kruskal_wallis": "H",
     "anova": "F",
     "z": "z",
+    "linear_by_linear": "M2",
 }
 
 

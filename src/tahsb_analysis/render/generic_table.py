@@ -40,7 +40,7 @@ from tahsb_analysis.render.rendered_table import (
     output_rows,
     without_group_sizes,
 )
-from tahsb_analysis.vocabulary import WITHIN_CHILD_CORRELATION
+from tahsb_analysis.vocabulary import MISSING_BOUNDS, WITHIN_CHILD_CORRELATION
 
 # Summary statistics of a continuous variable in a generic table: the line each belongs to.
 SUMMARY_LINES = {"mean": "mean", "sd": "sd", "median": "median", "q1": "median",
@@ -102,7 +102,7 @@ def _column_blocks(body: list, several_cohorts: bool) -> dict[tuple, dict]:
             block["rank"] = True
             continue
         block["main"].add(r["statistic"])
-        if r["statistic"] == "proportion" or not is_missing(r["ci_low"]):
+        if r["statistic"] in ("proportion", MISSING_BOUNDS) or not is_missing(r["ci_low"]):
             label = ci_label(r["method"])
             if label not in block["ci"]:
                 block["ci"].append(label)
@@ -120,6 +120,8 @@ def _header(blocks: dict[tuple, dict]) -> list[str]:
                 header.append(f"{heading}: n/N (%)")
             elif block["main"] == {"count"}:
                 header.append(f"{heading}: n")
+            elif block["main"] == {MISSING_BOUNDS}:
+                header.append(f"{heading}: complete-case %")
             else:
                 header.append(f"{heading}: estimate")
             if block["ci"]:

@@ -17,6 +17,7 @@ from tahsb_analysis.render.labels import (
     STATISTIC_LABELS,
     code_words,
     group_code,
+    is_pair,
     level_label,
     lower_first,
     pair_label,
@@ -25,8 +26,13 @@ from tahsb_analysis.render.labels import (
     upper_first,
     variable_label,
 )
-from tahsb_analysis.render.numbers import NOT_AVAILABLE, ci_label, is_missing
-from tahsb_analysis.render.rendered_table import Footnotes, distinct
+from tahsb_analysis.render.numbers import NOT_AVAILABLE, ci_label, format_p_value, is_missing
+from tahsb_analysis.render.rendered_table import (
+    SUPPRESSED_MARKER,
+    Footnotes,
+    distinct,
+    is_suppressed,
+)
 from tahsb_analysis.vocabulary import EFFECT_STATISTICS, MISSING_PREFIX, PAIR_SEPARATOR
 
 # How to read each effect size, in its footnote.
@@ -60,6 +66,8 @@ def group_comparison_footnotes(records: list, groups: list[str],
         if effects:
             note(_effect_note(statistic, effects))
     pointers.update(_test_notes(records, "pair_test", note))
+    for text in _secondary_test_notes(records):
+        note(text)
     for text in _warning_notes(records):
         note(text)
     for text in _missing_notes(records, groups):
@@ -70,6 +78,26 @@ def group_comparison_footnotes(records: list, groups: list[str],
     if findings:
         note(findings)
     return footnotes.texts, pointers
+
+
+def _secondary_test_notes(records: list) -> list[str]:
+    """One line per variable whose nominal tests are kept beside its ordered (primary) tests:
+    "Secondary tests, categories unordered (not adjusted; the ordered tests are primary):
+    stability of the family: across the groups p = 0.180; TA-HSB only vs dual p = 0.052." """
+    by_variable: dict[str, list[str]] = {}
+    for r in records:
+        if r["kind"] != "secondary_test":
+            continue
+        where = pair_label(str(r["group"])) if is_pair(r["group"]) else "across the groups"
+        value = SUPPRESSED_MARKER if is_suppressed(r) else format_p_value(r["p_value"])
+        test = STATISTIC_LABELS.get(str(r["statistic"]), code_words(str(r["statistic"])))
+        by_variable.setdefault(str(r["variable"]), []).append(f"{where} {value} ({test})")
+    return [
+        "Secondary tests with the categories treated as unordered (not in the multiplicity "
+        f"adjustment; the ordered tests are primary): {variable_label(variable)}: "
+        + "; ".join(parts) + "."
+        for variable, parts in by_variable.items()
+    ]
 
 
 def _effect_note(statistic: str, effects: list) -> str:

@@ -52,6 +52,7 @@ from tahsb_analysis.render.rendered_table import (
 )
 from tahsb_analysis.vocabulary import (
     EFFECT_STATISTICS,
+    SECONDARY_TEST,
     SUMMARY_STATISTICS,
     TEST_STATISTICS,
     WEIGHTED_PROPORTION,
@@ -173,6 +174,8 @@ def _row_kind(row) -> str:
     if statistic in _EFFECTS:
         return "effect"
     if statistic in _TESTS:
+        if SECONDARY_TEST in str(row["method"]):
+            return "secondary_test"  # beside the primary test: a footnote, not a p cell
         return "pair_test" if is_pair(row["group"]) else "test"
     if statistic in _SUMMARIES:
         return "summary"

@@ -42,6 +42,8 @@ STATISTIC_LABELS = {
     "wilcoxon": "Wilcoxon signed-rank test",
     "sign_test": "sign test",
     "z": "z-test",
+    "linear_by_linear": "linear-by-linear association test",
+    "missing_bounds": "bounds for values not recorded",
     "risk_difference": "risk difference",
     "cramers_v": "Cramér's V",
     "hodges_lehmann": "Hodges-Lehmann estimate",

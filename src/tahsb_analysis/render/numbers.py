@@ -100,5 +100,7 @@ def ci_label(method) -> str:
     """The interval's name from the method text: "Wilson 95% CI" -> "95% CI"; else "CI"."""
     if is_missing(method):
         return "CI"
+    if str(method).startswith("sensitivity analysis: bounds"):
+        return "bounds (not recorded: no to yes)"
     match = re.search(r"(\d+(?:\.\d+)?)\s*%\s*(?:CI|confidence)", str(method), re.IGNORECASE)
     return f"{match.group(1)}% CI" if match else "CI"

@@ -13,6 +13,8 @@ from tahsb_analysis.render.tables import (
 )
 from tahsb_analysis.vocabulary import (
     EFFECT_STATISTICS,
+    MISSING_BOUNDS,
+    SENSITIVITY_ANALYSIS,
     TEST_STATISTICS,
     WEIGHTED_PROPORTION,
     WITHIN_CHILD_CORRELATION,
@@ -31,7 +33,27 @@ EFFECT_SIZES = "Effect sizes"
 TESTS = "Tests"
 MODELS = "Models"
 OTHER = "Other statistics"
-METHOD_KINDS = (PROPORTIONS, SUMMARIES, EFFECT_SIZES, TESTS, MODELS, OTHER)
+SENSITIVITY = "Missing-data sensitivity analyses"
+METHOD_KINDS = (PROPORTIONS, SUMMARIES, EFFECT_SIZES, TESTS, MODELS, SENSITIVITY, OTHER)
+# A sentence under a kind's heading, saying why its methods are there.
+KIND_NOTES = {
+    TESTS: (
+        "Variables whose categories are ordered in the codebook (family stability, "
+        "relationship with parents, social-care level, criminal-justice outcome) are tested "
+        "as ordered: Kruskal-Wallis on the level codes across the groups and the "
+        "linear-by-linear (Mantel trend) test for each pair are primary; the chi-squared or "
+        "exact test of the same table is kept as a secondary test, outside the multiplicity "
+        "family."
+    ),
+    SENSITIVITY: (
+        "The primary analyses use the children whose value was recorded (complete case). "
+        "As sensitivity analyses, each share with a value not recorded is given with its "
+        "bounds if every such value were no and if every one were yes, and the response "
+        "models are refitted after multiple imputation by chained equations (20 imputed data "
+        "sets, predictive mean matching, pooled by Rubin's rules); neither replaces the "
+        "primary result."
+    ),
+}
 SUMMARY_STATISTICS = frozenset({"mean", "sd", "median", "q1", "q3", "count", "rank"})
 MODEL_STATISTICS = frozenset({ODDS_RATIO_STATISTIC, FIRTH_STATISTIC})
 # One sentence on when and why a method is used, for methods whose name does not say it; the
@@ -101,6 +123,8 @@ def statistic_kind(statistic: str) -> str:
         return TESTS
     if statistic in MODEL_STATISTICS:
         return MODELS
+    if statistic == MISSING_BOUNDS:
+        return SENSITIVITY
     return OTHER
 
 
@@ -111,8 +135,10 @@ def method_summary(results: pd.DataFrame) -> pd.DataFrame:
     used for statistics of two kinds is listed under each, so the rows add up to the table's.
     Sorted by kind (METHOD_KINDS order), then method.
     """
+    sensitivity = results["method"].astype(str).str.startswith(SENSITIVITY_ANALYSIS)
     frame = pd.DataFrame({
-        "kind": results["statistic"].astype(str).map(statistic_kind),
+        "kind": results["statistic"].astype(str).map(statistic_kind).mask(
+            sensitivity.to_numpy(dtype=bool), SENSITIVITY),
         "method": results["method"].astype(str),
         "statistic": results["statistic"].astype(str),
         "output": results["output"].astype(str),
@@ -163,6 +189,7 @@ def methods_context(results: pd.DataFrame) -> list[dict]:
                    if level in levels and note_kind == kind]
          + [text for statistic, text in METHOD_EXPLANATIONS.items()
             if statistic in present and statistic_kind(statistic) == kind],
+         "note": KIND_NOTES.get(kind),
          "methods": [
              {"method": r.method, "explanation": method_explanation(r.method),
               "statistics": ", ".join(r.statistics),
