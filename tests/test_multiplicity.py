@@ -122,3 +122,26 @@ def test_each_cohort_is_its_own_family_and_bh_matches_statsmodels():
     assert set(out["p_adjust_method"].dropna()) == {"Benjamini-Hochberg"}
     with pytest.raises(ValueError, match="p_adjust"):
         adjust_families(frame, "bonferroni", sections=SECTIONS, aliases={})
+
+
+def test_secondary_tests_and_wald_rows_replaced_by_a_primary_firth_row_are_left_out():
+    # The family: the linear-by-linear test (0.01) and the Firth row (0.02) -> Holm 0.02 and
+    # 0.02; the secondary chi-squared test (0.001) and the Wald row (0.03) are not adjusted.
+    firth = {**p_row("response_models", "police_involvement", 0.02, statistic="odds_ratio_firth",
+                     level="ta_only", method="Firth penalised logistic regression")}
+    frame = table(
+        p_row("responses", "family_stability", 0.01, statistic="linear_by_linear",
+              group="ta_only vs dual", method="linear-by-linear association test"),
+        p_row("responses", "family_stability", 0.001, group="ta_only vs dual",
+              method="Pearson chi-squared test; secondary test: the variable is ordered"),
+        p_row("response_models", "police_involvement", 0.03, statistic="odds_ratio",
+              level="ta_only", method="logistic regression"),
+        firth,
+    )
+    frame.loc[frame["statistic"].eq("odds_ratio_firth"), "warning"] = (
+        "primary estimate, as events per variable are few (EPV = 6.0 < 10)")
+    out = adjust_families(frame, sections=SECTIONS, aliases={})
+    assert adjusted(out, statistic="linear_by_linear") == pytest.approx([0.02])
+    assert adjusted(out, statistic="odds_ratio_firth") == pytest.approx([0.02])
+    assert out.loc[out["statistic"].eq("chi2"), "p_adjusted"].isna().all()
+    assert out.loc[out["statistic"].eq("odds_ratio"), "p_adjusted"].isna().all()

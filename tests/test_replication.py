@@ -358,6 +358,31 @@ def test_direction_reads_a_declared_adjusted_model_row_for_test_and_direction():
     assert "adjusted for age" in claim["test"]
 
 
+def test_a_primary_firth_row_is_the_model_test_the_verdict_reads():
+    # With few events per variable the model's method calls the Firth row primary: the verdict
+    # reads its odds ratio (0.4, below 1: the published side) and p (0.21), not the Wald row's.
+    register = register_of({"rule": "direction", "measure": "m", "direction": "higher",
+                            "compared_with": {"group": ["ta_only"]},
+                            "tests": {"ta_only": {
+                                "published_side": "below", "effect_null": 1,
+                                "select": {**SELECT, "output": "models", "level": "ta_only",
+                                           "group_variable": "hsb_group",
+                                           "statistic": "odds_ratio"}}},
+                            "select": {**TA_ONLY, "group": "offline_only"}})
+    model = dict(output="models", level="ta_only", group_variable="hsb_group", group=None,
+                 n=40, denominator=40)
+    table = concat_results([groups(offline_only=15, ta_only=10), results(
+        row(**model, statistic="odds_ratio", estimate=1.8, ci_low=0.5, ci_high=6.0,
+            p_value=0.37, method="logistic regression"),
+        row(**model, statistic="odds_ratio_firth", estimate=0.4, ci_low=0.1, ci_high=1.6,
+            p_value=0.21, method="Firth penalised logistic regression",
+            warning="primary estimate, as events per variable are few (EPV = 5.0 < 10)"))])
+    claim = claim_row(evaluate_register(table, register))
+    assert claim["p_value"] == pytest.approx(0.21)
+    assert claim["verdict"] == NOT_SUPPORTED
+    assert "Firth" in claim["test"]
+
+
 def test_direction_between_two_levels_uses_a_sign_test():
     register = register_of({"rule": "direction", "measure": "which came first",
                             "direction": "higher", "compared_with": {"level": ["online_first"]},

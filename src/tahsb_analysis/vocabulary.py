@@ -37,6 +37,8 @@ MISSING_BOUNDS = "missing_bounds"
 # (not in the multiplicity family).
 SENSITIVITY_ANALYSIS = "sensitivity analysis"
 SECONDARY_TEST = "secondary test"
+# The warning that opens a Firth row when it, not the Wald row beside it, is the estimate.
+FIRTH_PRIMARY = "primary estimate, as events per variable are few"
 
 # Summaries of a distribution (of ages, gaps): each describes the children counted in `n`.
 SUMMARY_STATISTICS = ("mean", "sd", "median", "q1", "q3")

@@ -31,7 +31,13 @@ from tahsb_analysis.analyses.groups import HSB_GROUP_LABELS
 from tahsb_analysis.analyses.missing import missing_reason, missing_rows
 from tahsb_analysis.analyses.proportional_odds import fit_proportional_odds, proportional_odds_note
 from tahsb_analysis.input.cohort import missing_column
-from tahsb_analysis.vocabulary import MISSING_PREFIX, ODDS_RATIO, ODDS_RATIO_FIRTH, PAIR_SEPARATOR
+from tahsb_analysis.vocabulary import (
+    FIRTH_PRIMARY,
+    MISSING_PREFIX,
+    ODDS_RATIO,
+    ODDS_RATIO_FIRTH,
+    PAIR_SEPARATOR,
+)
 
 MODEL_REFERENCE = "offline_only"
 AGE = "age_at_referral"
@@ -41,7 +47,6 @@ MAX_ABS_COEFFICIENT = 15.0
 COVARIATE_LABELS = {AGE: "age at referral"}
 COVARIATE_MISSING_LEVEL = MISSING_PREFIX + "a covariate not recorded"
 FIRTH_WARNING = "used because of separation in the ordinary model"
-FIRTH_PRIMARY = "primary estimate, as events per variable are few"
 WALD_NOT_PRIMARY = "the Firth penalised estimate of this term is the primary one (EPV < 10)"
 SEPARATION = "quasi-complete separation"
 

@@ -31,6 +31,7 @@ from tahsb_analysis.compare.wording import (
     with_ci,
 )
 from tahsb_analysis.results.schema import SUPPRESSED
+from tahsb_analysis.vocabulary import FIRTH_PRIMARY, ODDS_RATIO, ODDS_RATIO_FIRTH
 
 # Directional claims (a group higher or lower than another, a share above a threshold).
 SUPPORTED = "supported"
@@ -213,9 +214,21 @@ def number_words(value, statistic, unit) -> str:
 
 # --- directional claims ------------------------------------------------------------------------
 
+def _primary_select(rows, select: dict) -> dict:
+    """The selector of the row a model's own method calls primary: the Firth row of an odds
+    ratio when events per variable are few (its warning says so), else `select` itself."""
+    if select.get("statistic") != ODDS_RATIO:
+        return select
+    firth = {**select, "statistic": ODDS_RATIO_FIRTH}
+    found = _match(rows, firth)
+    primary = found["warning"].astype("string").str.startswith(FIRTH_PRIMARY).fillna(False)
+    return firth if len(found) == 1 and bool(primary.iloc[0]) else select
+
+
 def _test_row(rows, spec, where):
-    """(p, name, row, problem) of a declared test row."""
-    row, problem = _lookup(rows, spec["select"], where, need=("p_value",))
+    """(p, name, row, problem) of a declared test row (the primary Firth row of a model term
+    when there is one: the estimate the model's method calls primary)."""
+    row, problem = _lookup(rows, _primary_select(rows, spec["select"]), where, need=("p_value",))
     if problem:
         return math.nan, pd.NA, row, problem
     name = f"{row['method']} (results row {spec['select']['output']}, {row['statistic']})"

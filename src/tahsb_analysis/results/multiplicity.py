@@ -13,8 +13,10 @@ The rule (`FAMILY_RULE`, quoted in the report's methods section and the README):
    (`therapeutic_response` = therapeutic_intervention is yes) is that field's test: it is
    not tested again; its rows carry the field's adjusted p.
 3. Not in any family, reported with their raw p only: model terms that are not HSB-group
-   comparisons (covariates such as age at referral answer no question of the study), and
-   sensitivity analyses (rows whose method begins "sensitivity analysis").
+   comparisons (covariates such as age at referral answer no question of the study),
+   sensitivity analyses (rows whose method begins "sensitivity analysis"), secondary tests
+   (the nominal test kept beside the ordered test of an ordered variable), and the Wald row
+   of a model term whose Firth row is the primary estimate (one p per term).
 
 The adjustment itself is Holm's step-down (family-wise error) or Benjamini-Hochberg (false
 discovery rate), `p_adjust` in config.yaml, via `compare.evidence.holm`'s arithmetic for Holm
@@ -30,7 +32,14 @@ import pandas as pd
 from statsmodels.stats.multitest import multipletests
 
 from tahsb_analysis.registry import load_registry
-from tahsb_analysis.vocabulary import MODEL_STATISTICS, PAIR_SEPARATOR
+from tahsb_analysis.vocabulary import (
+    FIRTH_PRIMARY,
+    MODEL_STATISTICS,
+    ODDS_RATIO,
+    ODDS_RATIO_FIRTH,
+    PAIR_SEPARATOR,
+    SECONDARY_TEST,
+)
 
 P_ADJUST_METHODS = {"holm": "Holm", "fdr_bh": "Benjamini-Hochberg"}
 SENSITIVITY_PREFIX = "sensitivity analysis"
@@ -39,7 +48,8 @@ GROUP_TERMS = ("ta_only", "dual", "offline_only")
 FAMILY_RULE = (
     "One family per report section of a cohort (prevalence, range, characteristics, links, "
     "responses): a test shown by two outputs, or a composite that is one field, counts once "
-    "and carries one adjusted p; covariate terms of models and sensitivity analyses are not "
+    "and carries one adjusted p; one p per model term (the Firth row when it is the primary "
+    "estimate); covariate terms of models, secondary tests and sensitivity analyses are not "
     "adjusted."
 )
 _KEY = ("variable", "level", "group_variable", "group", "statistic")
@@ -63,14 +73,30 @@ def is_group_term(level) -> bool:
     return all(part in GROUP_TERMS for part in parts)
 
 
-def in_a_family(row) -> bool:
-    """Whether a row with a p-value belongs to a family (rule 3 excludes the others)."""
+def in_a_family(row, replaced_by_firth=frozenset()) -> bool:
+    """Whether a row with a p-value belongs to a family (rule 3 excludes the others);
+    `replaced_by_firth` holds the (output, variable, level) of terms whose Firth row is the
+    primary estimate."""
     method = "" if pd.isna(row["method"]) else str(row["method"])
-    if method.lower().startswith(SENSITIVITY_PREFIX):
+    if method.lower().startswith(SENSITIVITY_PREFIX) or SECONDARY_TEST in method:
+        return False
+    if row["statistic"] == ODDS_RATIO and _term(row) in replaced_by_firth:
         return False
     if row["statistic"] in MODEL_STATISTICS:
         return is_group_term(row["level"])
     return True
+
+
+def _term(row) -> tuple:
+    return tuple(None if pd.isna(row[k]) else str(row[k]) for k in ("output", "variable", "level"))
+
+
+def primary_firth_terms(rows: pd.DataFrame) -> frozenset:
+    """(output, variable, level) of every model term whose Firth row is the primary one."""
+    firth = rows[rows["statistic"].eq(ODDS_RATIO_FIRTH).fillna(False).to_numpy(dtype=bool)
+                 & rows["warning"].astype("string").str.startswith(FIRTH_PRIMARY)
+                 .fillna(False).to_numpy(dtype=bool)]
+    return frozenset(_term(row) for _, row in firth.iterrows())
 
 
 def single_field_aliases(composites: Mapping) -> dict[str, str]:
@@ -115,9 +141,10 @@ def adjust_families(results: pd.DataFrame, method: str = "holm", *, sections=Non
         home: dict[tuple, tuple] = {}  # test key -> its family (first section showing it)
         ranked = sorted(positions, key=lambda p: (order.get(out["output"].iat[p], len(order)),
                                                   p))
+        replaced = primary_firth_terms(out.iloc[positions])
         for position in ranked:
             row = out.iloc[position]
-            if not in_a_family(row):
+            if not in_a_family(row, replaced):
                 continue
             variable = aliases.get(str(row["variable"]), str(row["variable"]))
             key = (variable, *(None if pd.isna(row[k]) else str(row[k]) for k in _KEY[1:]))

@@ -58,7 +58,7 @@ SUMMARY_STATISTICS = frozenset({"mean", "sd", "median", "q1", "q3", "count", "ra
 MODEL_STATISTICS = frozenset({ODDS_RATIO_STATISTIC, FIRTH_STATISTIC})
 # One sentence on when and why a method is used, for methods whose name does not say it; the
 # first whose key begins the method's text applies.
-METHOD_EXPLANATIONS = (
+METHOD_PREFIX_EXPLANATIONS = (
     ("Firth penalised logistic regression",
      "Used for every term of a logistic model with fewer than 10 events per variable, where "
      "it is the primary estimate (the Wald row beside it says so), and otherwise only for a "
@@ -91,7 +91,7 @@ LEVEL_EXPLANATIONS = {
 
 # A sentence for the methods section on statistics whose reading needs one, shown under their
 # kind when the results have them.
-METHOD_EXPLANATIONS = {
+STATISTIC_EXPLANATIONS = {
     WEIGHTED_PROPORTION: (
         "Shares of the whole in-depth sample (the \"All\" column) pool HSB groups that the "
         "sample draws at different fractions (a group's in-depth children over its children "
@@ -172,8 +172,9 @@ def unadjusted_p_values(results: pd.DataFrame) -> int:
 
 
 def method_explanation(method: str) -> str | None:
-    """The sentence of `METHOD_EXPLANATIONS` for `method`, or None."""
-    return next((text for key, text in METHOD_EXPLANATIONS if str(method).startswith(key)),
+    """The sentence of `METHOD_PREFIX_EXPLANATIONS` for `method`, or None."""
+    return next((text for key, text in METHOD_PREFIX_EXPLANATIONS
+                 if str(method).startswith(key)),
                 None)
 
 
@@ -187,7 +188,7 @@ def methods_context(results: pd.DataFrame) -> list[dict]:
         {"kind": kind,
          "notes": [text for level, (note_kind, text) in LEVEL_EXPLANATIONS.items()
                    if level in levels and note_kind == kind]
-         + [text for statistic, text in METHOD_EXPLANATIONS.items()
+         + [text for statistic, text in STATISTIC_EXPLANATIONS.items()
             if statistic in present and statistic_kind(statistic) == kind],
          "note": KIND_NOTES.get(kind),
          "methods": [
