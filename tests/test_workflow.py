@@ -187,9 +187,14 @@ def test_snakemake_report_is_built_from_the_release_tier_only(finished_run):
     with zipfile.ZipFile(finished_run / "report.zip") as bundle:
         bundled = {name: hashlib.sha256(bundle.read(name)).hexdigest()
                    for name in bundle.namelist() if "/data/raw/" in name}
-    # Per cohort: 16 tables, 8 figures, results table, replication, study report, manifest
-    # (28); the comparison: its table, 5 forest plots and its page (7). Two cohorts: 63.
-    assert len(bundled) == 2 * 28 + 7, sorted(bundled)
+    # Per cohort: every release table and figure of the registry (20 and 8 today), results
+    # table, replication, study report, manifest; the comparison: its table, 5 forest plots
+    # and its page (7).
+    from tahsb_analysis.registry import load_registry
+
+    registry = load_registry()
+    per_cohort = len(registry.table_outputs("release")) + len(registry.figures("release")) + 4
+    assert len(bundled) == 2 * per_cohort + 7, sorted(bundled)
     assert set(bundled.values()) <= release
     assert not set(bundled.values()) & internal
     assert not [name for name in bundled if "dual_timelines" in name]
