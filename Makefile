@@ -17,9 +17,10 @@ $(BIN)/tahsb: pyproject.toml
 run: $(BIN)/tahsb
 	$(BIN)/snakemake --cores $(CORES)
 
-## test: set up .venv, run ruff, then the whole test suite (which includes snakemake --lint)
+## test: set up .venv, run ruff, then the whole test suite (which includes snakemake --lint) on
+## CORES workers (pytest-xdist; a file's tests stay on one worker)
 test: $(BIN)/tahsb lint
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(CORES) --dist loadgroup
 
 lint: $(BIN)/tahsb
 	$(BIN)/ruff check src tests workflow/scripts benchmarks

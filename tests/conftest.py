@@ -158,3 +158,12 @@ def copy_project(target: Path) -> Path:
         else:
             shutil.copy(source, target / name)
     return target
+
+
+def pytest_collection_modifyitems(items):
+    """With pytest-xdist (`make test` runs `-n <cores> --dist loadgroup`), keep each file's
+    tests on one worker, so a module's expensive fixture (a whole workflow run) is built once,
+    unless a test names its own `xdist_group` (a long test that needs no shared fixture)."""
+    for item in items:
+        if item.get_closest_marker("xdist_group") is None:
+            item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::")[0]))

@@ -259,6 +259,7 @@ CANARY_ID = "CANARY-7Q4Z"
 CANARY_POSTCODE = "SW1A 2AA"
 
 
+@pytest.mark.xdist_group("canaries")  # its own workflow runs: free to go to another worker
 def test_identifier_canaries_planted_in_the_input_never_reach_an_output(tmp_path):
     """A case id planted in the input may sit in the internal typed tables (they hold one row
     per child, and never leave the machine), but in no table, figure, report, manifest or
