@@ -463,11 +463,24 @@ def test_paired_difference_and_its_default_t_interval_match_scipy_ttest_1samp(re
     assert pd.isna(row["p_value"])  # the paired test is the Wilcoxon (or sign) row
 
 
-def test_the_default_gap_interval_is_t_based(result_d):
+def test_the_default_gap_interval_is_the_modified_cox_interval_by_hand(result_d):
+    # Olsson (2005), modified Cox: logs of 3.5, 4.5, 2.0 have mean 1.15000 and variance
+    # s^2 = 0.172323 (n = 3); centre 1.15000 + s^2/2 = 1.23616; half width
+    # t(0.975, 2) * sqrt(s^2/3 + s^4/4) = 4.30265 * 0.254685 = 1.09582; exp: 1.1507, 10.2983.
+    import math
+
     gap = one_row(result_d, "onset_gap", level="offline_first", statistic="mean")
-    low, high = stats.ttest_1samp(D_GAPS, 0.0).confidence_interval(0.95)
-    assert (gap["ci_low"], gap["ci_high"]) == pytest.approx((low, high), rel=1e-12)
-    assert gap["method"].startswith("mean with t-based 95% CI; conditional on offline HSB first")
+    logs = [math.log(v) for v in (3.5, 4.5, 2.0)]
+    mean = sum(logs) / 3
+    variance = sum((x - mean) ** 2 for x in logs) / 2
+    half = stats.t.ppf(0.975, 2) * math.sqrt(variance / 3 + variance**2 / 4)
+    expected = (math.exp(mean + variance / 2 - half), math.exp(mean + variance / 2 + half))
+    assert (gap["ci_low"], gap["ci_high"]) == pytest.approx(expected, rel=1e-12)
+    assert expected == pytest.approx((1.1507, 10.2983), abs=1e-4)
+    assert gap["estimate"] == pytest.approx(10 / 3)  # the estimate is still the plain mean
+    assert gap["method"].startswith("mean with modified Cox 95% CI (log scale, for positive "
+                                    "right-skewed gaps; Olsson 2005); conditional on offline")
+    # the paired difference, which can be negative, keeps the t interval (test above)
 
 
 def test_bca_intervals_equal_scipy_bootstrap_bca_with_the_same_seed_and_resamples(cohort_d):
@@ -758,7 +771,8 @@ def test_output_passes_validate_results_with_analysis_links(result_d):
 
 @pytest.mark.parametrize(
     ("option", "value", "message"),
-    [("gap_ci", "normal", r"gap_ci 'normal'; choose one of \['bca', 'bootstrap', 't'\]"),
+    [("gap_ci", "normal",
+      r"gap_ci 'normal'; choose one of \['bca', 'bootstrap', 'cox', 't'\]"),
      ("paired_test", "t-test", r"paired_test 't-test'; choose one of \['sign', 'wilcoxon'\]"),
      ("ci_method", "wald", "unknown CI method 'wald'"),
      ("continuous_test", "median", "unknown continuous_test 'median'"),
@@ -841,8 +855,8 @@ def test_the_gap_coverage_benchmark_is_importable_seeded_and_covers_every_method
     assert table.equals(module.gap_coverage(4, 9, resamples=19))
     assert {"estimand", "method", "distribution", "n", "coverage", "coverage_se",
             "mean_width"} <= set(table.columns)
-    assert set(table["method"]) == {"t", "bootstrap", "bca"}
+    assert set(table["method"]) == {"cox", "t", "bootstrap", "bca"}
     assert set(table["estimand"]) == {"conditional gap", "paired difference"}
-    assert set(table["n"]) == {5, 10, 26} and len(table) == 2 * 2 * 3 * 3
+    assert set(table["n"]) == {5, 10, 26} and len(table) == 2 * 2 * 3 * 4
     assert table["coverage"].between(0, 1).all() and (table["mean_width"] > 0).all()
-    assert module.markdown_table(table).count("\n") == 2 + 2 * 2 * 3 - 1
+    assert module.markdown_table(table).count("\n") == 2 + 2 * 2 * 4 - 1

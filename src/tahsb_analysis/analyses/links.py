@@ -105,7 +105,7 @@ def links(
         Confidence interval of each proportion (`inference.proportion_ci`).
     confidence : float
         Coverage of every interval, strictly between 0 and 1.
-    gap_ci : {"t", "bootstrap", "bca"}
+    gap_ci : {"cox", "t", "bootstrap", "bca"}
         Interval of the mean conditional gap and of the mean paired difference: t-based (the
         default: it covers best at the study's sizes, benchmarks/coverage_gap.py), bootstrap
         percentile or bootstrap BCa (`bootstrap.bca_mean_ci`, SciPy's BCa).

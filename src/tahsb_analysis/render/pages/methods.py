@@ -82,9 +82,11 @@ LEVEL_EXPLANATIONS = {
         "says how long after, when offline came first; the mean paired difference covers every "
         "such child with both onset ages, whichever came first (same-year onsets kept at their "
         "recorded difference), is zero when neither tends to come first, and is tested by the "
-        "paired Wilcoxon (or sign) test over the same children. Both means have a t-based "
-        "interval by default, the one that covered best in simulation at 5 to 26 children "
-        "(bootstrap percentile and BCa intervals undercover there).",
+        "paired Wilcoxon (or sign) test over the same children. By default the conditional "
+        "gap, positive and right-skewed, has the modified Cox interval (log scale; Olsson "
+        "2005) and the paired difference a t interval: in simulation at 5 to 26 children they "
+        "covered about 93% or more for gamma and lognormal gaps, where the t interval alone "
+        "fell to 86% and bootstrap percentile and BCa intervals to 77%.",
     ),
 }
 
