@@ -175,3 +175,21 @@ def test_characteristics_gives_a_weighted_twin_of_every_all_share():
         assert row.estimate == pytest.approx(expected["estimate"])
         assert (row.ci_low, row.ci_high) == pytest.approx((expected["ci_low"],
                                                             expected["ci_high"]))
+
+
+def test_responses_give_a_weighted_twin_of_every_all_share(synthetic_results):
+    # As characteristics: every pooled ("all") share of a response has a weighted twin, whose
+    # estimate is the stratified share of the three groups' rows (hand: sum of W_g p_g).
+    responses = synthetic_results[synthetic_results["output"] == "responses"]
+    shares = responses[responses["statistic"] == "proportion"]
+    pooled = shares[shares["group"] == "all"]
+    weighted = responses[responses["statistic"] == "weighted_proportion"]
+    assert len(weighted) == len(pooled) > 10
+    assert pooled["method"].str.endswith(UNWEIGHTED_NOTE).all()
+    population = {"ta_only": 19, "dual": 107, "offline_only": 149}  # shipped cohort, all assessed
+    for row in weighted.head(5).itertuples():
+        same = shares[(shares["variable"] == row.variable) & (shares["level"] == row.level)]
+        by_group = same.set_index("group")
+        expected = sum(population[g] / 275 * by_group.at[g, "n"] / by_group.at[g, "denominator"]
+                       for g in GROUPS)
+        assert row.estimate == pytest.approx(expected)

@@ -19,13 +19,20 @@ from tahsb_analysis.analyses.characteristics import (
     in_depth_frame,
     not_compared_rows,
 )
+from tahsb_analysis.analyses.design_weights import (
+    name_unweighted,
+    sampling_design,
+    weighted_share_rows,
+)
 from tahsb_analysis.analyses.group_comparison import (
     COMPARISON_COLUMNS,
     GROUPS,
     P_ADJUST_METHODS,
     adjust_p_values,
+    as_comparison_table,
     compare_groups,
 )
+from tahsb_analysis.analyses.group_statistics import ALL
 from tahsb_analysis.analyses.imputation import (
     DEFAULT_IMPUTATIONS,
     MAX_ABS_COEFFICIENT,
@@ -185,9 +192,15 @@ def responses(
         exact_test_resamples=exact_test_resamples,
         findings=findings,
     )
+    # The "all" shares pool groups sampled at different fractions: each gets a weighted twin,
+    # as in characteristics.
+    weighted = as_comparison_table(weighted_share_rows(
+        table, sampling_design(cohort.cases, GROUPS), total=ALL, confidence=confidence))
+    table = name_unweighted(table, ALL)
     not_compared = pd.DataFrame(not_compared_rows(frame), columns=list(COMPARISON_COLUMNS))
     table = pd.concat(
-        [part.astype(COMPARISON_COLUMNS) for part in (not_compared, table) if len(part)],
+        [part.astype(COMPARISON_COLUMNS) for part in (not_compared, table, weighted)
+         if len(part)],
         ignore_index=True,
     )
     models = _response_models(frame, composites, findings, model_covariates, confidence, p_adjust)
