@@ -262,7 +262,9 @@ def _two_groups(variable, ta_only, dual, size=20) -> list[dict]:
 def test_holm_equals_statsmodels_multipletests(p_values):
     from statsmodels.stats.multitest import multipletests
 
-    assert evidence.holm(p_values) == pytest.approx(
+    from tahsb_analysis.results.multiplicity import holm
+
+    assert holm(p_values) == pytest.approx(
         list(multipletests(p_values, method="holm")[1]), abs=1e-15)
 
 
@@ -337,10 +339,9 @@ def test_under_the_complete_null_at_most_five_percent_of_cohorts_get_any_support
     assert with_any / 4000 <= 0.06
 
 
-def test_direction_reads_a_declared_adjusted_model_row_for_test_and_direction():
-    # As S1: the crude shares point the published way, but the age-adjusted odds ratio (the
-    # model's ta_only term against offline_only) is above 1: the direction is the model's.
-    register = register_of({"rule": "direction", "measure": "m", "direction": "higher",
+# As S1: offline-only higher than TA-HSB only, tested by a model's ta_only odds ratio (below 1
+# on the published side).
+MODEL_TESTED = register_of({"rule": "direction", "measure": "m", "direction": "higher",
                             "compared_with": {"group": ["ta_only"]},
                             "tests": {"ta_only": {
                                 "published_side": "below", "effect_null": 1,
@@ -348,6 +349,12 @@ def test_direction_reads_a_declared_adjusted_model_row_for_test_and_direction():
                                            "group_variable": "hsb_group",
                                            "statistic": "odds_ratio"}}},
                             "select": {**TA_ONLY, "group": "offline_only"}})
+
+
+def test_direction_reads_a_declared_adjusted_model_row_for_test_and_direction():
+    # As S1: the crude shares point the published way, but the age-adjusted odds ratio (the
+    # model's ta_only term against offline_only) is above 1: the direction is the model's.
+    register = MODEL_TESTED
     table = concat_results([groups(offline_only=15, ta_only=10), results(
         row(output="models", level="ta_only", group_variable="hsb_group", group=None,
             statistic="odds_ratio", estimate=1.8, ci_low=0.5, ci_high=6.0, n=40, denominator=40,
@@ -361,14 +368,7 @@ def test_direction_reads_a_declared_adjusted_model_row_for_test_and_direction():
 def test_a_primary_firth_row_is_the_model_test_the_verdict_reads():
     # With few events per variable the model's method calls the Firth row primary: the verdict
     # reads its odds ratio (0.4, below 1: the published side) and p (0.21), not the Wald row's.
-    register = register_of({"rule": "direction", "measure": "m", "direction": "higher",
-                            "compared_with": {"group": ["ta_only"]},
-                            "tests": {"ta_only": {
-                                "published_side": "below", "effect_null": 1,
-                                "select": {**SELECT, "output": "models", "level": "ta_only",
-                                           "group_variable": "hsb_group",
-                                           "statistic": "odds_ratio"}}},
-                            "select": {**TA_ONLY, "group": "offline_only"}})
+    register = MODEL_TESTED
     model = dict(output="models", level="ta_only", group_variable="hsb_group", group=None,
                  n=40, denominator=40)
     table = concat_results([groups(offline_only=15, ta_only=10), results(

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
 from scipy import stats
 from statsmodels.stats.power import NormalIndPower, TTestIndPower, TTestPower
 from statsmodels.stats.proportion import binom_tost
@@ -88,22 +87,6 @@ def tost_mean(mean: float, sd: float, n: int, low: float, high: float):
     p_low = float(stats.t.sf((mean - low) / se, n - 1))
     p_high = float(stats.t.cdf((mean - high) / se, n - 1))
     return max(p_low, p_high), name
-
-
-def holm(p_values: list[float]) -> list[float]:
-    """Holm-adjusted p-values, in the order given: the i-th smallest p times (m - i + 1),
-    made non-decreasing and capped at 1. The same arithmetic as statsmodels'
-    `multipletests(p, method="holm")` (tested equal), which also runs `gc.collect()` on every
-    call: 80 ms each in a process holding a pandas/SciPy stack, the larger part of one
-    register evaluation and of the calibration's cost per cohort."""
-    if not p_values:
-        return []
-    values = np.asarray(p_values, dtype=float)
-    order = np.argsort(values, kind="mergesort")
-    scaled = values[order] * np.arange(len(values), 0, -1)
-    adjusted = np.empty_like(values)
-    adjusted[order] = np.minimum(np.maximum.accumulate(scaled), 1.0)
-    return [float(p) for p in adjusted]
 
 
 def _share_at(reference: float, h: float) -> float:

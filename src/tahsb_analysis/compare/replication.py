@@ -51,7 +51,6 @@ import math
 
 import pandas as pd
 
-from tahsb_analysis.compare import evidence
 from tahsb_analysis.compare.register import resolve_register
 from tahsb_analysis.compare.verdicts import (
     AS_PUBLISHED,
@@ -74,6 +73,7 @@ from tahsb_analysis.compare.verdicts import (
 )
 from tahsb_analysis.compare.wording import is_missing
 from tahsb_analysis.render.tables import tier_of
+from tahsb_analysis.results.multiplicity import holm
 from tahsb_analysis.results.schema import validate_results
 
 OVERALL_PART = 0
@@ -275,7 +275,7 @@ def _adjust_directional(claims: list[tuple[dict, list[dict]]], alpha: float) -> 
     members = directional_family(claims)
     claim_p = [max((float(p["p_value"]) for p in m if _tested(p)), default=1.0)
                for m in members]
-    adjusted = evidence.holm(claim_p)
+    adjusted = holm(claim_p)
     size = len(members)
     method = (f"{HOLM} across the {size} directional claims of this cohort (a claim's p is "
               "the largest of its parts')")

@@ -18,8 +18,8 @@ from scipy import stats
 from statsmodels.stats.proportion import confint_proportions_2indep
 
 from tahsb_analysis.analyses.inference import MIN_EXPECTED_COUNT, association_test
-from tahsb_analysis.compare.evidence import holm
 from tahsb_analysis.registry import load_registry
+from tahsb_analysis.results.multiplicity import holm
 from tahsb_analysis.results.schema import NOT_CHECKED, RELEASED, SUPPRESSED
 from tahsb_analysis.vocabulary import PAIR_SEPARATOR
 
