@@ -19,9 +19,15 @@ from tahsb_analysis.analyses.imputation import (
     impute,
     rubin_pool,
 )
-from tahsb_analysis.analyses.sensitivity import BOUNDS_METHOD, missing_bounds, share_bounds
+from tahsb_analysis.analyses.sensitivity import (
+    BOUNDS_METHOD,
+    missing_bounds,
+    missing_scenario_tests,
+    share_bounds,
+)
+from tahsb_analysis.render.scenario_tests_table import render_scenario_tests
 from tahsb_analysis.results.schema import make_results
-from tahsb_analysis.vocabulary import MISSING_BOUNDS
+from tahsb_analysis.vocabulary import MISSING_BOUNDS, SENSITIVITY_ANALYSIS
 
 
 def _tiny_cohort() -> pd.DataFrame:
@@ -83,6 +89,68 @@ def test_bounds_only_for_variables_with_a_value_not_recorded_unless_asked():
     every = _bounds(frame, every_share=True)
     assert len(every) and (every["ci_low"] == every["estimate"]).all()
     assert (every["ci_high"] == every["estimate"]).all()
+
+
+def _scenario_tests(frame: pd.DataFrame) -> pd.DataFrame:
+    def compare(data, group, variables):
+        return compare_groups(data, group, variables, groups=("ta_only", "dual"))
+
+    return missing_scenario_tests(frame, "hsb_group", ["flag", "level"], "tests", compare)
+
+
+def test_scenario_tests_rerun_the_primary_test_on_hand_filled_tables():
+    tests = _scenario_tests(_tiny_cohort())
+    flag = tests[tests["variable"].eq("flag")]
+    # The ta_only children's two flags not recorded counted as yes, then as no; dual unchanged.
+    # Reference: scipy.stats.fisher_exact on the 2 x 2 tables filled by hand (every expected
+    # count is below 5, so the primary comparison uses Fisher's exact test).
+    as_yes = flag[flag["level"].eq("not recorded counted as yes")]
+    as_no = flag[flag["level"].eq("not recorded counted as no")]
+    # Two groups: the overall test and the ta_only-vs-dual test are the same test.
+    assert len(as_yes) == 2 and len(as_no) == 2
+    assert as_yes["p_value"].tolist() == pytest.approx(
+        [stats.fisher_exact([[4, 1], [1, 3]]).pvalue] * 2, abs=1e-12)
+    assert as_no["p_value"].tolist() == pytest.approx(
+        [stats.fisher_exact([[2, 3], [1, 3]]).pvalue] * 2, abs=1e-12)
+    assert int(as_yes["n"].iloc[0]) == 9  # every child counted: no one left out
+    assert as_yes["method"].iloc[0].startswith(f"{SENSITIVITY_ANALYSIS}: Fisher")
+    assert as_yes["p_adjusted"].isna().all()
+    # "level": a value missing without a code counts as not recorded (`missing_reason`), so
+    # there is one scenario per category, low and high.
+    level = tests[tests["variable"].eq("level")]
+    assert sorted(set(level["level"])) == ["not recorded counted as high",
+                                      "not recorded counted as low"]
+
+
+def test_no_scenario_rows_when_nothing_is_missing():
+    frame = _tiny_cohort()
+    frame = frame[frame["flag"].notna() & frame["level"].notna()].reset_index(drop=True)
+    assert _scenario_tests(frame).empty
+
+
+def test_scenario_table_reads_whether_the_conclusion_changes():
+    def test_row(output, level, p_value, method="Fisher's exact test (two-sided)"):
+        return {"output": output, "variable": "flag", "level": level, "group": "ta_only vs dual",
+                "group_variable": "hsb_group", "statistic": "fisher_exact", "p_value": p_value,
+                "n": 9, "denominator": 9, "method": method}
+
+    rows = [
+        test_row("source", None, 0.04),
+        test_row("tests", "not recorded counted as yes", 0.03,
+                 f"{SENSITIVITY_ANALYSIS}: Fisher's exact test, every value not recorded ..."),
+        test_row("tests", "not recorded counted as no", 0.20,
+                 f"{SENSITIVITY_ANALYSIS}: Fisher's exact test, every value not recorded ..."),
+    ]
+    results = make_results(rows, cohort="tiny", synthetic=True, analysis="source")
+    table = render_scenario_tests(results, "tests")
+    assert len(table.rows) == 1
+    line = dict(zip(table.header, table.rows[0], strict=True))
+    assert line["Primary p (complete case)"] == "0.040"
+    assert line["Range of p"] == "0.030 to 0.200"
+    assert line["Conclusion at 5%"] == "changes"  # 0.04 < 0.05 but 0.20 is not
+    results.loc[results["level"].eq("not recorded counted as no"), "p_value"] = 0.01
+    line = dict(zip(table.header, render_scenario_tests(results, "tests").rows[0], strict=True))
+    assert line["Conclusion at 5%"] == "unchanged"
 
 
 def test_share_bounds_of_an_empty_population_are_nan():

@@ -7,6 +7,8 @@ for the TA-HSB-only, dual and offline-only children of a cohort; `in_depth_frame
 
 from __future__ import annotations
 
+from functools import partial
+
 import pandas as pd
 
 from tahsb_analysis.analyses.design_weights import (
@@ -23,7 +25,7 @@ from tahsb_analysis.analyses.group_statistics import ALL
 from tahsb_analysis.analyses.groups import HSB_GROUP_LABELS, hsb_group
 from tahsb_analysis.analyses.inference import DEFAULT_MONTE_CARLO_RESAMPLES
 from tahsb_analysis.analyses.missing import missing_reason, missing_rows
-from tahsb_analysis.analyses.sensitivity import missing_bounds
+from tahsb_analysis.analyses.sensitivity import missing_bounds, missing_scenario_tests
 from tahsb_analysis.input.codebook import load_codebook
 from tahsb_analysis.input.cohort import Cohort, id_positions, missing_column
 from tahsb_analysis.results.schema import concat_results, make_results
@@ -31,6 +33,7 @@ from tahsb_analysis.results.schema import concat_results, make_results
 ANALYSIS = "characteristics"
 # Missing-data sensitivity analysis of the shares (`sensitivity.missing_bounds`).
 BOUNDS_OUTPUT = "characteristics_missing_bounds"
+TESTS_OUTPUT = "characteristics_missing_tests"
 GROUP_VARIABLE = "hsb_group"
 POPULATION = "population"
 IN_DEPTH = "in_depth_sample"
@@ -73,21 +76,22 @@ def characteristics(
         )
     background = load_codebook().fields_with_role("background")
     frame = in_depth_frame(cohort, background)
-    table = compare_groups(
-        frame,
-        GROUP_VARIABLE,
-        [fld.name for _, fld in background],
+    continuous = [fld.name for _, fld in background if fld.type in ("integer", "number")]
+    findings = {fld.name: ";".join(fld.findings) for _, fld in background if fld.findings}
+    compare = partial(
+        compare_groups,
         groups=GROUPS,
         reference="ta_only",
-        continuous=[fld.name for _, fld in background if fld.type in ("integer", "number")],
         ci_method=ci_method,
         confidence=confidence,
         continuous_test=continuous_test,
         p_adjust=p_adjust,
         exact_test_seed=exact_test_seed,
         exact_test_resamples=exact_test_resamples,
-        findings={fld.name: ";".join(fld.findings) for _, fld in background if fld.findings},
+        findings=findings,
     )
+    variables = [fld.name for _, fld in background]
+    table = compare(frame, GROUP_VARIABLE, variables, continuous=continuous)
     # The "all" shares pool groups sampled at different fractions: each gets a weighted twin.
     weighted = as_comparison_table(weighted_share_rows(
         table, sampling_design(cohort.cases, GROUPS), total=ALL, confidence=confidence))
@@ -98,7 +102,15 @@ def characteristics(
     results = make_results(
         rows, cohort=cohort.label, synthetic=cohort.synthetic, analysis=ANALYSIS, output=ANALYSIS
     )
-    return concat_results([results, missing_bounds(results, ANALYSIS, BOUNDS_OUTPUT)])
+    scenario_tests = missing_scenario_tests(
+        frame, GROUP_VARIABLE, [v for v in variables if v not in continuous], TESTS_OUTPUT,
+        compare)
+    return concat_results([
+        results,
+        missing_bounds(results, ANALYSIS, BOUNDS_OUTPUT),
+        make_results(scenario_tests, cohort=cohort.label, synthetic=cohort.synthetic,
+                     analysis=ANALYSIS, output=TESTS_OUTPUT),
+    ])
 
 
 # ---------------------------------------------------------------------------------------------

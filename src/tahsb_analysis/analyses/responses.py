@@ -10,6 +10,7 @@ proportional-odds model of the social-care level) on the group, adjusted for age
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from functools import partial
 
 import numpy as np
 import pandas as pd
@@ -53,7 +54,7 @@ from tahsb_analysis.analyses.response_models import (
     logistic_odds_ratios,
     ordinal_odds_ratios,
 )
-from tahsb_analysis.analyses.sensitivity import missing_bounds
+from tahsb_analysis.analyses.sensitivity import missing_bounds, missing_scenario_tests
 from tahsb_analysis.input.codebook import load_codebook
 from tahsb_analysis.input.cohort import Cohort, missing_column
 from tahsb_analysis.results.schema import concat_results, make_results
@@ -64,6 +65,7 @@ TABLE_OUTPUT = "responses"
 MODELS_OUTPUT = "response_models"
 # Missing-data sensitivity analyses (bounds of the shares; multiple imputation of the models).
 BOUNDS_OUTPUT = "responses_missing_bounds"
+TESTS_OUTPUT = "responses_missing_tests"
 IMPUTED_OUTPUT = "response_models_imputed"
 ORDINAL_OUTCOME = "social_care_level"
 # Binary cuts of the two ordered responses (documented choices, not the study's).
@@ -178,10 +180,8 @@ def responses(
     frame, model_covariates = _response_frame(cohort, codebook, covariates, adjust_for_age)
     findings = {fld.name: ";".join(fld.findings) for _, fld in response_fields if fld.findings}
     findings.update(dict.fromkeys(composites, COMPOSITE_FINDING))
-    table = compare_groups(
-        frame,
-        GROUP_VARIABLE,
-        [fld.name for _, fld in response_fields] + list(composites),
+    compare = partial(
+        compare_groups,
         groups=GROUPS,
         reference="ta_only",
         ci_method=ci_method,
@@ -192,6 +192,8 @@ def responses(
         exact_test_resamples=exact_test_resamples,
         findings=findings,
     )
+    variables = [fld.name for _, fld in response_fields] + list(composites)
+    table = compare(frame, GROUP_VARIABLE, variables)
     # The "all" shares pool groups sampled at different fractions: each gets a weighted twin,
     # as in characteristics.
     weighted = as_comparison_table(weighted_share_rows(
@@ -207,7 +209,10 @@ def responses(
     common = {"cohort": cohort.label, "synthetic": cohort.synthetic, "analysis": ANALYSIS}
     first = make_results(table, output=TABLE_OUTPUT, **common)
     second = make_results(models, output=MODELS_OUTPUT, **common)
-    parts = [first, second, missing_bounds(first, TABLE_OUTPUT, BOUNDS_OUTPUT)]
+    scenario_tests = missing_scenario_tests(frame, GROUP_VARIABLE, variables, TESTS_OUTPUT,
+                                            compare)
+    parts = [first, second, missing_bounds(first, TABLE_OUTPUT, BOUNDS_OUTPUT),
+             make_results(scenario_tests, output=TESTS_OUTPUT, **common)]
     if imputations:
         imputed = imputed_models(frame, composites, findings, model_covariates, confidence,
                                  imputations, imputation_seed)

@@ -22,14 +22,19 @@ missing covariate and outcome data. JASA 95, 77-84.
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
+from tahsb_analysis.analyses.missing import missing_reason
+from tahsb_analysis.input.cohort import missing_column
 from tahsb_analysis.results.schema import make_results
 from tahsb_analysis.vocabulary import (
     MISSING_BOUNDS,
     MISSING_PREFIX,
     PROPORTION,
+    SECONDARY_TEST,
     SENSITIVITY_ANALYSIS,
+    TEST_STATISTICS,
 )
 
 NOT_RECORDED_LEVEL = MISSING_PREFIX + "not recorded"
@@ -119,3 +124,83 @@ def _bounds_row(share: pd.Series, not_recorded: int, output: str) -> dict:
 
 def _text(value) -> str:
     return "" if pd.isna(value) else str(value)
+
+
+# ---------------------------------------------------------------------------------------------
+# The comparisons' tests under each extreme
+
+
+SCENARIO_PREFIX = "not recorded counted as "
+
+
+def missing_scenario_tests(frame: pd.DataFrame, group: str, variables, output: str,
+                           compare) -> pd.DataFrame:
+    """The group comparison's tests rerun with every value "not recorded" counted as one level,
+    once per level (for a yes/no variable: all yes, then all no).
+
+    The primary comparison is complete-case; these rows show whether its conclusion survives
+    the most extreme ways the unrecorded values could fall (the bounds of `missing_bounds` are
+    the same two scenarios for each share). A value "not applicable" stays out, as in the
+    primary analysis, and a variable with nothing "not recorded" gets no rows.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        The primary analysis's frame: `group`, each variable and its "<field>__missing" column.
+    group : str
+        The grouping column.
+    variables : sequence of str
+        Categorical or yes/no variables to rerun (continuous ones have no level to count as).
+    output : str
+        The output the rows belong to.
+    compare : callable
+        `compare(frame, group, [variable])`: the primary comparison with its settings (e.g. a
+        `functools.partial` of `group_comparison.compare_groups`), so each scenario uses the
+        very tests of the primary analysis (ordered variables their trend test).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Comparison rows (not a results table: the caller adds cohort and output), one per test
+        of the primary comparison and scenario; level "not recorded counted as <level>";
+        method "sensitivity analysis: <test>, ..." so that no multiplicity family holds them;
+        p_adjusted empty.
+    """
+    parts = []
+    for variable in variables:
+        codes = frame.get(missing_column(variable))
+        reasons = missing_reason(frame[variable], codes).astype("string")
+        not_recorded = reasons.eq(NOT_RECORDED_LEVEL.removeprefix(MISSING_PREFIX)).fillna(False)
+        not_recorded &= frame[group].notna()
+        if not not_recorded.any():
+            continue
+        for value, label in _levels(frame[variable]):
+            parts.append(_scenario_rows(frame, group, variable, not_recorded, value, label,
+                                        compare))
+    if not parts:
+        return pd.DataFrame(columns=frame.columns[:0])
+    return pd.concat(parts, ignore_index=True)
+
+
+def _levels(values: pd.Series) -> list[tuple[object, str]]:
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        return [(level, str(level)) for level in values.cat.categories]
+    return [(True, "yes"), (False, "no")]
+
+
+def _scenario_rows(frame, group, variable, not_recorded, value, label, compare) -> pd.DataFrame:
+    filled = frame[[group, variable]].copy()
+    column = filled[variable].copy()
+    column[not_recorded.to_numpy(dtype=bool)] = value
+    filled[variable] = column
+    rows = compare(filled, group, [variable])
+    tests = rows[rows["statistic"].isin(TEST_STATISTICS).fillna(False)
+                 & ~rows["method"].fillna("").str.contains(SECONDARY_TEST, regex=False)].copy()
+    scenario = SCENARIO_PREFIX + label
+    tests["level"] = scenario
+    tests["method"] = (f"{SENSITIVITY_ANALYSIS}: " + tests["method"].astype("string")
+                       + f", every value not recorded counted as {label}")
+    tests["p_adjusted"] = np.nan
+    if "p_adjust_method" in tests:
+        tests["p_adjust_method"] = pd.NA
+    return tests

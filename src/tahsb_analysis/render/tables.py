@@ -81,6 +81,7 @@ from tahsb_analysis.render.rendered_table import (
     tier_banner,
     tier_of,
 )
+from tahsb_analysis.render.scenario_tests_table import render_scenario_tests
 from tahsb_analysis.render.writers import (
     table_to_csv,
     table_to_html,
@@ -120,6 +121,8 @@ def render_table(results: pd.DataFrame, output: str) -> RenderedTable:
         return render_characteristics(rows, output)
     if layout == "odds_ratios" and len(rows):
         return render_odds_ratios(rows, output)
+    if layout == "scenario_tests":
+        return render_scenario_tests(results, output)
     return render_generic(results, output)
 
 

@@ -48,8 +48,10 @@ KIND_NOTES = {
     SENSITIVITY: (
         "The primary analyses use the children whose value was recorded (complete case). "
         "As sensitivity analyses, each share with a value not recorded is given with its "
-        "bounds if every such value were no and if every one were yes, and the response "
-        "models are refitted after multiple imputation by chained equations (20 imputed data "
+        "bounds if every such value were no and if every one were yes; each test of the "
+        "group comparisons is rerun with every value not recorded counted as one level, once "
+        "per level, to show whether its conclusion at the 5% level could change; and the "
+        "response models are refitted after multiple imputation by chained equations (20 imputed data "
         "sets, predictive mean matching, pooled by Rubin's rules); neither replaces the "
         "primary result."
     ),
