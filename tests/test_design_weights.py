@@ -193,3 +193,44 @@ def test_responses_give_a_weighted_twin_of_every_all_share(synthetic_results):
         expected = sum(population[g] / 275 * by_group.at[g, "n"] / by_group.at[g, "denominator"]
                        for g in GROUPS)
         assert row.estimate == pytest.approx(expected)
+
+
+def test_range_weighted_twins_are_the_hand_weighted_shares(synthetic_cohort, synthetic_results):
+    # Hand count from the raw tables: children of each HSB group (in-depth) with at least one
+    # online behaviour of type "iioc", over the group's in-depth children; weighted by the
+    # group's share of all children assessed in the two TA-HSB groups (19 TA-HSB only, 107
+    # dual in the shipped cohort).
+    cases, behaviours = synthetic_cohort.cases, synthetic_cohort.behaviours
+    in_depth = cases[cases["in_depth_sample"].astype("boolean").fillna(False)]
+    group = (in_depth["ta_hsb"].astype("boolean").map({True: "ta", False: "off"})
+             + in_depth["offline_hsb"].astype("boolean").map({True: "+off", False: ""}))
+    online = behaviours[behaviours["setting"].astype("string").eq("online")]
+    with_iioc = set(online.loc[online["behaviour_type"].astype("string").eq("iioc"), "case_id"])
+    share = {}
+    for name, label in (("ta_only", "ta"), ("dual", "ta+off")):
+        ids = in_depth.loc[group.eq(label).fillna(False), "case_id"]
+        share[name] = sum(i in with_iioc for i in ids) / len(ids)
+    expected = (19 * share["ta_only"] + 107 * share["dual"]) / 126
+    weighted = synthetic_results[synthetic_results["output"] == "ta_hsb_range_weighted"]
+    row = weighted[weighted["variable"].eq("ta_hsb_type") & weighted["level"].eq("iioc")
+                   & weighted["group"].eq("any_ta_hsb")]
+    assert len(row) == 1
+    assert row["estimate"].iloc[0] == pytest.approx(expected, abs=1e-12)
+    assert row["ci_low"].iloc[0] < expected < row["ci_high"].iloc[0]
+    # Every pooled child-level share of the range tables has one twin; none of behaviours.
+    range_rows = synthetic_results[synthetic_results["analysis"] == "ta_hsb_range"]
+    pooled = range_rows[range_rows["statistic"].eq("proportion")
+                        & range_rows["unit"].eq("children")
+                        & range_rows["group"].isin(["in_depth_sample", "any_ta_hsb",
+                                                    "any_online_behaviour"])
+                        & ~range_rows["output"].eq("ta_hsb_range_weighted")]
+    assert len(weighted) == len(pooled) > 20
+    assert set(weighted["unit"]) == {"children"}
+
+
+def test_range_weighted_twins_stay_internal():
+    from tahsb_analysis.registry import load_registry
+
+    # The range tables give no per-group counts: a weighted share next to the unweighted one of
+    # two groups would solve for both, so the twins never reach the release tier.
+    assert load_registry().output("ta_hsb_range_weighted").tiers == ("internal",)

@@ -14,7 +14,13 @@ import numpy as np
 import pandas as pd
 
 from tahsb_analysis.analyses.clustered import clustered_share_fields
-from tahsb_analysis.analyses.design_weights import UNWEIGHTED_NOTE
+from tahsb_analysis.analyses.design_weights import (
+    NOT_ESTIMABLE_WARNING,
+    UNWEIGHTED_NOTE,
+    WEIGHTED_METHOD,
+    sampling_design,
+    stratified_share,
+)
 from tahsb_analysis.analyses.groups import (
     DUAL_SUBGROUPS,
     dual_subgroup,
@@ -26,9 +32,16 @@ from tahsb_analysis.analyses.missing import MISSING_METHOD, missing_rows, short_
 from tahsb_analysis.input.codebook import Field, load_codebook
 from tahsb_analysis.input.cohort import Cohort, id_positions, missing_column
 from tahsb_analysis.results.schema import make_results
-from tahsb_analysis.vocabulary import EMPTY_DENOMINATOR_WARNING, MISSING_PREFIX
+from tahsb_analysis.vocabulary import (
+    EMPTY_DENOMINATOR_WARNING,
+    MISSING_PREFIX,
+    WEIGHTED_PROPORTION,
+)
 
 ANALYSIS = "ta_hsb_range"
+WEIGHTED_OUTPUT = "ta_hsb_range_weighted"
+GROUPS = ("ta_only", "dual", "offline_only")
+TA_GROUPS = ("ta_only", "dual")
 POPULATION = "population"
 IN_DEPTH = "in_depth_sample"
 ANY_TA_HSB = "any_ta_hsb"
@@ -106,13 +119,69 @@ def ta_hsb_range(
         _dual_subgroup_rows(children, online, aimed, settings),
     ]
     rows = _name_pooled(pd.concat([p for p in parts if len(p)], ignore_index=True))
-    return make_results(rows, cohort=cohort.label, synthetic=cohort.synthetic, analysis=ANALYSIS)
+    weighted = _weighted_twins(rows, children, online, online_types, fields, settings, cohort)
+    return make_results(pd.concat([rows, weighted], ignore_index=True), cohort=cohort.label,
+                        synthetic=cohort.synthetic, analysis=ANALYSIS)
+
+
+def _child_rows_of(children, online, online_types, fields, settings) -> pd.DataFrame:
+    """The child-level shares of R1-R4 (types, forms per child, children with any behaviour
+    aimed at another person) of some children: rerun per HSB group for the weighted twins."""
+    online = online[_is_in(online["case_id"], children["case_id"])]
+    aimed = _child_aimed_at_other(online, fields["aimed_at_other"])
+    aimed_rows = _aimed_at_other_rows(online, aimed, fields["aimed_at_other"], settings)
+    parts = [_types_rows(children, online, online_types, settings),
+             _forms_per_child_rows(children, online, settings),
+             aimed_rows[aimed_rows["group"].eq(ANY_ONLINE).fillna(False)]]
+    return pd.concat([p for p in parts if len(p)], ignore_index=True)
+
+
+def _weighted_twins(rows, children, online, online_types, fields, settings, cohort):
+    """Output "ta_hsb_range_weighted": each pooled child-level share weighted by the HSB
+    groups' inverse sampling fractions (`design_weights.stratified_share`), the groups being
+    those the pooled population holds (the in-depth sample: all three; children with TA-HSB or
+    with an online behaviour: TA-HSB only and dual). Internal only (outputs.yaml): the range
+    tables show no per-group counts, and a weighted share beside the unweighted one of the
+    same two groups would give both groups' counts away (two equations, two unknowns)."""
+    by_group = {}
+    for group in GROUPS:
+        of_group = children[children["hsb_group"].eq(group).fillna(False).to_numpy(dtype=bool)]
+        by_group[group] = _child_rows_of(of_group.reset_index(drop=True), online, online_types,
+                                         fields, settings)
+    populations = {IN_DEPTH: GROUPS, ANY_TA_HSB: TA_GROUPS, ANY_ONLINE: TA_GROUPS}
+    pooled = rows[rows["statistic"].eq("proportion").fillna(False)
+                  & rows["unit"].eq("children").fillna(False)
+                  & rows["group"].isin(list(populations)).fillna(False)]
+    twins = []
+    key = ["output", "variable", "level", "group"]
+    for _, row in pooled.iterrows():
+        groups = populations[row["group"]]
+        design = sampling_design(cohort.cases, groups)
+        yes, known = [], []
+        for group in groups:
+            same = by_group[group]
+            match = np.logical_and.reduce([same[c].astype("string").eq(str(row[c])).fillna(False)
+                                           for c in key]) if len(same) else []
+            found = same[match] if len(same) else same
+            yes.append(int(found["n"].iloc[0]) if len(found) else 0)
+            known.append(int(found["denominator"].iloc[0]) if len(found) else 0)
+        result = stratified_share(yes, known, design, settings["confidence"])
+        twins.append({
+            **{c: row[c] for c in ("variable", "level", "group_variable", "group", "finding",
+                                   "unit")},
+            "output": WEIGHTED_OUTPUT, "statistic": WEIGHTED_PROPORTION,
+            "estimate": result["estimate"], "ci_low": result["ci_low"],
+            "ci_high": result["ci_high"], "n": int(sum(known)), "denominator": int(sum(known)),
+            "method": WEIGHTED_METHOD.format(percent=f"{settings['confidence'] * 100:g}%"),
+            "warning": None if not np.isnan(result["estimate"]) else NOT_ESTIMABLE_WARNING,
+        })
+    return pd.DataFrame(twins)
 
 
 def _name_pooled(rows: pd.DataFrame) -> pd.DataFrame:
     """Shares over the in-depth sample (or its children with TA-HSB) pool HSB groups sampled at
-    different fractions, unweighted: their method says what they describe (the per-group
-    counts a weighted share needs are not shown in these tables, so none is given here)."""
+    different fractions, unweighted: their method says what they describe (their weighted
+    twins, output "ta_hsb_range_weighted", are internal only: see `_weighted_twins`)."""
     pooled = (rows["group"].isin([IN_DEPTH, ANY_TA_HSB, ANY_ONLINE])
               & rows["statistic"].eq("proportion")).to_numpy(dtype=bool)
     rows.loc[pooled, "method"] = rows.loc[pooled, "method"] + "; " + UNWEIGHTED_NOTE

@@ -51,9 +51,9 @@ KIND_NOTES = {
         "bounds if every such value were no and if every one were yes; each test of the "
         "group comparisons is rerun with every value not recorded counted as one level, once "
         "per level, to show whether its conclusion at the 5% level could change; and the "
-        "response models are refitted after multiple imputation by chained equations (20 imputed data "
-        "sets, predictive mean matching, pooled by Rubin's rules); neither replaces the "
-        "primary result."
+        "response models are refitted after multiple imputation by chained equations (20 "
+        "imputed data sets, predictive mean matching, pooled by Rubin's rules); none replaces "
+        "the primary result."
     ),
 }
 SUMMARY_STATISTICS = frozenset({"mean", "sd", "median", "q1", "q3", "count", "rank"})
