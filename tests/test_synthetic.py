@@ -594,3 +594,52 @@ def test_the_second_synthetic_cohort_differs_from_the_first_where_its_parameters
         assert ((cases["ta_hsb"] == "yes") & (cases["offline_hsb"] == "no")).sum() == ta_only
     assert set(second_tables["cases"]["cohort"]) == {"synthetic-ttp-2019"}
     assert second_tables["cases"]["case_id"].str.startswith("SYB-").all()
+
+
+def _codebook_with_new_fields(tmp_path: Path):
+    """The packaged codebook plus three fields a user might add to case_file."""
+    import yaml
+
+    from tahsb_analysis.input.codebook import default_codebook_path
+
+    raw = yaml.safe_load(default_codebook_path().read_text(encoding="utf-8"))
+    table = next(res for res in raw["resources"] if res["name"] == "case_file")
+    table["schema"]["fields"] += [
+        {"name": "school_support", "title": "School support plan", "type": "string",
+         "role": "background", "categories": [{"value": "none", "label": "none"},
+                                              {"value": "plan", "label": "a plan"}]},
+        {"name": "siblings", "title": "Siblings", "type": "integer", "role": "background",
+         "constraints": {"required": True, "minimum": 0, "maximum": 6}},
+        {"name": "bullied", "title": "Bullied", "type": "boolean", "role": "background",
+         "trueValues": ["yes"], "falseValues": ["no"]},
+    ]
+    path = tmp_path / "codebook.yaml"
+    path.write_text(yaml.safe_dump(raw, sort_keys=False), encoding="utf-8")
+    return load_codebook(path)
+
+
+def test_fields_a_user_adds_get_default_values_and_the_cohort_still_validates(
+        tmp_path, parameters):
+    from tahsb_analysis.input.validation import validate_cohort
+
+    codebook = _codebook_with_new_fields(tmp_path)
+    extended = generate_cohort(parameters, DEFAULT_SEED, codebook=codebook)
+    plain = generate_cohort(parameters, DEFAULT_SEED)
+    case_file = extended["case_file"]
+    # Every other column is exactly as before: the defaults draw from their own generator.
+    pd.testing.assert_frame_equal(case_file[plain["case_file"].columns], plain["case_file"])
+    pd.testing.assert_frame_equal(extended["cases"], plain["cases"])
+    # Uniform over the codes / the range, none missing (91 in-depth boys: both codes occur).
+    assert set(case_file["school_support"]) == {"none", "plan"}
+    assert set(case_file["bullied"]) == {"yes", "no"}
+    assert case_file["siblings"].astype(int).between(0, 6).all()
+    assert case_file["siblings"].astype(int).nunique() > 3
+    # Written and validated against the same codebook, the cohort passes.
+    write_cohort_csv(extended, tmp_path / "cohort", codebook)
+    files = {name: tmp_path / "cohort" / codebook.table(name).default_filename
+             for name in ("cases", "case_file", "behaviours")}
+    cohort = validate_cohort(files, codebook=codebook)
+    assert cohort.case_file["siblings"].notna().all()
+    # Deterministic: the same seed gives the same new columns.
+    again = generate_cohort(parameters, DEFAULT_SEED, codebook=codebook)
+    pd.testing.assert_frame_equal(again["case_file"], case_file)

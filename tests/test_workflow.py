@@ -200,6 +200,18 @@ def test_snakemake_report_is_built_from_the_release_tier_only(finished_run):
     assert not [name for name in bundled if "dual_timelines" in name]
 
 
+def test_the_codebook_is_an_input_of_validation_so_changing_it_reruns_everything(finished_run):
+    # Snakemake's own record of each output's inputs: the validated tables depend on the
+    # codebook file, and every result depends on the validated tables.
+    from tahsb_analysis.input.codebook import default_codebook_path
+
+    result = _snakemake(finished_run, "--detailed-summary")
+    assert result.returncode == 0, result.stderr[-2000:]
+    validated = [line for line in result.stdout.splitlines()
+                 if "validated/cases.parquet\t" in line]
+    assert validated and str(default_codebook_path()) in validated[0]
+
+
 def test_second_run_has_nothing_to_do(finished_run):
     result = _snakemake(finished_run, "--dry-run")
     assert result.returncode == 0

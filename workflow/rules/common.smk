@@ -1,6 +1,7 @@
 # Helpers shared by every rules file (input functions, target lists); no analysis logic.
 from pathlib import Path
 
+from tahsb_analysis.input.codebook import default_codebook_path
 from tahsb_analysis.registry import load_registry, write_report_caption
 
 TABLES = ["cases", "case_file", "behaviours"]
@@ -24,6 +25,9 @@ PUBLISHED_COHORTS = COMPARISON.get("published_cohorts", [])
 COMPARE = len(COMPARED_COHORTS) + len(PUBLISHED_COHORTS) >= 2
 
 COHORTS = sorted(config["cohorts"])
+# The codebook is an input of validation: change a field and every result built on it reruns
+# (downstream rules follow the validated tables), instead of going stale silently.
+CODEBOOK_FILE = str(default_codebook_path())
 # Every table, figure and section comes from the output registry (one home per output); it is
 # read with yaml alone, so planning the workflow does not import the scientific stack.
 REGISTRY = load_registry()

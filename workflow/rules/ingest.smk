@@ -5,6 +5,7 @@
 rule validate_cohort:
     input:
         unpack(cohort_input_files),
+        codebook=CODEBOOK_FILE,
     output:
         cases=f"{INTERNAL}/validated/cases.parquet",
         case_file=f"{INTERNAL}/validated/case_file.parquet",

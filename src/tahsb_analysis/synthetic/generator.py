@@ -8,13 +8,14 @@ from `data/synthetic_parameters.yaml`, where it is marked "assumed, not publishe
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Mapping
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from tahsb_analysis.input.codebook import TABLE_NAMES, Codebook, load_codebook
+from tahsb_analysis.input.codebook import TABLE_NAMES, Codebook, Field, load_codebook
 from tahsb_analysis.synthetic.allocation import (
     INTEGER_TEXT,
     TENTHS_TEXT,
@@ -85,7 +86,8 @@ def write_cohort_csv(
 
 
 def generate_cohort(
-    parameters: Mapping, seed: int, *, n_cases: int | None = None
+    parameters: Mapping, seed: int, *, n_cases: int | None = None,
+    codebook: Codebook | None = None,
 ) -> dict[str, pd.DataFrame]:
     """Generate the three tables of a synthetic cohort.
 
@@ -100,6 +102,9 @@ def generate_cohort(
         Number of children. Omitted, the calibrated size (275), where every count parameter is
         hit exactly. Otherwise every count is scaled proportionally (largest-remainder
         rounding), e.g. for benchmarks.
+    codebook : Codebook, optional
+        The codebook whose columns to write (the packaged one when omitted). A field the
+        generator has no parameters for gets `default_column`'s values.
 
     Returns
     -------
@@ -114,7 +119,7 @@ def generate_cohort(
         If the parameters are incomplete, refer to codes the codebook does not allow, or
         contradict each other (e.g. a table of counts that does not add up to its group).
     """
-    codebook = load_codebook()
+    codebook = codebook or load_codebook()
     values = parameter_values(parameters)
     check_parameters(values, codebook)
     n_reference = int(values["n_cases"])
@@ -145,12 +150,47 @@ def generate_cohort(
     result = {}
     for name in TABLE_NAMES:
         fields = codebook.table(name).field_names
+        rows = len(next(iter(frames[name].values())))
+        for field_name in fields:
+            if field_name not in frames[name]:
+                # A field added to the codebook after the generator was written.
+                frames[name][field_name] = default_column(
+                    codebook.table(name).field(field_name), rows, seed, name)
         if set(frames[name]) != set(fields):
             raise RuntimeError(
                 f"{name}: generated columns {sorted(frames[name])} != codebook {fields}"
             )
         result[name] = pd.DataFrame({f: frames[name][f] for f in fields}, dtype=str)
     return result
+
+
+def default_column(fld: Field, rows: int, seed: int, table: str) -> np.ndarray:
+    """Values of a codebook field the generator has no parameters for (a field a user added):
+    drawn uniformly over its valid codes (yes/no, categories), or its whole numbers or
+    one-decimal numbers from minimum to maximum (0 to 10 without limits). No value is missing.
+
+    The draws come from their own generator, seeded by the cohort's seed and the field's name,
+    so adding a field leaves every other column of the cohort exactly as it was, and the
+    shipped cohorts regenerate with the new column and still validate. A free-text, identifier
+    or month field cannot be invented: ParameterError says so.
+    """
+    rng = np.random.default_rng([seed, zlib.crc32(f"{table}.{fld.name}".encode())])
+    if fld.is_boolean or fld.is_categorical:
+        codes = np.array(fld.valid_codes, dtype=object)
+        return codes[rng.integers(0, len(codes), rows)]
+    low = 0.0 if fld.minimum is None else float(fld.minimum)
+    high = 10.0 if fld.maximum is None else float(fld.maximum)
+    if fld.type == "integer":
+        values = rng.integers(int(np.ceil(low)), int(np.floor(high)) + 1, rows)
+        return np.array([str(v) for v in values], dtype=object)
+    if fld.type == "number":
+        values = np.round(rng.uniform(low, high, rows), 1)
+        return np.array([f"{v:g}" for v in values], dtype=object)
+    raise ParameterError(
+        f"{table}.{fld.name}: the synthetic generator has no parameters for this {fld.type} "
+        "field and cannot invent one without categories; give it categories, or add it to "
+        "the generator (src/tahsb_analysis/synthetic/generator.py)"
+    )
 
 
 def _sizes(values: dict, n: int) -> dict:
