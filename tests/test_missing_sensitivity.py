@@ -21,6 +21,7 @@ from tahsb_analysis.analyses.imputation import (
 )
 from tahsb_analysis.analyses.sensitivity import (
     BOUNDS_METHOD,
+    SCENARIO_PREFIX,
     missing_bounds,
     missing_scenario_tests,
     share_bounds,
@@ -104,8 +105,8 @@ def test_scenario_tests_rerun_the_primary_test_on_hand_filled_tables():
     # The ta_only children's two flags not recorded counted as yes, then as no; dual unchanged.
     # Reference: scipy.stats.fisher_exact on the 2 x 2 tables filled by hand (every expected
     # count is below 5, so the primary comparison uses Fisher's exact test).
-    as_yes = flag[flag["level"].eq("not recorded counted as yes")]
-    as_no = flag[flag["level"].eq("not recorded counted as no")]
+    as_yes = flag[flag["level"].eq(SCENARIO_PREFIX + "yes")]
+    as_no = flag[flag["level"].eq(SCENARIO_PREFIX + "no")]
     # Two groups: the overall test and the ta_only-vs-dual test are the same test.
     assert len(as_yes) == 2 and len(as_no) == 2
     assert as_yes["p_value"].tolist() == pytest.approx(
@@ -118,8 +119,7 @@ def test_scenario_tests_rerun_the_primary_test_on_hand_filled_tables():
     # "level": a value missing without a code counts as not recorded (`missing_reason`), so
     # there is one scenario per category, low and high.
     level = tests[tests["variable"].eq("level")]
-    assert sorted(set(level["level"])) == ["not recorded counted as high",
-                                      "not recorded counted as low"]
+    assert sorted(set(level["level"])) == [SCENARIO_PREFIX + "high", SCENARIO_PREFIX + "low"]
 
 
 def test_no_scenario_rows_when_nothing_is_missing():
@@ -136,9 +136,9 @@ def test_scenario_table_reads_whether_the_conclusion_changes():
 
     rows = [
         test_row("source", None, 0.04),
-        test_row("tests", "not recorded counted as yes", 0.03,
+        test_row("tests", SCENARIO_PREFIX + "yes", 0.03,
                  f"{SENSITIVITY_ANALYSIS}: Fisher's exact test, every value not recorded ..."),
-        test_row("tests", "not recorded counted as no", 0.20,
+        test_row("tests", SCENARIO_PREFIX + "no", 0.20,
                  f"{SENSITIVITY_ANALYSIS}: Fisher's exact test, every value not recorded ..."),
     ]
     results = make_results(rows, cohort="tiny", synthetic=True, analysis="source")
@@ -148,7 +148,7 @@ def test_scenario_table_reads_whether_the_conclusion_changes():
     assert line["Primary p (complete case)"] == "0.040"
     assert line["Range of p"] == "0.030 to 0.200"
     assert line["Conclusion at 5%"] == "changes"  # 0.04 < 0.05 but 0.20 is not
-    results.loc[results["level"].eq("not recorded counted as no"), "p_value"] = 0.01
+    results.loc[results["level"].eq(SCENARIO_PREFIX + "no"), "p_value"] = 0.01
     line = dict(zip(table.header, render_scenario_tests(results, "tests").rows[0], strict=True))
     assert line["Conclusion at 5%"] == "unchanged"
 
@@ -232,3 +232,36 @@ def test_imputation_is_seeded_and_deterministic():
         pd.testing.assert_frame_equal(a, b)
     assert not all(a.equals(b) for a, b in zip(first, other, strict=True))
     assert not first[0].isna().any().any()
+
+
+def test_the_gate_hides_scenario_tests_with_the_counts_they_are_computed_from(synthetic_results):
+    # A scenario test is computed from every count of its variable (plus the values not
+    # recorded): where the primary test of the same comparison is hidden because one of those
+    # counts is, the scenario tests must be hidden too, or the hidden count could be solved
+    # for from their p-values. Reference: the gate's own verdict on the primary test.
+    from pathlib import Path
+
+    from tahsb_analysis.release.disclosure import apply_disclosure_control
+    from tahsb_analysis.release.policy import load_policy
+
+    policy = load_policy(Path(__file__).resolve().parents[1] / "config" / "disclosure_policy.yaml")
+    release = apply_disclosure_control(synthetic_results, policy).release
+    primary = release[release["output"].eq("responses")
+                      & release["statistic"].isin(["chi2", "fisher_exact", "kruskal_wallis",
+                                                   "linear_by_linear"])
+                      & ~release["method"].str.contains("secondary test", regex=False)]
+    scenarios = release[release["output"].eq("responses_missing_tests")]
+    assert len(scenarios) > 10
+    hidden = 0
+    for _, row in scenarios.iterrows():
+        same = primary[primary["variable"].eq(row["variable"])
+                       & primary["group"].fillna("").eq("" if pd.isna(row["group"])
+                                                        else row["group"])]
+        assert len(same) == 1
+        if same["disclosure"].iloc[0] == "suppressed":
+            hidden += 1
+            assert row["disclosure"] == "suppressed"
+            assert pd.isna(row["p_value"])
+    assert hidden > 0  # the shipped cohort has such comparisons: the check is not vacuous
+    # Internal-only outputs are not in the release at all.
+    assert not release["output"].eq("ta_hsb_range_weighted").any()

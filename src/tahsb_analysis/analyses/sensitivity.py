@@ -130,7 +130,11 @@ def _text(value) -> str:
 # The comparisons' tests under each extreme
 
 
-SCENARIO_PREFIX = "not recorded counted as "
+# The scenario is named in the level, under the "missing: " prefix: a test row with an ordinary
+# level is a test of one share (whose n is a count of children with that level), and the
+# disclosure gate reads it so; this one is a test of the whole table, computed from all of the
+# variable's counts, and must be protected with them.
+SCENARIO_PREFIX = MISSING_PREFIX + "not recorded counted as "
 
 
 def missing_scenario_tests(frame: pd.DataFrame, group: str, variables, output: str,

@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from tahsb_analysis.input.codebook import load_codebook
+from tahsb_analysis.registry import load_registry
 from tahsb_analysis.release.cells import ROLE_DENOMINATOR, ROLE_N, build_structure
 from tahsb_analysis.release.collapse import (
     Collapse,
@@ -57,7 +58,12 @@ from tahsb_analysis.results.schema import (
     make_results,
     validate_results,
 )
-from tahsb_analysis.vocabulary import MERGED_SEPARATOR, SUMMARY_STATISTICS, TEST_STATISTICS
+from tahsb_analysis.vocabulary import (
+    MERGED_SEPARATOR,
+    RELEASE_TIER,
+    SUMMARY_STATISTICS,
+    TEST_STATISTICS,
+)
 
 # The marker rendered tables show for a suppressed value (the ONS convention for confidential).
 SUPPRESSED_MARKER = "[c]"
@@ -108,15 +114,33 @@ def _join(reasons) -> str:
     return "; ".join(seen)
 
 
+def internal_only_outputs() -> frozenset[str]:
+    """Registered outputs that never reach the release tier (no "release" in their tiers)."""
+    registry = load_registry()
+    return frozenset(output.name for output in registry.outputs
+                     if RELEASE_TIER not in output.tiers)
+
+
+def without_internal_only_outputs(results: pd.DataFrame) -> pd.DataFrame:
+    """`results` less the rows of internal-only outputs: they are neither released nor
+    suppressed, since a suppressed row would still say the output exists and how many rows it
+    has."""
+    internal_only = results["output"].isin(internal_only_outputs()).fillna(False)
+    return results[~internal_only.to_numpy(dtype=bool)].reset_index(drop=True)
+
+
 def apply_disclosure_control(results: pd.DataFrame, policy: DisclosurePolicy) -> DisclosureOutcome:
     """The release tier of a results table under `policy`.
 
     Returns the same rows with `disclosure` set to "released" or "suppressed",
     `disclosure_reason` saying why, and every value computed from a suppressed count blanked;
     under a rounding preset, released counts are rounded and shares recomputed from them. Rows
-    of an output the policy does not cover are suppressed whole. The input is not changed.
+    of an output the policy does not cover are suppressed whole. Rows of an output the
+    registry keeps to the internal tier (`tiers: [internal]`) are not in the release at all.
+    The input is not changed.
     """
     validate_results(results)
+    results = without_internal_only_outputs(results)
     collapse = Collapse(results.reset_index(drop=True))
     if policy.collapse_sparse_categories:
         collapse = collapse_sparse_categories(results, policy.threshold,
