@@ -68,6 +68,7 @@ from tahsb_analysis.render.odds_ratio_table import (
     render_odds_ratios,
     term_label,
 )
+from tahsb_analysis.render.reliability_table import render_reliability
 from tahsb_analysis.render.rendered_table import (
     INTERNAL_BANNER,
     RELEASE_BANNER,
@@ -120,6 +121,8 @@ def render_table(results: pd.DataFrame, output: str) -> RenderedTable:
         return render_characteristics(rows, output)
     if layout == "odds_ratios" and len(rows):
         return render_odds_ratios(rows, output)
+    if layout == "reliability":
+        return render_reliability(results, output)
     return render_generic(results, output)
 
 
