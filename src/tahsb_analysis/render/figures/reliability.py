@@ -78,7 +78,7 @@ def coding_reliability_figure(results: pd.DataFrame) -> FigureOutput:
         ax.set_title("Agreement between coders, by field", loc="left")
         if not variables:
             ax.set_yticks([])
-            no_data(ax, "no double coding")
+            no_data(ax)
         handles = [Line2D([], [], marker=m, color=c, markeredgecolor=MARKER_EDGE_COLOUR,
                           linestyle="") for _s, _o, m, c in _DRAWN[1:]]
         fig.legend(handles, ["kappa (Cohen's; Fleiss' for 3+ coders)", "Gwet's AC1"],
