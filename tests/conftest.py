@@ -96,11 +96,18 @@ def codebook():
     return _CODEBOOK
 
 
-def build_cohort(directory: Path, frames: dict[str, pd.DataFrame]):
-    """Write `frames` as CSV into `directory` and validate them into a typed Cohort."""
+def build_cohort(directory: Path, frames: dict[str, pd.DataFrame],
+                 second_coder: pd.DataFrame | None = None):
+    """Write `frames` as CSV into `directory` and validate them into a typed Cohort;
+    `second_coder`: a case_file table of coder B (double coding)."""
     from tahsb_analysis.input.validation import validate_cohort
 
-    return validate_cohort(write_csv_tables(directory, frames), _CODEBOOK)
+    coders = []
+    if second_coder is not None:
+        path = Path(directory) / "case_file_coder_b.csv"
+        second_coder.to_csv(path, index=False)
+        coders = [{"coder": "B", "case_file": path}]
+    return validate_cohort(write_csv_tables(directory, frames), _CODEBOOK, double_coding=coders)
 
 
 def select(result: pd.DataFrame, **criteria) -> pd.DataFrame:
@@ -127,10 +134,16 @@ REPO = Path(__file__).resolve().parents[1]
 @pytest.fixture(scope="session")
 def synthetic_cohort():
     """The embedded synthetic cohort, validated as the workflow validates it."""
+    import yaml
+
     from tahsb_analysis.input.validation import validate_cohort
 
     directory = REPO / "data" / "synthetic"
-    return validate_cohort({name: directory / f"{name}.csv" for name in TABLE_NAMES})
+    config = yaml.safe_load((REPO / "config" / "config.yaml").read_text(encoding="utf-8"))
+    coders = [{**entry, "case_file": REPO / entry["case_file"]}
+              for entry in config["cohorts"]["synthetic-ttp-2015"].get("double_coding", [])]
+    return validate_cohort({name: directory / f"{name}.csv" for name in TABLE_NAMES},
+                           double_coding=coders)
 
 
 @pytest.fixture(scope="session")

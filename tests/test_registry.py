@@ -41,7 +41,9 @@ def produced(tmp_path_factory):
 
     config = copy.deepcopy(CONFIG)
     config["exact_test"]["resamples"] = 99
-    cohort = build_cohort(tmp_path_factory.mktemp("cohort"), valid_frames())
+    frames = valid_frames()
+    cohort = build_cohort(tmp_path_factory.mktemp("cohort"), frames,
+                          second_coder=frames["case_file"])
     outputs: dict[str, set[str]] = {}
     for name in ANALYSES:
         rows = ANALYSES[name](cohort, **analysis_settings(name, config))

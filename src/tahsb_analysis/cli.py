@@ -77,6 +77,11 @@ def _build_parser() -> argparse.ArgumentParser:
     synthesize.add_argument(
         "--parameters", type=Path, help="parameter YAML (default: the packaged, calibrated one)"
     )
+    synthesize.add_argument(
+        "--second-coder", action="store_true",
+        help="also write case_file_coder_b.csv: a SYNTHETIC second coding of 20%% of the "
+        "in-depth case files, disagreeing on 10%% of them per field (for coding reliability)",
+    )
     synthesize.set_defaults(handler=_synthesize)
 
     codebook = commands.add_parser(
@@ -167,6 +172,11 @@ def _synthesize(args) -> int:
     parameters = load_parameters(args.parameters)
     tables = generate_cohort(parameters, seed=args.seed)
     write_cohort_csv(tables, args.output)
+    if args.second_coder:
+        from tahsb_analysis.synthetic.double_coding import FILE_NAME, second_coding
+
+        second_coding(tables, seed=args.seed).to_csv(
+            args.output / FILE_NAME, index=False, encoding="utf-8", lineterminator="\n")
     # The parameter table travels with the data so nobody mistakes an assumption for a finding.
     (args.output / PARAMETERS_PAGE).write_text(
         render_parameters_markdown(parameters), encoding="utf-8"

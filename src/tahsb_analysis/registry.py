@@ -22,7 +22,7 @@ from tahsb_analysis.vocabulary import INTERNAL_TIER as INTERNAL
 from tahsb_analysis.vocabulary import RELEASE_TIER as RELEASE
 
 TIERS = (INTERNAL, RELEASE)
-LAYOUTS = ("generic", "group_comparison", "odds_ratios", "scenario_tests")
+LAYOUTS = ("generic", "group_comparison", "odds_ratios", "scenario_tests", "reliability")
 FIGURE_SOURCES = ("results", "cohort")
 # Keys of an output's `disclosure` block, and the gate's variable-level keys.
 _OUTPUT_STRUCTURE_KEYS = ("group_sums", "shared_margins", "shared_cells", "derived_from")

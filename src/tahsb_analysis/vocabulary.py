@@ -60,10 +60,21 @@ WEIGHTED_PROPORTION = "weighted_proportion"
 WITHIN_CHILD_CORRELATION = "within_child_correlation"
 DESIGN_STATISTICS = (WEIGHTED_PROPORTION, WITHIN_CHILD_CORRELATION)
 
+# Agreement between coders of the same case files (analyses/coding_reliability.py): not
+# counts of children; n is the case files compared.
+PERCENT_AGREEMENT = "percent_agreement"
+COHENS_KAPPA = "cohens_kappa"
+FLEISS_KAPPA = "fleiss_kappa"
+GWET_AC1 = "gwet_ac1"
+KRIPPENDORFF_ALPHA = "krippendorff_alpha"
+AGREEMENT_STATISTICS = (PERCENT_AGREEMENT, COHENS_KAPPA, FLEISS_KAPPA, GWET_AC1,
+                        KRIPPENDORFF_ALPHA)
+
 # Every value the results table's `statistic` column may hold (checked by its schema).
 STATISTICS = (
     *COUNT_STATISTICS, RANK, GROUP_SIZE, *SUMMARY_STATISTICS, *TEST_STATISTICS,
     *EFFECT_STATISTICS, *MODEL_STATISTICS, *DESIGN_STATISTICS, MISSING_BOUNDS,
+    *AGREEMENT_STATISTICS,
 )
 
 # --- tiers ------------------------------------------------------------------------------------

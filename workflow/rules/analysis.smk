@@ -8,6 +8,7 @@ rule run_analysis:
         case_file=rules.validate_cohort.output.case_file,
         behaviours=rules.validate_cohort.output.behaviours,
         metadata=rules.validate_cohort.output.metadata,
+        codings=rules.validate_cohort.output.codings,
     output:
         results=f"{INTERNAL}/analyses/{{analysis}}.parquet",
     log:

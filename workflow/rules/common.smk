@@ -44,6 +44,7 @@ NOT_RELEASED = {
         for figure in REGISTRY.figures("internal", drawn_from="cohort")
     },
     "validated/": "typed case-file tables (one row per child): never released",
+    "coding_disagreements.csv": "case ids where coders disagreed, for the coders: never released",
 }
 # Config sections the analyses read; passed as params so that changing them reruns the analyses.
 ANALYSIS_CONFIG_KEYS = [
@@ -61,6 +62,16 @@ ANALYSIS_CONFIG_KEYS = [
 def cohort_input_files(wildcards):
     """The three input files of one cohort, as named in config.yaml."""
     return {table: config["cohorts"][wildcards.cohort][table] for table in TABLES}
+
+
+def double_coding(wildcards):
+    """The other coders of one cohort: [{"coder": label, "case_file": path}] (may be [])."""
+    return config["cohorts"][wildcards.cohort].get("double_coding", [])
+
+
+def coder_input_files(wildcards):
+    """The other coders' case_file tables of one cohort, so that changing one reruns."""
+    return [entry["case_file"] for entry in double_coding(wildcards)]
 
 
 def analysis_config(wildcards):
@@ -123,6 +134,7 @@ def all_outputs():
         targets += expand(rules.study_report.output.html, cohort=cohort)
         targets += expand(rules.plan.output.csv, cohort=cohort)
         targets += expand(rules.release_manifest.output.json, cohort=cohort)
+        targets += expand(rules.coding_disagreements.output.csv, cohort=cohort)
     if COMPARE:
         targets += [rules.compare_cohorts.output.report]
         targets += [rules.compare_release_cohorts.output.manifest]

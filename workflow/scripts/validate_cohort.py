@@ -18,7 +18,7 @@ def main(smk) -> None:
     paths = {table: smk.input[table] for table in TABLE_NAMES}
     with open(smk.log[0], "w", encoding="utf-8") as log:
         try:
-            cohort = validate_cohort(paths)
+            cohort = validate_cohort(paths, double_coding=smk.params.double_coding)
         except InputValidationError as error:
             report = format_problems(error.problems)
             log.write(report + "\n")

@@ -9,6 +9,10 @@ tables passed every check of the codebook. Typed columns:
 * A missing-value code leaves <NA> in the value column. Every field that allows missing codes
   has a companion column "<field>__missing" (Categorical of that field's missing codes, e.g.
   "-9", "-8"), <NA> where the value is present, so "not recorded" and "not applicable" stay apart.
+
+`codings` holds the double coding, when the cohort declares one (input/double_coding.py): the
+typed case_file rows of every coder for the children more than one coder coded, with a `coder`
+column first ("A" for the cohort's own case_file table).
 """
 
 from __future__ import annotations
@@ -26,6 +30,8 @@ from tahsb_analysis.input.codebook import TABLE_NAMES
 
 MISSING_SUFFIX = "__missing"
 METADATA_FILE = "cohort.json"
+CODINGS_FILE = "double_coding.parquet"
+CODER_COLUMN = "coder"
 
 
 def missing_column(field_name: str) -> str:
@@ -43,6 +49,11 @@ class Cohort:
     # table name -> {"file": file name (no directories), "sha256": hex digest, "rows": int}
     sources: dict[str, dict] = field(default_factory=dict)
     codebook_version: str = ""
+    # every coder's case_file rows of the double-coded children (empty: no double coding)
+    codings: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame({CODER_COLUMN: pd.Series([], dtype="string")}))
+    # coder label -> {"file", "sha256", "rows"} of the other coders' tables
+    coder_sources: dict[str, dict] = field(default_factory=dict)
 
     def table(self, name: str) -> pd.DataFrame:
         if name not in TABLE_NAMES:
@@ -61,6 +72,7 @@ class Cohort:
             "codebook_version": self.codebook_version,
             "sources": self.sources,
             "rows": {name: int(len(self.table(name))) for name in TABLE_NAMES},
+            "double_coding": self.coder_sources,
         }
 
 
@@ -100,6 +112,7 @@ def write_cohort(cohort: Cohort, directory: str | Path) -> None:
     directory.mkdir(parents=True, exist_ok=True)
     for name in TABLE_NAMES:
         cohort.table(name).to_parquet(directory / f"{name}.parquet", index=False)
+    cohort.codings.to_parquet(directory / CODINGS_FILE, index=False)
     with open(directory / METADATA_FILE, "w", encoding="utf-8") as handle:
         json.dump(cohort.metadata(), handle, indent=2, sort_keys=True)
         handle.write("\n")
@@ -111,10 +124,15 @@ def read_cohort(directory: str | Path) -> Cohort:
     with open(directory / METADATA_FILE, encoding="utf-8") as handle:
         meta = json.load(handle)
     tables = {name: pd.read_parquet(directory / f"{name}.parquet") for name in TABLE_NAMES}
+    codings = {}
+    if (directory / CODINGS_FILE).exists():
+        codings["codings"] = pd.read_parquet(directory / CODINGS_FILE)
     return Cohort(
         **tables,
         label=meta["cohort"],
         synthetic=bool(meta["synthetic"]),
         sources=meta.get("sources", {}),
         codebook_version=meta.get("codebook_version", ""),
+        coder_sources=meta.get("double_coding", {}),
+        **codings,
     )

@@ -17,7 +17,7 @@ only the first `PROBE_LINES` rows of a large file that is clearly not the table 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -32,6 +32,14 @@ from tahsb_analysis.input.codebook import TABLE_NAMES, Codebook, Table, load_cod
 from tahsb_analysis.input.cohort import Cohort
 from tahsb_analysis.input.cross_table import (
     _cross_table_problems,
+)
+from tahsb_analysis.input.double_coding import (
+    CODED_TABLE,
+    check_coders,
+    coder_problems,
+    coder_source,
+    labelled,
+    stacked_codings,
 )
 from tahsb_analysis.input.identifiers import (
     column_labels,
@@ -145,10 +153,13 @@ def _sorted_problems(parts: list[tuple[str, pd.DataFrame]], codebook: Codebook) 
         problems_frame(combined.loc[:, list(PROBLEM_COLUMNS)].reset_index(drop=True)))
 
 
-def validate_cohort(paths: Mapping[str, str | Path], codebook: Codebook | None = None
-                    ) -> Cohort:
+def validate_cohort(paths: Mapping[str, str | Path], codebook: Codebook | None = None,
+                    double_coding: Sequence[Mapping] = ()) -> Cohort:
     """Read and check the three files; return the typed `Cohort` or raise
-    `InputValidationError` listing every problem. Nothing is written either way."""
+    `InputValidationError` listing every problem. Nothing is written either way.
+
+    `double_coding`: other coders' tables, each {"coder": label, "case_file": path}, checked
+    like the first coder's in the same pass (input/double_coding.py)."""
 
     codebook = codebook if codebook is not None else load_codebook()
     if set(paths) != set(TABLE_NAMES):
@@ -166,17 +177,42 @@ def validate_cohort(paths: Mapping[str, str | Path], codebook: Codebook | None =
         if why is not None:
             partial[name] = why
     problems, checked = _find_problems(raw, codebook, partial)
-    if unreadable or len(problems):
-        everything = pd.concat([*unreadable, problems], ignore_index=True)
+    check_coders(double_coding)
+    coders, coder_parts = {}, []
+    for entry in double_coding:
+        label, path = str(entry["coder"]), entry[CODED_TABLE]
+        try:
+            coder_raw, why = _read_for_validation(path, codebook.table(CODED_TABLE), codebook)
+        except InputValidationError as error:
+            coder_parts.append(error.problems.assign(file=coder_source(path, label)))
+            continue
+        coder_raw = labelled(coder_raw, path, label)
+        cases = checked.get("cases") if "cases" not in partial else None
+        found, coder_checked = coder_problems(coder_raw, cases, codebook)
+        if why is not None:
+            found = pd.concat([found, problems_frame([{
+                "file": coder_raw.source, "row": None, "column": "", "problem": why,
+                "expected": "the case_file table"}])], ignore_index=True)
+        coder_parts.append(found)
+        coders[label] = (coder_raw, coder_checked, path)
+    if unreadable or len(problems) or any(len(part) for part in coder_parts):
+        everything = pd.concat([*unreadable, problems, *coder_parts], ignore_index=True)
         raise InputValidationError(everything)
     tables = {name: _typed_table(raw[name], codebook.table(name), checked[name])
               for name in TABLE_NAMES}
+    others = {label: _typed_table(coder_raw, codebook.table(CODED_TABLE), coder_checked)
+              for label, (coder_raw, coder_checked, _path) in coders.items()}
+    coder_sources = {label: {"file": Path(path).name, "sha256": _sha256(path),
+                             "rows": int(len(coder_raw.frame))}
+                     for label, (coder_raw, _checked, path) in coders.items()}
     label = str(tables["cases"]["cohort"].iloc[0])
     synthetic = bool(tables["cases"]["data_origin"].iloc[0] == "synthetic")
     sources = {name: {"file": raw[name].source, "sha256": _sha256(paths[name]),
                       "rows": int(len(raw[name].frame))} for name in TABLE_NAMES}
     return Cohort(**tables, label=label, synthetic=synthetic, sources=sources,
-                  codebook_version=codebook.version)
+                  codebook_version=codebook.version,
+                  codings=stacked_codings(tables[CODED_TABLE], others),
+                  coder_sources=coder_sources)
 
 
 # Rows read first from every file. A larger file is read on only if they look like the table

@@ -51,6 +51,11 @@ STATISTIC_LABELS = {
     "odds_ratio": "odds ratio",
     "weighted_proportion": "proportion weighted by inverse sampling fraction",
     "within_child_correlation": "within-child correlation",
+    "percent_agreement": "agreement",
+    "cohens_kappa": "Cohen's kappa",
+    "fleiss_kappa": "Fleiss' kappa",
+    "gwet_ac1": "Gwet's AC1",
+    "krippendorff_alpha": "Krippendorff's alpha",
 }
 
 # Labels for derived variables; codebook fields fall back to their codebook title.

@@ -68,6 +68,7 @@ from tahsb_analysis.render.odds_ratio_table import (
     render_odds_ratios,
     term_label,
 )
+from tahsb_analysis.render.reliability_table import render_reliability
 from tahsb_analysis.render.rendered_table import (
     INTERNAL_BANNER,
     RELEASE_BANNER,
@@ -123,6 +124,8 @@ def render_table(results: pd.DataFrame, output: str) -> RenderedTable:
         return render_odds_ratios(rows, output)
     if layout == "scenario_tests":
         return render_scenario_tests(results, output)
+    if layout == "reliability":
+        return render_reliability(results, output)
     return render_generic(results, output)
 
 

@@ -21,6 +21,7 @@ from tahsb_analysis.render.figures.prevalence import (
     prevalence_figure,
     ta_hsb_types_figure,
 )
+from tahsb_analysis.render.figures.reliability import coding_reliability_figure
 
 FIGURES: dict[str, Callable[[pd.DataFrame], FigureOutput]] = {
     "prevalence": prevalence_figure,
@@ -31,6 +32,7 @@ FIGURES: dict[str, Callable[[pd.DataFrame], FigureOutput]] = {
     "trajectories": trajectory_figure,
     "responses": responses_figure,
     "response_models": response_models_figure,
+    "coding_reliability": coding_reliability_figure,
 }
 
 
