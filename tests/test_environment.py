@@ -28,7 +28,9 @@ def environment_requirements() -> set[tuple[str, str]]:
     # packages taken from PyPI through conda's pip section count too; "-e ." is the project
     pip = [d for entry in env["dependencies"] if isinstance(entry, dict)
            for d in entry.get("pip", []) if not d.startswith("-")]
-    return {_normalise(d) for d in conda + pip if not d.startswith(("python", "pip"))}
+    # the interpreter and pip are conda's own; "python-docx" is a dependency like any other
+    requirements = {_normalise(d) for d in conda + pip}
+    return {r for r in requirements if r[0] not in ("python", "pip")}
 
 
 def test_environment_yml_lists_the_same_dependencies_as_pyproject():
@@ -38,3 +40,9 @@ def test_environment_yml_lists_the_same_dependencies_as_pyproject():
 def test_normalise_separates_name_and_version_spec():
     assert _normalise("PyYAML >= 6.0") == ("pyyaml", ">=6.0")
     assert _normalise("pyreadstat") == ("pyreadstat", "")
+
+
+def test_environment_requirements_keep_python_docx_but_not_python_itself():
+    names = {name for name, _ in environment_requirements()}
+    assert "python-docx" in names
+    assert "python" not in names and "pip" not in names

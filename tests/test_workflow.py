@@ -175,6 +175,35 @@ def test_two_fresh_runs_give_byte_identical_tiers(finished_run, tmp_path):
         assert (finished_run / relative).read_bytes() == (second / relative).read_bytes(), relative
 
 
+@pytest.mark.parametrize("tier", [INTERNAL, RELEASE])
+def test_each_tier_has_a_draft_results_document_with_its_tables_figures_and_references(
+        finished_run, tier):
+    import re
+
+    import docx
+
+    from tahsb_analysis.registry import load_registry
+
+    name = tier.parts[1]
+    registry = load_registry()
+    document = docx.Document(str(finished_run / tier / "draft_results.docx"))
+    text = "\n".join(p.text for p in document.paragraphs)
+    tables = {int(n) for n in re.findall(r"^Table (\d+)\. ", text, flags=re.MULTILINE)}
+    assert tables == set(range(1, len(registry.table_outputs(name)) + 1))
+    figures = registry.figure_names(name, drawn_from=None)
+    assert len(document.inline_shapes) == len(figures)
+    assert document.paragraphs[0].text.startswith("SYNTHETIC: Draft results")
+    bib = (finished_run / tier / "references.bib").read_text(encoding="utf-8")
+    keys = re.findall(r"^@\w+\{(\w+),", bib, flags=re.MULTILINE)
+    assert keys == re.findall(r"^\[(\w+)\] ", text, flags=re.MULTILINE)
+    assert {"hollis2017", "wilson1927", "holm1979", "firth1993"} <= set(keys)
+    if tier == RELEASE:
+        assert "preset threshold-10" in text and "dual_timelines" not in text
+        assert "INTERNAL USE ONLY" not in text
+    else:
+        assert "no disclosure control has been applied" in text
+
+
 def test_snakemake_report_is_built_from_the_release_tier_only(finished_run):
     result = _snakemake(finished_run, "--report", "report.zip")
     assert result.returncode == 0, result.stderr[-2000:]
@@ -188,12 +217,12 @@ def test_snakemake_report_is_built_from_the_release_tier_only(finished_run):
         bundled = {name: hashlib.sha256(bundle.read(name)).hexdigest()
                    for name in bundle.namelist() if "/data/raw/" in name}
     # Per cohort: every release table and figure of the registry (20 and 8 today), results
-    # table, replication, study report, manifest; the comparison: its table, 5 forest plots
-    # and its page (7).
+    # table, replication, study report, draft results, manifest; the comparison: its table,
+    # 5 forest plots and its page (7).
     from tahsb_analysis.registry import load_registry
 
     registry = load_registry()
-    per_cohort = len(registry.table_outputs("release")) + len(registry.figures("release")) + 4
+    per_cohort = len(registry.table_outputs("release")) + len(registry.figures("release")) + 5
     assert len(bundled) == 2 * per_cohort + 7, sorted(bundled)
     assert set(bundled.values()) <= release
     assert not set(bundled.values()) & internal

@@ -117,6 +117,7 @@ def release_files(wildcards):
         "figures": rules.render_release_figures.output,
         "replication": rules.release_replication.output,
         "report": rules.release_study_report.output.html,
+        "draft": rules.release_draft_results.output,
     }
     return {
         name: expand(paths, cohort=wildcards.cohort) for name, paths in outputs.items()
@@ -133,6 +134,7 @@ def all_outputs():
         targets += expand(rules.render_timelines.output.png, cohort=cohort)
         targets += expand(rules.study_report.output.html, cohort=cohort)
         targets += expand(rules.plan.output.csv, cohort=cohort)
+        targets += expand(rules.draft_results.output.docx, cohort=cohort)
         targets += expand(rules.release_manifest.output.json, cohort=cohort)
         targets += expand(rules.coding_disagreements.output.csv, cohort=cohort)
     if COMPARE:

@@ -77,3 +77,41 @@ use rule study_report as release_study_report with:
         ),
     log:
         "logs/{cohort}/study_report_release.log",
+
+
+# The draft results section (one Word document an author edits) and the references it cites,
+# in each tier; the release draft reads only the gate's results, its policy summary and the
+# release figures.
+rule draft_results:
+    input:
+        results=rules.results_table.output.parquet,
+        figures=rules.render_figures.output.png,
+        timelines=rules.render_timelines.output.png,
+    output:
+        docx=f"{INTERNAL}/draft_results.docx",
+        bib=f"{INTERNAL}/references.bib",
+    log:
+        "logs/{cohort}/draft_results_internal.log",
+    params:
+        tier="internal",
+    script:
+        "../scripts/draft_results.py"
+
+
+use rule draft_results as release_draft_results with:
+    input:
+        results=rules.disclosure_gate.output.parquet,
+        figures=rules.render_release_figures.output.png,
+        disclosure=rules.disclosure_gate.output.summary,
+    output:
+        docx=report(
+            f"{RELEASE}/draft_results.docx",
+            caption=caption("draft_results"),
+            category="{cohort}",
+            subcategory="Draft results",
+        ),
+        bib=f"{RELEASE}/references.bib",
+    log:
+        "logs/{cohort}/draft_results_release.log",
+    params:
+        tier="release",

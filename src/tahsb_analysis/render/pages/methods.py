@@ -7,7 +7,23 @@ from __future__ import annotations
 
 import pandas as pd
 
+from tahsb_analysis.render.method_texts import (
+    BOUNDS_TEXT,
+    CLUSTER_TEXT,
+    COMPLETE_CASE_TEXT,
+    FIRTH_TEXT,
+    IMPUTATION_TEXT,
+    ONSET_GAP_TEXT,
+    ORDERED_TESTS_TEXT,
+    PROPORTIONAL_ODDS_TEXT,
+    SCENARIO_TESTS_MARK,
+    SCENARIO_TESTS_TEXT,
+    WEIGHTED_TEXT,
+    method_contains,
+    statistic_is,
+)
 from tahsb_analysis.render.pages.page import output_links
+from tahsb_analysis.render.references import author_year_text
 from tahsb_analysis.render.tables import (
     STATISTIC_LABELS,
 )
@@ -35,84 +51,45 @@ MODELS = "Models"
 OTHER = "Other statistics"
 SENSITIVITY = "Missing-data sensitivity analyses"
 METHOD_KINDS = (PROPORTIONS, SUMMARIES, EFFECT_SIZES, TESTS, MODELS, SENSITIVITY, OTHER)
+# The words come from render/method_texts.py, which the draft's methods paragraph reads too;
+# here their citations read as running text ("(Olsson, 2005)").
 # A sentence under a kind's heading, saying why its methods are there.
-KIND_NOTES = {
-    TESTS: (
-        "Variables whose categories are ordered in the codebook (family stability, "
-        "relationship with parents, social-care level, criminal-justice outcome) are tested "
-        "as ordered: Kruskal-Wallis on the level codes across the groups and the "
-        "linear-by-linear (Mantel trend) test for each pair are primary; the chi-squared or "
-        "exact test of the same table is kept as a secondary test, outside the multiplicity "
-        "family."
-    ),
-    SENSITIVITY: (
-        "The primary analyses use the children whose value was recorded (complete case). "
-        "As sensitivity analyses, each share with a value not recorded is given with its "
-        "bounds if every such value were no and if every one were yes; each test of the "
-        "group comparisons is rerun with every value not recorded counted as one level, once "
-        "per level, to show whether its conclusion at the 5% level could change; and the "
-        "response models are refitted after multiple imputation by chained equations (20 "
-        "imputed data sets, predictive mean matching, pooled by Rubin's rules); none replaces "
-        "the primary result."
-    ),
-}
+KIND_NOTES = {TESTS: author_year_text(ORDERED_TESTS_TEXT)}
+# Under "Missing-data sensitivity analyses": the texts of the analyses on the rows.
+SENSITIVITY_TEXTS = (
+    (lambda results: True, COMPLETE_CASE_TEXT),
+    (statistic_is(MISSING_BOUNDS), BOUNDS_TEXT),
+    (method_contains(SCENARIO_TESTS_MARK), SCENARIO_TESTS_TEXT),
+    (method_contains("multiple imputation"), IMPUTATION_TEXT),
+)
 SUMMARY_STATISTICS = frozenset({"mean", "sd", "median", "q1", "q3", "count", "rank"})
 MODEL_STATISTICS = frozenset({ODDS_RATIO_STATISTIC, FIRTH_STATISTIC})
 # One sentence on when and why a method is used, for methods whose name does not say it; the
 # first whose key begins the method's text applies.
 METHOD_PREFIX_EXPLANATIONS = (
-    ("Firth penalised logistic regression",
-     "Used for every term of a logistic model with fewer than 10 events per variable, where "
-     "it is the primary estimate (the Wald row beside it says so), and otherwise only for a "
-     "group term the ordinary model could not estimate (separation); the penalty removes the "
-     "small-sample bias of the odds ratio and keeps it finite."),
-    ("proportional-odds logistic regression",
-     "Fitted to convergence (Newton steps on the analytic Hessian, as R's MASS::polr); the "
-     "proportional-odds assumption is checked by Brant's test (a Wald test that the binary "
-     "logistic models of each cut-point share their coefficients), reported in each row's "
-     "warning."),
+    ("Firth penalised logistic regression", author_year_text(FIRTH_TEXT)),
+    ("proportional-odds logistic regression", author_year_text(PROPORTIONAL_ODDS_TEXT)),
 )
 
 # A sentence for the methods section on rows whose reading needs one, by the level that marks
 # them: (kind it is shown under, sentence), shown when the results have such a row.
-LEVEL_EXPLANATIONS = {
-    "paired_difference": (
-        SUMMARIES,
-        "The onset gap (L2) is given as two estimands: the study's gap is conditional on offline "
-        "HSB first (dual children with other TA-HSB whose first offline HSB began in an earlier "
-        "whole year of age; same-year onsets left out), so it is positive by construction and "
-        "says how long after, when offline came first; the mean paired difference covers every "
-        "such child with both onset ages, whichever came first (same-year onsets kept at their "
-        "recorded difference), is zero when neither tends to come first, and is tested by the "
-        "paired Wilcoxon (or sign) test over the same children. By default the conditional "
-        "gap, positive and right-skewed, has the modified Cox interval (log scale; Olsson "
-        "2005) and the paired difference a t interval: in simulation at 5 to 26 children they "
-        "covered about 93% or more for gamma and lognormal gaps, where the t interval alone "
-        "fell to 86% and bootstrap percentile and BCa intervals to 77%.",
-    ),
-}
-
+LEVEL_EXPLANATIONS = {"paired_difference": (SUMMARIES, author_year_text(ONSET_GAP_TEXT))}
 
 # A sentence for the methods section on statistics whose reading needs one, shown under their
 # kind when the results have them.
 STATISTIC_EXPLANATIONS = {
-    WEIGHTED_PROPORTION: (
-        "Shares of the whole in-depth sample (the \"All\" column) pool HSB groups that the "
-        "sample draws at different fractions (a group's in-depth children over its children "
-        "in the prevalence cohort), so they describe the sample studied; the \"All, weighted\" "
-        "column weights each group's share by the group's share of the prevalence cohort "
-        "(inverse sampling fraction; stratified estimator with finite-population-corrected "
-        "variance and a Wilson interval at its effective sample size) and describes all the "
-        "children the service assessed: read the unweighted share for the sample, the weighted "
-        "one for the service's children."
-    ),
-    WITHIN_CHILD_CORRELATION: (
-        "Shares of behaviours count several behaviours of one child, which are alike: their "
-        "intervals treat children as clusters (cluster-robust GEE sandwich variance, Wilson "
-        "interval at the effective sample size), and the within-child correlation of the "
-        "behaviours (GEE exchangeable working correlation) is given in a row of its own."
-    ),
+    WEIGHTED_PROPORTION: author_year_text(WEIGHTED_TEXT),
+    WITHIN_CHILD_CORRELATION: author_year_text(CLUSTER_TEXT),
 }
+
+
+def kind_note(kind: str, results: pd.DataFrame) -> str | None:
+    """The note under a kind's heading: the missing-data texts of the analyses on the rows
+    under the sensitivity analyses, else `KIND_NOTES`."""
+    if kind == SENSITIVITY:
+        return " ".join(author_year_text(text) for present, text in SENSITIVITY_TEXTS
+                        if present(results))
+    return KIND_NOTES.get(kind)
 
 
 def statistic_kind(statistic: str) -> str:
@@ -194,7 +171,7 @@ def methods_context(results: pd.DataFrame) -> list[dict]:
                    if level in levels and note_kind == kind]
          + [text for statistic, text in STATISTIC_EXPLANATIONS.items()
             if statistic in present and statistic_kind(statistic) == kind],
-         "note": KIND_NOTES.get(kind),
+         "note": kind_note(kind, results),
          "methods": [
              {"method": r.method, "explanation": method_explanation(r.method),
               "statistics": ", ".join(r.statistics),
