@@ -139,9 +139,11 @@ def test_disclosure_structure_lists_every_output_and_names_the_output_of_each_re
             "social_care_section_47": "social_care_level"}
     assert structure["derived_from"] == [
         {"output": "characteristics_missing_bounds", "source_output": "characteristics"},
+        {"output": "characteristics_missing_tests", "source_output": "characteristics"},
         {"output": "porn_trigger_missing_bounds", "source_output": "porn_trigger"},
         {"output": "response_models", "source_output": "responses", "variables": cuts},
         {"output": "responses_missing_bounds", "source_output": "responses"},
+        {"output": "responses_missing_tests", "source_output": "responses"},
         {"output": "response_models_imputed", "source_output": "responses", "variables": cuts},
     ]
     # The L3 share re-shows two counts of its own output; the flow diagram's nodes are sums.
