@@ -191,6 +191,8 @@ COLUMN_CUTOFF = 0.75
 CODE_CUTOFF = 0.6
 # Distinct wrong texts of one column beyond which no codes are suggested (a garbage column).
 MAX_SUGGESTED_TEXTS = 200
+# Characters a cell needs to be suggested the label it begins (so "no" suggests nothing).
+MIN_PREFIX = 4
 
 
 def _plain(text: str) -> str:
@@ -218,8 +220,14 @@ def suggest_code(text: str, fld: Field) -> str | None:
         candidates.setdefault(_plain(code), code)
     for code in (*fld.categories, *fld.missing_codes):
         candidates.setdefault(_plain(code.label), code.value)
-    close = difflib.get_close_matches(_plain(text), list(candidates), n=1, cutoff=CODE_CUTOFF)
-    return candidates[close[0]] if close else None
+    plain = _plain(text)
+    close = difflib.get_close_matches(plain, list(candidates), n=1, cutoff=CODE_CUTOFF)
+    if close:
+        return candidates[close[0]]
+    # The first words of a label ("not recorded" for "not recorded in the case file").
+    starting = {code for word, code in candidates.items()
+                if len(plain) >= MIN_PREFIX and word.startswith(plain + "_")}
+    return starting.pop() if len(starting) == 1 else None
 
 
 def _unknown_column_expected(name: str, spec: Table, words: _CodebookWords | None = None
