@@ -287,6 +287,35 @@ def test_cohort_whose_file_has_no_header_row_fails_at_validation_showing_no_cell
     assert not list((workdir / "results").rglob("*.parquet"))
 
 
+def test_a_cohort_naming_one_workbook_is_validated_from_its_sheets(tmp_path):
+    """Issue #18: `workbook:` instead of three files. Only the validation rule is run; the
+    typed tables equal those of the CSV files (the analyses read nothing else)."""
+    from workbook_helpers import fill_workbook, read_csv_frames
+
+    workdir = _one_cohort(copy_project(tmp_path))
+    (workdir / "data" / "private").mkdir()
+    fill_workbook(workdir / "data" / "private" / "coding.xlsx",
+                  read_csv_frames(workdir / "data" / "synthetic"))
+    path = workdir / "config" / "config.yaml"
+    config = yaml.safe_load(path.read_text(encoding="utf-8"))
+    config["cohorts"] = {"synthetic-ttp-2015": {"workbook": "data/private/coding.xlsx"}}
+    path.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
+    plan = _snakemake(workdir, "--dry-run")
+    assert plan.returncode == 0, plan.stderr[-2000:]
+    result = _snakemake(workdir, str(INTERNAL / "validated" / "cohort.json"))
+    assert result.returncode == 0, result.stderr[-2000:]
+    from tahsb_analysis.input.validation import validate_cohort
+
+    synthetic = workdir / "data" / "synthetic"
+    from_csv = validate_cohort({t: synthetic / f"{t}.csv" for t in ("cases", "case_file",
+                                                                     "behaviours")})
+    for table in ("cases", "case_file", "behaviours"):
+        typed = pd.read_parquet(workdir / INTERNAL / "validated" / f"{table}.parquet")
+        pd.testing.assert_frame_equal(typed, from_csv.table(table))
+    metadata = json.loads((workdir / INTERNAL / "validated" / "cohort.json").read_text())
+    assert metadata["sources"]["cases"]["file"] == "coding.xlsx, sheet cases"
+
+
 def test_misspelt_config_key_stops_the_workflow_before_any_rule(tmp_path):
     workdir = copy_project(tmp_path)
     config = workdir / "config" / "config.yaml"

@@ -1,6 +1,8 @@
 """The `tahsb` command: the package's functions without Snakemake.
 
     tahsb validate --input-dir DIR [--output DIR]     check a cohort's three files
+    tahsb validate --workbook FILE [--output DIR]     check a cohort coded in one workbook
+    tahsb workbook --output coding.xlsx               the coder's workbook (from the codebook)
     tahsb synthesize --seed N --output DIR            write the synthetic cohort
     tahsb codebook [--output FILE]                    render the codebook as Markdown
     tahsb plan --results FILE [--out plan.csv]        children a next cohort needs per claim
@@ -46,6 +48,11 @@ def _build_parser() -> argparse.ArgumentParser:
     validate.add_argument(
         "--input-dir", type=Path, help="folder holding cases.csv, case_file.csv, behaviours.csv"
     )
+    validate.add_argument(
+        "--workbook", type=Path,
+        help="one .xlsx workbook holding the three tables, each on the sheet named after it "
+        "(as `tahsb workbook` makes it)",
+    )
     for table in TABLE_NAMES:
         validate.add_argument(
             f"--{table.replace('_', '-')}",
@@ -84,6 +91,19 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     synthesize.set_defaults(handler=_synthesize)
 
+    workbook = commands.add_parser(
+        "workbook",
+        help="write the coder's workbook: an Excel template generated from the codebook",
+        description=(
+            "Write an .xlsx workbook to code case files in: one sheet per table (header row of "
+            "field names, drop-down lists of codes, numbers and months checked by Excel, month "
+            "columns formatted as text), an Instructions sheet and a Codes sheet. Check the "
+            "filled workbook with `tahsb validate --workbook FILE`."
+        ),
+    )
+    workbook.add_argument("--output", type=Path, required=True, help="the .xlsx file to write")
+    workbook.set_defaults(handler=_workbook)
+
     codebook = commands.add_parser(
         "codebook", help="render the codebook as Markdown (docs/codebook.md)"
     )
@@ -120,13 +140,16 @@ def _input_paths(args) -> dict[str, Path] | None:
     paths = {}
     for table in TABLE_NAMES:
         path = getattr(args, table)
+        if path is None and args.workbook is not None:
+            path = args.workbook  # the reader takes the sheet named after the table
         if path is None and args.input_dir is not None:
             path = args.input_dir / codebook.table(table).default_filename
         paths[table] = path
     missing = [t for t, p in paths.items() if p is None]
     if missing:
         print(
-            "tahsb validate: give --input-dir or a file for each of: " + ", ".join(missing),
+            "tahsb validate: give --workbook, --input-dir or a file for each of: "
+            + ", ".join(missing),
             file=sys.stderr,
         )
         return None
@@ -185,6 +208,19 @@ def _synthesize(args) -> int:
         f"SYNTHETIC cohort (seed {args.seed}) written to {args.output}: "
         + ", ".join(f"{name} {len(frame)} rows" for name, frame in tables.items())
     )
+    return 0
+
+
+def _workbook(args) -> int:
+    from tahsb_analysis.input.workbook import write_workbook
+
+    if args.output.suffix.lower() != ".xlsx":
+        print("tahsb workbook: --output must name an .xlsx file", file=sys.stderr)
+        return EXIT_USAGE
+    codebook = load_codebook()
+    write_workbook(args.output, codebook)
+    print(f"coder's workbook (codebook version {codebook.version}) written to {args.output}; "
+          f"check it with: tahsb validate --workbook {args.output}")
     return 0
 
 
