@@ -7,10 +7,14 @@ import sys
 import zipfile
 from pathlib import Path
 
+import docx
+import openpyxl
 import pandas as pd
 import pytest
 import yaml
 from conftest import copy_project
+
+from tahsb_analysis.render.rendered_table import SYNTHETIC_BANNER
 
 REPO = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.workflow
@@ -73,10 +77,23 @@ def test_both_tiers_have_the_results_table_tables_and_figures_each_saying_its_ti
     results = pd.read_csv(finished_run / tier / "results_table.csv")
     assert {"prevalence", "ta_hsb_range"} <= set(results["analysis"])
     for table in TABLES:
-        for suffix in ("csv", "md", "html"):
+        for suffix in ("csv", "md", "html", "tex", "docx"):
             assert (finished_run / tier / "tables" / f"{table}.{suffix}").is_file()
         markdown = (finished_run / tier / "tables" / f"{table}.md").read_text()
         assert markdown.startswith(banner + "\n\n**SYNTHETIC DATA")
+        latex = (finished_run / tier / "tables" / f"{table}.tex").read_text()
+        assert banner.strip("*") in latex and r"\toprule" in latex
+        document = docx.Document(finished_run / tier / "tables" / f"{table}.docx")
+        assert [p.text for p in document.paragraphs[:2]] == [banner.strip("*"), SYNTHETIC_BANNER]
+    # the workbook: a contents sheet, then every table of the tier in the registry's order
+    from tahsb_analysis.registry import load_registry
+
+    workbook = openpyxl.load_workbook(finished_run / tier / "tables" / "tables.xlsx")
+    outputs = load_registry().table_outputs("release" if tier == RELEASE else "internal")
+    assert len(workbook.sheetnames) == len(outputs) + 1
+    assert workbook.sheetnames[:2] == ["Contents", outputs[0]]
+    markdown = (finished_run / tier / "tables" / f"{outputs[0]}.md").read_text()
+    assert " | ".join(c.value for c in workbook[outputs[0]][1]) in markdown
     for figure in FIGURES:
         for suffix in ("png", "svg", "pdf", "alt.txt"):
             assert (finished_run / tier / "figures" / f"{figure}.{suffix}").is_file()
@@ -217,12 +234,13 @@ def test_snakemake_report_is_built_from_the_release_tier_only(finished_run):
         bundled = {name: hashlib.sha256(bundle.read(name)).hexdigest()
                    for name in bundle.namelist() if "/data/raw/" in name}
     # Per cohort: every release table and figure of the registry (20 and 8 today), results
-    # table, replication, study report, draft results, manifest; the comparison: its table,
+    # table, replication, study report, draft results, manifest, tables workbook; the
+    # comparison: its table,
     # 5 forest plots and its page (7).
     from tahsb_analysis.registry import load_registry
 
     registry = load_registry()
-    per_cohort = len(registry.table_outputs("release")) + len(registry.figures("release")) + 5
+    per_cohort = len(registry.table_outputs("release")) + len(registry.figures("release")) + 6
     assert len(bundled) == 2 * per_cohort + 7, sorted(bundled)
     assert set(bundled.values()) <= release
     assert not set(bundled.values()) & internal
@@ -325,6 +343,14 @@ def test_misspelt_config_key_stops_the_workflow_before_any_rule(tmp_path):
     assert "sed" in result.stdout + result.stderr
 
 
+def _unzipped_bytes(path: Path) -> bytes:
+    """A file's bytes; for a Word or Excel file (a deflated zip archive) its members'."""
+    if path.suffix in (".docx", ".xlsx"):
+        with zipfile.ZipFile(path) as archive:
+            return b"".join(archive.read(name) for name in archive.namelist())
+    return path.read_bytes()
+
+
 CANARY_ID = "CANARY-7Q4Z"
 CANARY_POSTCODE = "SW1A 2AA"
 
@@ -348,7 +374,7 @@ def test_identifier_canaries_planted_in_the_input_never_reach_an_output(tmp_path
     leaks = [
         p for p in list((workdir / "results").rglob("*")) + list((workdir / "logs").rglob("*"))
         if p.is_file() and "validated" not in p.parts and p.suffix != ".parquet"
-        and CANARY_ID.encode() in p.read_bytes()
+        and CANARY_ID.encode() in _unzipped_bytes(p)
     ]
     assert not leaks
     assert CANARY_ID not in result.stdout + result.stderr
