@@ -259,6 +259,24 @@ def test_the_codebook_is_an_input_of_validation_so_changing_it_reruns_everything
     assert validated and str(default_codebook_path()) in validated[0]
 
 
+def test_double_coding_gives_a_released_reliability_table_and_an_internal_disagreement_list(
+        finished_run):
+    # The shipped second coding: 18 of the 91 in-depth case files recoded, 2 of them differing
+    # in every coded field (synthetic/double_coding.py), so each field's agreement is 16/18.
+    release = pd.read_csv(finished_run / RELEASE / "results_table.csv")
+    reliability = release[release["output"].eq("coding_reliability")]
+    agreement = reliability[reliability["statistic"].eq("percent_agreement")]
+    assert len(agreement) > 10
+    assert set(agreement["n"]) == {18} and set(agreement["denominator"]) == {18}
+    assert agreement["estimate"].to_numpy() == pytest.approx([16 / 18] * len(agreement))
+    assert (finished_run / RELEASE / "tables" / "coding_reliability.md").exists()
+    assert (finished_run / RELEASE / "figures" / "coding_reliability.png").exists()
+    disagreements = pd.read_csv(finished_run / INTERNAL / "coding_disagreements.csv")
+    assert list(disagreements.columns[:2]) == ["case_id", "field"]
+    assert len(disagreements) == 2 * len(agreement)  # two case files per field
+    assert not list((finished_run / "results" / "release").rglob("coding_disagreements*"))
+
+
 def test_second_run_has_nothing_to_do(finished_run):
     result = _snakemake(finished_run, "--dry-run")
     assert result.returncode == 0
