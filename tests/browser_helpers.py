@@ -91,6 +91,7 @@ class Browser:
         arguments = [
             self.executable, "--headless", "--no-sandbox", "--disable-gpu",
             "--disable-extensions", "--no-first-run", "--no-default-browser-check",
+            "--disable-background-networking", "--disable-component-update", "--disable-sync",
             "--hide-scrollbars", "--mute-audio", f"--window-size={WINDOW[0]},{WINDOW[1]}",
             f"--user-data-dir={self._profile.name}", "--remote-debugging-pipe", "about:blank",
         ]
