@@ -459,3 +459,33 @@ def test_the_comparison_manifest_lists_every_released_comparison_file(finished_r
         assert hashlib.sha256((folder / path).read_bytes()).hexdigest() == digest, path
     page = (folder / "report.html").read_text(encoding="utf-8")
     assert "SYNTHETIC DATA" in page and "Galvin" in page
+
+
+def test_every_report_page_renders_in_a_real_browser_with_every_registered_item(
+        finished_run, browser, tmp_path):
+    """The study pages (both cohorts, both tiers) and the comparison pages, opened in headless
+    chromium: no console error, no image that fails to decode, every table and figure the
+    output registry sends to that tier present and not collapsed, and a screenshot of each
+    page's top saved under tmp_path (to look at when this fails)."""
+    from browser_helpers import comparison_page_items, missing_items, study_page_items
+
+    pages = [(finished_run / "results" / tier / cohort / "report.html",
+              study_page_items(tier), False)
+             for tier in ("internal", "release")
+             for cohort in ("synthetic-ttp-2015", "synthetic-ttp-2019")]
+    pages += [(finished_run / "results" / tier / "comparison" / "report.html",
+               comparison_page_items(), True) for tier in ("internal", "release")]
+    problems = {}
+    for path, expected, prefixes in pages:
+        name = "-".join(path.relative_to(finished_run / "results").parts[:2])
+        shot = tmp_path / f"{name}.png"
+        view = browser.view(path, screenshot=shot)
+        found = {"errors": view.errors, "broken images": view.broken_images,
+                 "missing": missing_items(view, expected, prefixes=prefixes),
+                 "collapsed": view.empty_items}
+        if any(found.values()):
+            problems[name] = found
+        assert view.images >= len([i for i in expected if i.startswith("figure-")]), name
+        assert shot.stat().st_size > 10_000, name
+        assert view.seconds < 15, (name, view.seconds)
+    assert not problems, f"screenshots in {tmp_path}: {problems}"

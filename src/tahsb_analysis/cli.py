@@ -6,6 +6,8 @@
     tahsb synthesize --seed N --output DIR            write the synthetic cohort
     tahsb codebook [--output FILE]                    render the codebook as Markdown
     tahsb plan --results FILE [--out plan.csv]        children a next cohort needs per claim
+    tahsb workflow [--cores N] [--verbose]           run Snakemake, its log in logs/
+    tahsb summary [--started EPOCH] [--log FILE]      what the last run made, and where
 
 Bad input ends with a problem table on stderr and exit status 1, never a traceback.
 """
@@ -14,6 +16,8 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
+from datetime import datetime
 from pathlib import Path
 
 from tahsb_analysis.input.codebook import TABLE_NAMES, load_codebook, render_markdown
@@ -132,7 +136,65 @@ def _build_parser() -> argparse.ArgumentParser:
                            "5 points)")
     plan.add_argument("--out", type=Path, help="also write the plan as CSV")
     plan.set_defaults(handler=_plan)
+
+    workflow = commands.add_parser(
+        "workflow",
+        help="run the Snakemake workflow with its log in logs/ and a progress line",
+        description=(
+            "Run Snakemake (this Python's) in the current folder. Its output goes to "
+            "--log (default logs/snakemake-<date>-<time>.log); the terminal shows a progress "
+            "line, and when a rule fails, the end of the log and the failing rule's own log. "
+            "Arguments after -- go to Snakemake."
+        ),
+    )
+    workflow.add_argument("--cores", type=int, default=2, help="cores for Snakemake (default 2)")
+    workflow.add_argument("--log", type=Path, help="Snakemake's log file")
+    workflow.add_argument("--verbose", action="store_true",
+                          help="also show Snakemake's output on the terminal")
+    workflow.add_argument("snakemake_args", nargs="*", metavar="SNAKEMAKE_ARG",
+                          help="further Snakemake arguments (after --)")
+    workflow.set_defaults(handler=_workflow)
+
+    summary = commands.add_parser(
+        "summary",
+        help="say what the workflow made: cohorts, report pages, release file statuses, time",
+    )
+    summary.add_argument("--config", type=Path, default=Path("config/config.yaml"),
+                         help="the workflow's config (default config/config.yaml)")
+    summary.add_argument("--project", type=Path, default=Path("."),
+                         help="the folder holding results/ (default: here)")
+    summary.add_argument("--started", type=float,
+                         help="when the run started (seconds since the epoch; date +%%s)")
+    summary.add_argument("--log", type=Path, help="the run's Snakemake log, to name it")
+    summary.set_defaults(handler=_summary)
     return parser
+
+
+def default_log_path(now: datetime | None = None) -> Path:
+    """logs/snakemake-YYYYmmdd-HHMMSS.log for a run started at `now` (default: now)."""
+    return Path("logs") / f"snakemake-{(now or datetime.now()):%Y%m%d-%H%M%S}.log"
+
+
+def _workflow(args) -> int:
+    from tahsb_analysis.run_summary import run_logged
+
+    command = [sys.executable, "-m", "snakemake", "--cores", str(args.cores),
+               *args.snakemake_args]
+    status = run_logged(command, args.log or default_log_path(), verbose=args.verbose)
+    return 1 if status else 0
+
+
+def _summary(args) -> int:
+    from tahsb_analysis.run_summary import collect_summary, format_summary, load_config
+
+    if not args.config.is_file():
+        print(f"tahsb summary: no config file at {args.config}", file=sys.stderr)
+        return EXIT_USAGE
+    seconds = None if args.started is None else max(0.0, time.time() - args.started)
+    summary = collect_summary(load_config(args.config), args.project, seconds=seconds,
+                              log=args.log)
+    print(format_summary(summary), end="")
+    return 0
 
 
 def _input_paths(args) -> dict[str, Path] | None:
