@@ -25,7 +25,11 @@ from tahsb_analysis.analyses.group_statistics import ALL
 from tahsb_analysis.analyses.groups import HSB_GROUP_LABELS, hsb_group
 from tahsb_analysis.analyses.inference import DEFAULT_MONTE_CARLO_RESAMPLES
 from tahsb_analysis.analyses.missing import missing_reason, missing_rows
-from tahsb_analysis.analyses.sensitivity import missing_bounds, missing_scenario_tests
+from tahsb_analysis.analyses.sensitivity import (
+    SCENARIO_RESAMPLES,
+    missing_bounds,
+    missing_scenario_tests,
+)
 from tahsb_analysis.input.codebook import load_codebook
 from tahsb_analysis.input.cohort import Cohort, id_positions, missing_column
 from tahsb_analysis.results.schema import concat_results, make_results
@@ -104,7 +108,7 @@ def characteristics(
     )
     scenario_tests = missing_scenario_tests(
         frame, GROUP_VARIABLE, [v for v in variables if v not in continuous], TESTS_OUTPUT,
-        compare)
+        partial(compare, exact_test_resamples=min(exact_test_resamples, SCENARIO_RESAMPLES)))
     return concat_results([
         results,
         missing_bounds(results, ANALYSIS, BOUNDS_OUTPUT),

@@ -54,7 +54,11 @@ from tahsb_analysis.analyses.response_models import (
     logistic_odds_ratios,
     ordinal_odds_ratios,
 )
-from tahsb_analysis.analyses.sensitivity import missing_bounds, missing_scenario_tests
+from tahsb_analysis.analyses.sensitivity import (
+    SCENARIO_RESAMPLES,
+    missing_bounds,
+    missing_scenario_tests,
+)
 from tahsb_analysis.input.codebook import load_codebook
 from tahsb_analysis.input.cohort import Cohort, missing_column
 from tahsb_analysis.results.schema import concat_results, make_results
@@ -209,8 +213,10 @@ def responses(
     common = {"cohort": cohort.label, "synthetic": cohort.synthetic, "analysis": ANALYSIS}
     first = make_results(table, output=TABLE_OUTPUT, **common)
     second = make_results(models, output=MODELS_OUTPUT, **common)
+    scenario_compare = partial(
+        compare, exact_test_resamples=min(exact_test_resamples, SCENARIO_RESAMPLES))
     scenario_tests = missing_scenario_tests(frame, GROUP_VARIABLE, variables, TESTS_OUTPUT,
-                                            compare)
+                                            scenario_compare)
     parts = [first, second, missing_bounds(first, TABLE_OUTPUT, BOUNDS_OUTPUT),
              make_results(scenario_tests, output=TESTS_OUTPUT, **common)]
     if imputations:

@@ -134,6 +134,10 @@ def _text(value) -> str:
 # level is a test of one share (whose n is a count of children with that level), and the
 # disclosure gate reads it so; this one is a test of the whole table, computed from all of the
 # variable's counts, and must be protected with them.
+# Monte Carlo tables of an exact test rerun in a scenario (at most): a sensitivity analysis
+# reads whether p crosses 0.05, where 9,999 tables give a standard error of 0.002, and each
+# variable is rerun once per level, so the primary analysis's 99,999 would cost ten times more.
+SCENARIO_RESAMPLES = 9_999
 SCENARIO_PREFIX = MISSING_PREFIX + "not recorded counted as "
 
 

@@ -71,7 +71,8 @@ def holm(p_values) -> list[float]:
     return [float(p) for p in adjusted]
 
 
-def _adjust(p_values: np.ndarray, method: str) -> np.ndarray:
+def adjust(p_values: np.ndarray, method: str) -> np.ndarray:
+    """Adjusted p-values by `method` ("holm" by `holm`, else statsmodels' `multipletests`)."""
     if method == "holm":
         return np.asarray(holm(p_values))
     return multipletests(p_values, method=method)[1]
@@ -166,7 +167,7 @@ def adjust_families(results: pd.DataFrame, method: str = "holm", *, sections=Non
             keys = list(tests)
             # one p per test: the first copy's (the copies are the same test)
             p = np.array([float(out["p_value"].iat[tests[k][0]]) for k in keys])
-            values = _adjust(p, method)
+            values = adjust(p, method)
             for key, value in zip(keys, values, strict=True):
                 for position in tests[key]:
                     adjusted[position] = min(1.0, max(float(value),
