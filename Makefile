@@ -13,9 +13,13 @@ $(BIN)/tahsb: pyproject.toml
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
 	@touch $@
 
-## run: set up .venv and run the workflow on the configured cohort(s), writing results/
+## run: set up .venv and run the workflow on the configured cohort(s), writing results/. After a
+## killed run it recovers on its own: the lock such a run leaves is removed when no Snakemake
+## process of this directory is alive, and incomplete files are rebuilt (the workflow profile
+## workflow/profiles/default, which Snakemake looks for only beside a Snakefile in workflow/).
 run: $(BIN)/tahsb
-	$(BIN)/snakemake --cores $(CORES)
+	$(BIN)/python -m tahsb_analysis.workflow_lock
+	$(BIN)/snakemake --cores $(CORES) --workflow-profile workflow/profiles/default
 
 ## test: set up .venv, run ruff, then the whole test suite (which includes snakemake --lint) on
 ## CORES workers (pytest-xdist; a file's tests stay on one worker)
