@@ -19,7 +19,7 @@ about a third of the children), then runs in fresh Python subprocesses:
   gate (`disclosure.apply_disclosure_control` with config/disclosure_policy.yaml) and the
   replication register (`replication.evaluate_register`);
 * **the rendering ("with figures")**, from the results table that run wrote: every table the
-  workflow renders (`tables.write_table`, CSV + Markdown + HTML) and every figure in
+  workflow renders (`tables.write_table`, CSV, Markdown, HTML, LaTeX, Word) and every figure in
   `figures.FIGURES` (`mark_tier` + `write_figure`, PNG + SVG + PDF), into a temporary folder.
 
 Time is wall-clock per stage, with the process's CPU time (all threads) beside each total:

@@ -205,3 +205,15 @@ def pytest_collection_modifyitems(items):
     for item in items:
         if item.get_closest_marker("xdist_group") is None:
             item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::")[0]))
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One headless chromium (tests/browser_helpers.py) for the session's page checks. Fails,
+    never skips, when chromium is absent: CI installs it (.ci/run)."""
+    from browser_helpers import MISSING_BROWSER, Browser, chromium_path
+
+    if chromium_path() is None:
+        pytest.fail(MISSING_BROWSER)
+    with Browser() as opened:
+        yield opened

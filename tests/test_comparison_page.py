@@ -124,6 +124,19 @@ def test_published_citations_are_listed_under_sources_with_why_a_figure_is_not_c
     assert "not compared: A mode of age" in sources
 
 
+def test_a_source_without_a_verified_reference_says_what_is_known_and_where_its_figures_come_from(
+        internal_page):
+    galvin = internal_page[internal_page.index('<h3 id="source-galvin-2024">'):
+                           internal_page.index('<h3 id="source-hackett-2013">')]
+    assert "Full reference not verified." in galvin
+    assert "What is known of the source: A study of 289 young people referred" in galvin
+    assert "Where the figures below were read: docs/study.md" in galvin
+    assert "not available" not in galvin
+    hackett = internal_page[internal_page.index('<h3 id="source-hackett-2013">'):]
+    assert "Child Abuse Review 22(4), 232-245." in hackett
+    assert "not verified" not in hackett[:hackett.index("</table>")]
+
+
 def test_each_section_shows_its_figure_and_a_table_of_its_comparisons(internal_page):
     prevalence = internal_page[internal_page.index('<section id="section-prevalence">'):
                                internal_page.index('<section id="section-range">')]

@@ -67,3 +67,16 @@ def test_every_schema_key_has_a_description_and_every_property_a_default(schema)
         assert node.get("description"), f"{path or 'root'} lacks a description"
         for key, child in node.get("properties", {}).items():
             assert "default" in child, f"{path}.{key} lacks a default"
+
+
+def test_a_cohort_may_name_one_workbook_instead_of_three_files(schema, config):
+    good = copy.deepcopy(config)
+    good["cohorts"]["own"] = {"workbook": "data/private/coding.xlsx"}
+    jsonschema.validate(good, schema)
+    for bad_cohort in ({"workbook": "data/private/coding.xlsx", "cases": "cases.csv"},
+                       {"workbook": "data/private/coding.csv"},
+                       {"workbok": "data/private/coding.xlsx"}):
+        bad = copy.deepcopy(config)
+        bad["cohorts"]["own"] = bad_cohort
+        with pytest.raises(jsonschema.ValidationError):
+            jsonschema.validate(bad, schema)

@@ -46,3 +46,37 @@ def test_environment_requirements_keep_python_docx_but_not_python_itself():
     names = {name for name, _ in environment_requirements()}
     assert "python-docx" in names
     assert "python" not in names and "pip" not in names
+
+
+def _make(*args: str) -> str:
+    import subprocess
+
+    result = subprocess.run(["make", "--no-print-directory", *args], cwd=REPO,
+                            capture_output=True, text=True, check=True)
+    return result.stdout
+
+
+def test_make_help_lists_every_target_with_what_it_does():
+    shown = _make("help")
+    listed = re.findall(r"^  ([a-z]+) +\S", shown, flags=re.MULTILINE)
+    assert listed == ["help", "run", "report", "test", "lint", "clean"]
+    assert "VERBOSE=1" in shown and "results/report.zip" in shown
+
+
+def test_make_run_installs_the_runtime_only_and_make_test_adds_the_dev_tools():
+    makefile = (REPO / "Makefile").read_text(encoding="utf-8")
+
+    def recipe(target: str) -> str:
+        match = re.search(rf"^{re.escape(target)}:(.*)\n((?:\t.*\n)*)", makefile, re.MULTILINE)
+        assert match, target
+        return match.group(1) + "\n" + match.group(2)
+
+    assert 'install --quiet -e .\n' in recipe("$(RUNTIME)")
+    assert "[dev]" not in recipe("$(RUNTIME)") and '-e ".[dev]"' in recipe("$(DEV)")
+    assert recipe("run").split("\n")[0].split() == ["$(RUNTIME)"]
+    assert "$(DEV)" in recipe("test").split("\n")[0]
+    # `make -n` shows what would run without running it: the summary follows the workflow.
+    dry = _make("-n", "run", "RUN_LOG=logs/x.log")
+    assert "tahsb workflow --cores 2 --log logs/x.log" in dry
+    assert "tahsb summary --started" in dry and "--verbose" not in dry
+    assert "--verbose" in _make("-n", "run", "VERBOSE=1")

@@ -132,3 +132,22 @@ def test_release_files_are_the_files_given_and_every_file_of_each_figure():
     assert [f.as_posix() for f in files] == [
         "out/table.csv", "out/figures/forest.png", "out/figures/forest.svg",
         "out/figures/forest.pdf", "out/figures/forest.alt.txt", "out/figures/forest.caption.txt"]
+
+
+def test_the_tables_workbook_takes_the_status_of_every_table_it_holds(tmp_path):
+    (tmp_path / "tables").mkdir()
+    workbook = tmp_path / "tables" / "tables.xlsx"
+    workbook.write_bytes(b"xlsx")
+    disclosure = {"cohort": "c", "synthetic": True, "policy": {}, "summary": {},
+                  "suppressed_cells": []}
+    clean = rows(("prevalence_overall", "released", None), ("ta_hsb_types", "released", None))
+    hidden = rows(("prevalence_overall", "released", None), ("ta_hsb_types", "suppressed", "x"))
+    tables = ("prevalence_overall", "ta_hsb_types")
+
+    def status(release):
+        manifest = build_manifest(tmp_path, [workbook], release, disclosure, {},
+                                  table_outputs=tables)
+        return manifest["files"][0]["status"], manifest["files"][0]["reasons"]
+
+    assert status(clean) == (PASS, [])
+    assert status(hidden) == (REVIEW, ["1 of 2 rows suppressed"])

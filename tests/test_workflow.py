@@ -6,10 +6,14 @@ import subprocess
 import zipfile
 from pathlib import Path
 
+import docx
+import openpyxl
 import pandas as pd
 import pytest
 import yaml
 from conftest import copy_project, run_snakemake
+
+from tahsb_analysis.render.rendered_table import SYNTHETIC_BANNER
 
 REPO = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.workflow
@@ -58,10 +62,23 @@ def test_both_tiers_have_the_results_table_tables_and_figures_each_saying_its_ti
     results = pd.read_csv(finished_run / tier / "results_table.csv")
     assert {"prevalence", "ta_hsb_range"} <= set(results["analysis"])
     for table in TABLES:
-        for suffix in ("csv", "md", "html"):
+        for suffix in ("csv", "md", "html", "tex", "docx"):
             assert (finished_run / tier / "tables" / f"{table}.{suffix}").is_file()
         markdown = (finished_run / tier / "tables" / f"{table}.md").read_text()
         assert markdown.startswith(banner + "\n\n**SYNTHETIC DATA")
+        latex = (finished_run / tier / "tables" / f"{table}.tex").read_text()
+        assert banner.strip("*") in latex and r"\toprule" in latex
+        document = docx.Document(finished_run / tier / "tables" / f"{table}.docx")
+        assert [p.text for p in document.paragraphs[:2]] == [banner.strip("*"), SYNTHETIC_BANNER]
+    # the workbook: a contents sheet, then every table of the tier in the registry's order
+    from tahsb_analysis.registry import load_registry
+
+    workbook = openpyxl.load_workbook(finished_run / tier / "tables" / "tables.xlsx")
+    outputs = load_registry().table_outputs("release" if tier == RELEASE else "internal")
+    assert len(workbook.sheetnames) == len(outputs) + 1
+    assert workbook.sheetnames[:2] == ["Contents", outputs[0]]
+    markdown = (finished_run / tier / "tables" / f"{outputs[0]}.md").read_text()
+    assert " | ".join(c.value for c in workbook[outputs[0]][1]) in markdown
     for figure in FIGURES:
         for suffix in ("png", "svg", "pdf", "alt.txt"):
             assert (finished_run / tier / "figures" / f"{figure}.{suffix}").is_file()
@@ -202,12 +219,13 @@ def test_snakemake_report_is_built_from_the_release_tier_only(finished_run):
         bundled = {name: hashlib.sha256(bundle.read(name)).hexdigest()
                    for name in bundle.namelist() if "/data/raw/" in name}
     # Per cohort: every release table and figure of the registry (20 and 8 today), results
-    # table, replication, study report, draft results, manifest; the comparison: its table,
+    # table, replication, study report, draft results, manifest, tables workbook; the
+    # comparison: its table,
     # 5 forest plots and its page (7).
     from tahsb_analysis.registry import load_registry
 
     registry = load_registry()
-    per_cohort = len(registry.table_outputs("release")) + len(registry.figures("release")) + 5
+    per_cohort = len(registry.table_outputs("release")) + len(registry.figures("release")) + 6
     assert len(bundled) == 2 * per_cohort + 7, sorted(bundled)
     assert set(bundled.values()) <= release
     assert not set(bundled.values()) & internal
@@ -224,6 +242,24 @@ def test_the_codebook_is_an_input_of_validation_so_changing_it_reruns_everything
     validated = [line for line in result.stdout.splitlines()
                  if "validated/cases.parquet\t" in line]
     assert validated and str(default_codebook_path()) in validated[0]
+
+
+def test_double_coding_gives_a_released_reliability_table_and_an_internal_disagreement_list(
+        finished_run):
+    # The shipped second coding: 18 of the 91 in-depth case files recoded, 2 of them differing
+    # in every coded field (synthetic/double_coding.py), so each field's agreement is 16/18.
+    release = pd.read_csv(finished_run / RELEASE / "results_table.csv")
+    reliability = release[release["output"].eq("coding_reliability")]
+    agreement = reliability[reliability["statistic"].eq("percent_agreement")]
+    assert len(agreement) > 10
+    assert set(agreement["n"]) == {18} and set(agreement["denominator"]) == {18}
+    assert agreement["estimate"].to_numpy() == pytest.approx([16 / 18] * len(agreement))
+    assert (finished_run / RELEASE / "tables" / "coding_reliability.md").exists()
+    assert (finished_run / RELEASE / "figures" / "coding_reliability.png").exists()
+    disagreements = pd.read_csv(finished_run / INTERNAL / "coding_disagreements.csv")
+    assert list(disagreements.columns[:2]) == ["case_id", "field"]
+    assert len(disagreements) == 2 * len(agreement)  # two case files per field
+    assert not list((finished_run / "results" / "release").rglob("coding_disagreements*"))
 
 
 def test_second_run_has_nothing_to_do(finished_run):
@@ -272,6 +308,35 @@ def test_cohort_whose_file_has_no_header_row_fails_at_validation_showing_no_cell
     assert not list((workdir / "results").rglob("*.parquet"))
 
 
+def test_a_cohort_naming_one_workbook_is_validated_from_its_sheets(tmp_path):
+    """Issue #18: `workbook:` instead of three files. Only the validation rule is run; the
+    typed tables equal those of the CSV files (the analyses read nothing else)."""
+    from workbook_helpers import fill_workbook, read_csv_frames
+
+    workdir = _one_cohort(copy_project(tmp_path))
+    (workdir / "data" / "private").mkdir()
+    fill_workbook(workdir / "data" / "private" / "coding.xlsx",
+                  read_csv_frames(workdir / "data" / "synthetic"))
+    path = workdir / "config" / "config.yaml"
+    config = yaml.safe_load(path.read_text(encoding="utf-8"))
+    config["cohorts"] = {"synthetic-ttp-2015": {"workbook": "data/private/coding.xlsx"}}
+    path.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
+    plan = _snakemake(workdir, "--dry-run")
+    assert plan.returncode == 0, plan.stderr[-2000:]
+    result = _snakemake(workdir, str(INTERNAL / "validated" / "cohort.json"))
+    assert result.returncode == 0, result.stderr[-2000:]
+    from tahsb_analysis.input.validation import validate_cohort
+
+    synthetic = workdir / "data" / "synthetic"
+    from_csv = validate_cohort({t: synthetic / f"{t}.csv" for t in ("cases", "case_file",
+                                                                     "behaviours")})
+    for table in ("cases", "case_file", "behaviours"):
+        typed = pd.read_parquet(workdir / INTERNAL / "validated" / f"{table}.parquet")
+        pd.testing.assert_frame_equal(typed, from_csv.table(table))
+    metadata = json.loads((workdir / INTERNAL / "validated" / "cohort.json").read_text())
+    assert metadata["sources"]["cases"]["file"] == "coding.xlsx, sheet cases"
+
+
 def test_misspelt_config_key_stops_the_workflow_before_any_rule(tmp_path):
     workdir = copy_project(tmp_path)
     config = workdir / "config" / "config.yaml"
@@ -279,6 +344,14 @@ def test_misspelt_config_key_stops_the_workflow_before_any_rule(tmp_path):
     result = _snakemake(workdir, "--dry-run")
     assert result.returncode != 0
     assert "sed" in result.stdout + result.stderr
+
+
+def _unzipped_bytes(path: Path) -> bytes:
+    """A file's bytes; for a Word or Excel file (a deflated zip archive) its members'."""
+    if path.suffix in (".docx", ".xlsx"):
+        with zipfile.ZipFile(path) as archive:
+            return b"".join(archive.read(name) for name in archive.namelist())
+    return path.read_bytes()
 
 
 CANARY_ID = "CANARY-7Q4Z"
@@ -304,7 +377,7 @@ def test_identifier_canaries_planted_in_the_input_never_reach_an_output(tmp_path
     leaks = [
         p for p in list((workdir / "results").rglob("*")) + list((workdir / "logs").rglob("*"))
         if p.is_file() and "validated" not in p.parts and p.suffix != ".parquet"
-        and CANARY_ID.encode() in p.read_bytes()
+        and CANARY_ID.encode() in _unzipped_bytes(p)
     ]
     assert not leaks
     assert CANARY_ID not in result.stdout + result.stderr
@@ -371,3 +444,33 @@ def test_the_comparison_manifest_lists_every_released_comparison_file(finished_r
         assert hashlib.sha256((folder / path).read_bytes()).hexdigest() == digest, path
     page = (folder / "report.html").read_text(encoding="utf-8")
     assert "SYNTHETIC DATA" in page and "Galvin" in page
+
+
+def test_every_report_page_renders_in_a_real_browser_with_every_registered_item(
+        finished_run, browser, tmp_path):
+    """The study pages (both cohorts, both tiers) and the comparison pages, opened in headless
+    chromium: no console error, no image that fails to decode, every table and figure the
+    output registry sends to that tier present and not collapsed, and a screenshot of each
+    page's top saved under tmp_path (to look at when this fails)."""
+    from browser_helpers import comparison_page_items, missing_items, study_page_items
+
+    pages = [(finished_run / "results" / tier / cohort / "report.html",
+              study_page_items(tier), False)
+             for tier in ("internal", "release")
+             for cohort in ("synthetic-ttp-2015", "synthetic-ttp-2019")]
+    pages += [(finished_run / "results" / tier / "comparison" / "report.html",
+               comparison_page_items(), True) for tier in ("internal", "release")]
+    problems = {}
+    for path, expected, prefixes in pages:
+        name = "-".join(path.relative_to(finished_run / "results").parts[:2])
+        shot = tmp_path / f"{name}.png"
+        view = browser.view(path, screenshot=shot)
+        found = {"errors": view.errors, "broken images": view.broken_images,
+                 "missing": missing_items(view, expected, prefixes=prefixes),
+                 "collapsed": view.empty_items}
+        if any(found.values()):
+            problems[name] = found
+        assert view.images >= len([i for i in expected if i.startswith("figure-")]), name
+        assert shot.stat().st_size > 10_000, name
+        assert view.seconds < 15, (name, view.seconds)
+    assert not problems, f"screenshots in {tmp_path}: {problems}"

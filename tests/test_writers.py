@@ -77,11 +77,12 @@ def test_csv_keeps_numbers_unrounded_with_newline_endings(overall):
     assert text.endswith("\n")
 
 
-def test_write_table_writes_csv_markdown_and_html_deterministically(overall, tmp_path):
+def test_write_table_writes_every_format_deterministically(overall, tmp_path):
     first = write_table(overall, "prevalence_overall", tmp_path / "a" / "prevalence")
     again = write_table(overall, "prevalence_overall", tmp_path / "b" / "prevalence")
     assert sorted(p.name for p in first.values()) == [
-        "prevalence.csv", "prevalence.html", "prevalence.md",
+        "prevalence.csv", "prevalence.docx", "prevalence.html", "prevalence.md",
+        "prevalence.tex",
     ]
     for key in first:
         assert first[key].read_bytes() == again[key].read_bytes()

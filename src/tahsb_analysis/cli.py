@@ -1,9 +1,13 @@
 """The `tahsb` command: the package's functions without Snakemake.
 
     tahsb validate --input-dir DIR [--output DIR]     check a cohort's three files
+    tahsb validate --workbook FILE [--output DIR]     check a cohort coded in one workbook
+    tahsb workbook --output coding.xlsx               the coder's workbook (from the codebook)
     tahsb synthesize --seed N --output DIR            write the synthetic cohort
     tahsb codebook [--output FILE]                    render the codebook as Markdown
     tahsb plan --results FILE [--out plan.csv]        children a next cohort needs per claim
+    tahsb workflow [--cores N] [--verbose]           run Snakemake, its log in logs/
+    tahsb summary [--started EPOCH] [--log FILE]      what the last run made, and where
 
 Bad input ends with a problem table on stderr and exit status 1, never a traceback.
 """
@@ -12,6 +16,8 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
+from datetime import datetime
 from pathlib import Path
 
 from tahsb_analysis.input.codebook import TABLE_NAMES, load_codebook, render_markdown
@@ -45,6 +51,11 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     validate.add_argument(
         "--input-dir", type=Path, help="folder holding cases.csv, case_file.csv, behaviours.csv"
+    )
+    validate.add_argument(
+        "--workbook", type=Path,
+        help="one .xlsx workbook holding the three tables, each on the sheet named after it "
+        "(as `tahsb workbook` makes it)",
     )
     for table in TABLE_NAMES:
         validate.add_argument(
@@ -84,6 +95,19 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     synthesize.set_defaults(handler=_synthesize)
 
+    workbook = commands.add_parser(
+        "workbook",
+        help="write the coder's workbook: an Excel template generated from the codebook",
+        description=(
+            "Write an .xlsx workbook to code case files in: one sheet per table (header row of "
+            "field names, drop-down lists of codes, numbers and months checked by Excel, month "
+            "columns formatted as text), an Instructions sheet and a Codes sheet. Check the "
+            "filled workbook with `tahsb validate --workbook FILE`."
+        ),
+    )
+    workbook.add_argument("--output", type=Path, required=True, help="the .xlsx file to write")
+    workbook.set_defaults(handler=_workbook)
+
     codebook = commands.add_parser(
         "codebook", help="render the codebook as Markdown (docs/codebook.md)"
     )
@@ -112,7 +136,65 @@ def _build_parser() -> argparse.ArgumentParser:
                            "5 points)")
     plan.add_argument("--out", type=Path, help="also write the plan as CSV")
     plan.set_defaults(handler=_plan)
+
+    workflow = commands.add_parser(
+        "workflow",
+        help="run the Snakemake workflow with its log in logs/ and a progress line",
+        description=(
+            "Run Snakemake (this Python's) in the current folder. Its output goes to "
+            "--log (default logs/snakemake-<date>-<time>.log); the terminal shows a progress "
+            "line, and when a rule fails, the end of the log and the failing rule's own log. "
+            "Arguments after -- go to Snakemake."
+        ),
+    )
+    workflow.add_argument("--cores", type=int, default=2, help="cores for Snakemake (default 2)")
+    workflow.add_argument("--log", type=Path, help="Snakemake's log file")
+    workflow.add_argument("--verbose", action="store_true",
+                          help="also show Snakemake's output on the terminal")
+    workflow.add_argument("snakemake_args", nargs="*", metavar="SNAKEMAKE_ARG",
+                          help="further Snakemake arguments (after --)")
+    workflow.set_defaults(handler=_workflow)
+
+    summary = commands.add_parser(
+        "summary",
+        help="say what the workflow made: cohorts, report pages, release file statuses, time",
+    )
+    summary.add_argument("--config", type=Path, default=Path("config/config.yaml"),
+                         help="the workflow's config (default config/config.yaml)")
+    summary.add_argument("--project", type=Path, default=Path("."),
+                         help="the folder holding results/ (default: here)")
+    summary.add_argument("--started", type=float,
+                         help="when the run started (seconds since the epoch; date +%%s)")
+    summary.add_argument("--log", type=Path, help="the run's Snakemake log, to name it")
+    summary.set_defaults(handler=_summary)
     return parser
+
+
+def default_log_path(now: datetime | None = None) -> Path:
+    """logs/snakemake-YYYYmmdd-HHMMSS.log for a run started at `now` (default: now)."""
+    return Path("logs") / f"snakemake-{(now or datetime.now()):%Y%m%d-%H%M%S}.log"
+
+
+def _workflow(args) -> int:
+    from tahsb_analysis.run_summary import run_logged
+
+    command = [sys.executable, "-m", "snakemake", "--cores", str(args.cores),
+               *args.snakemake_args]
+    status = run_logged(command, args.log or default_log_path(), verbose=args.verbose)
+    return 1 if status else 0
+
+
+def _summary(args) -> int:
+    from tahsb_analysis.run_summary import collect_summary, format_summary, load_config
+
+    if not args.config.is_file():
+        print(f"tahsb summary: no config file at {args.config}", file=sys.stderr)
+        return EXIT_USAGE
+    seconds = None if args.started is None else max(0.0, time.time() - args.started)
+    summary = collect_summary(load_config(args.config), args.project, seconds=seconds,
+                              log=args.log)
+    print(format_summary(summary), end="")
+    return 0
 
 
 def _input_paths(args) -> dict[str, Path] | None:
@@ -120,13 +202,16 @@ def _input_paths(args) -> dict[str, Path] | None:
     paths = {}
     for table in TABLE_NAMES:
         path = getattr(args, table)
+        if path is None and args.workbook is not None:
+            path = args.workbook  # the reader takes the sheet named after the table
         if path is None and args.input_dir is not None:
             path = args.input_dir / codebook.table(table).default_filename
         paths[table] = path
     missing = [t for t, p in paths.items() if p is None]
     if missing:
         print(
-            "tahsb validate: give --input-dir or a file for each of: " + ", ".join(missing),
+            "tahsb validate: give --workbook, --input-dir or a file for each of: "
+            + ", ".join(missing),
             file=sys.stderr,
         )
         return None
@@ -185,6 +270,19 @@ def _synthesize(args) -> int:
         f"SYNTHETIC cohort (seed {args.seed}) written to {args.output}: "
         + ", ".join(f"{name} {len(frame)} rows" for name, frame in tables.items())
     )
+    return 0
+
+
+def _workbook(args) -> int:
+    from tahsb_analysis.input.workbook import write_workbook
+
+    if args.output.suffix.lower() != ".xlsx":
+        print("tahsb workbook: --output must name an .xlsx file", file=sys.stderr)
+        return EXIT_USAGE
+    codebook = load_codebook()
+    write_workbook(args.output, codebook)
+    print(f"coder's workbook (codebook version {codebook.version}) written to {args.output}; "
+          f"check it with: tahsb validate --workbook {args.output}")
     return 0
 
 

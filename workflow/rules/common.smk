@@ -60,8 +60,10 @@ ANALYSIS_CONFIG_KEYS = [
 
 
 def cohort_input_files(wildcards):
-    """The three input files of one cohort, as named in config.yaml."""
-    return {table: config["cohorts"][wildcards.cohort][table] for table in TABLES}
+    """The input file of each table of one cohort, as named in config.yaml: its own file, or
+    the cohort's workbook for every table (the reader takes the sheet named after it)."""
+    files = config["cohorts"][wildcards.cohort]
+    return {table: files.get("workbook", files.get(table)) for table in TABLES}
 
 
 def double_coding(wildcards):

@@ -1,7 +1,8 @@
 # Render: tables and figures drawn from a cohort's results table, nothing computed here. Each
 # rule runs once per tier: the internal tier renders the internal results table; the release
 # tier (the same rule, reused) renders the table that passed the disclosure gate. Only release
-# outputs are marked for `snakemake --report`. One job per cohort and tier, so that the
+# outputs are marked for `snakemake --report`: each table's HTML and the tier's workbook (the
+# .docx and .tex of each table stay beside them, for a paper rather than a report). One job per cohort and tier, so that the
 # plotting stack is imported once.
 
 
@@ -12,6 +13,9 @@ rule render_tables:
         csv=expand(f"{INTERNAL}/tables/{{table}}.csv", table=TABLE_OUTPUTS, cohort="{cohort}"),
         markdown=expand(f"{INTERNAL}/tables/{{table}}.md", table=TABLE_OUTPUTS, cohort="{cohort}"),
         html=expand(f"{INTERNAL}/tables/{{table}}.html", table=TABLE_OUTPUTS, cohort="{cohort}"),
+        latex=expand(f"{INTERNAL}/tables/{{table}}.tex", table=TABLE_OUTPUTS, cohort="{cohort}"),
+        docx=expand(f"{INTERNAL}/tables/{{table}}.docx", table=TABLE_OUTPUTS, cohort="{cohort}"),
+        workbook=f"{INTERNAL}/tables/tables.xlsx",
     log:
         "logs/{cohort}/render_tables_internal.log",
     params:
@@ -35,6 +39,15 @@ use rule render_tables as render_release_tables with:
             )
             for table in RELEASE_TABLE_OUTPUTS
         ],
+        latex=expand(f"{RELEASE}/tables/{{table}}.tex", table=RELEASE_TABLE_OUTPUTS, cohort="{cohort}"),
+        docx=expand(f"{RELEASE}/tables/{{table}}.docx", table=RELEASE_TABLE_OUTPUTS, cohort="{cohort}"),
+        # the one Word/LaTeX-free download of every table: in the report beside the HTML ones
+        workbook=report(
+            f"{RELEASE}/tables/tables.xlsx",
+            caption=caption("tables_workbook"),
+            category="{cohort}",
+            subcategory="Tables",
+        ),
     log:
         "logs/{cohort}/render_tables_release.log",
     params:

@@ -25,7 +25,9 @@ def main(smk) -> None:
             sys.stderr.write(report + "\n")
             sys.exit(1)
         try:
-            refuse_tracked_real_inputs(paths, cohort.synthetic)
+            coders = {f"case_file (coder {entry['coder']})": entry["case_file"]
+                      for entry in smk.params.double_coding}
+            refuse_tracked_real_inputs({**paths, **coders}, cohort.synthetic)
         except TrackedRealDataError as error:
             log.write(f"{error}\n")
             sys.stderr.write(f"{error}\n")

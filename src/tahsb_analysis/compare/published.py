@@ -106,6 +106,8 @@ PUBLISHED_COHORTS_SCHEMA: dict = {
                                        "description": "the full reference, or null if unknown"},
                     "reference_note": {"type": "string", "minLength": 1,
                                        "description": "what of the reference was checked"},
+                    "figures_from": {"type": "string", "minLength": 1,
+                                     "description": "where the encoded figures were read"},
                     "setting": {"type": "string", "minLength": 1, "description": "the service"},
                     "population": {"type": "string", "minLength": 1,
                                    "description": "who the figures describe"},

@@ -318,8 +318,11 @@ def render_markdown(codebook: Codebook) -> str:
         "Missing-value codes are the same in every file format. They are kept apart in the "
         "analysis: a child whose value is *not recorded* (-9) or *not applicable* (-8) is left out "
         "of that statistic's denominator and counted in its own missing row. A blank cell is "
-        "never a valid code. Files may be CSV (UTF-8, with or without BOM), Excel `.xlsx` (first "
-        "sheet) or SPSS `.sav` (declare -9 and -8 as user-missing values).",
+        "never a valid code. Files may be CSV (UTF-8, with or without BOM), Excel `.xlsx` (a "
+        "workbook with one sheet, or with a sheet named after each table) or SPSS `.sav` "
+        "(declare -9 and -8 as user-missing values). `tahsb workbook --output coding.xlsx` "
+        "writes a coder's workbook made from this codebook: a sheet per table with drop-down "
+        "lists of the codes, checked numbers, and month columns formatted as text.",
         "",
     ]
     if codebook.cross_table_rules:

@@ -35,6 +35,17 @@ ABOVE_MAXIMUM = "value is above the maximum"
 TOO_MANY_DECIMALS = "value has more decimal places than allowed"
 NOT_A_YEARMONTH = "value is not a year and month written YYYY-MM"
 PATTERN_MISMATCH = "value does not match the required pattern"
+# Appended to a problem when the codebook holds a close code or column name (never the cell's).
+DID_YOU_MEAN = "; did you mean {suggestion}?"
+EXCEL_DATES = (
+    "Excel has turned the months of this column into dates ({rows}): the cells hold dates, "
+    "not text"
+)
+EXCEL_DATES_EXPECTED = (
+    "months as text, YYYY-MM: format the column as Text (select the column, Format Cells > "
+    "Number > Text) and type the months again; the workbook from `tahsb workbook` has its "
+    "month columns formatted as text already"
+)
 DUPLICATE_KEY = "duplicate of row {row}: same {key}"
 DUPLICATE_KEY_SUMMARY = "duplicate of an earlier row: same {key}"
 NOT_CONSTANT = (

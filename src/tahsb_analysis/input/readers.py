@@ -7,6 +7,12 @@ is the header row (a header cell is a value too: it may be a child's data when t
 missing). Blank lines before the header are skipped. A file in another format than its name
 says (an Excel workbook named .csv, CSV text named .xlsx, UTF-16 text, binary data) is named as
 such. `max_lines` reads only the start of a file, for a first look at a large one.
+
+A workbook may hold several tables: asked for a table, the reader takes the sheet named after
+it (the coder's workbook of `tahsb workbook` has one sheet per table, plus an Instructions and a
+Codes sheet that are never read). Cells that Excel stored as dates are remembered
+(`RawTable.date_cells`), so that a month column Excel turned into dates is reported once, as
+such, not as many malformed months.
 """
 
 from __future__ import annotations
@@ -15,13 +21,15 @@ import datetime as dt
 import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from itertools import islice
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from tahsb_analysis.input.codebook import TABLE_NAMES
+from tahsb_analysis.input.identifiers import identifier_kinds_of_header_cells
 from tahsb_analysis.input.problems import InputValidationError, problems_frame
 
 SUPPORTED_SUFFIXES = (".csv", ".xlsx", ".sav")
@@ -44,6 +52,8 @@ class RawTable:
     name or a value are left out of the frame, so positions may skip); None: 1, 2, 3, ...
     `header_row`: the row of the header in the file (None for SPSS, whose names are no row).
     `complete`: False when only the first `max_lines` rows were read and the file has more.
+    `date_cells`: frame column position -> which of its rows Excel stored as a date (only
+    columns with at least one such cell; always empty for CSV and SPSS).
     """
 
     frame: pd.DataFrame
@@ -52,6 +62,7 @@ class RawTable:
     column_numbers: np.ndarray | None = None
     header_row: int | None = None
     complete: bool = True
+    date_cells: dict[int, np.ndarray] = field(default_factory=dict)
 
     def column_number(self, position: int) -> int:
         """The file's column number (1-based) of frame column `position`."""
@@ -60,11 +71,13 @@ class RawTable:
         return int(self.column_numbers[position])
 
 
-def read_table_as_text(path: str | Path, max_lines: int | None = None) -> RawTable:
+def read_table_as_text(path: str | Path, max_lines: int | None = None,
+                       table: str | None = None) -> RawTable:
     """Read a .csv, .xlsx or .sav file into a `RawTable` without interpreting any value.
 
     `max_lines`: read at most this many rows from the header on (blank rows count); the table's
-    `complete` says whether that was the whole file.
+    `complete` says whether that was the whole file. `table`: the codebook table wanted, which
+    picks the sheet of a workbook (`sheet_of_table`); None reads the first sheet.
     """
     path = Path(path)
     suffix = path.suffix.lower()
@@ -76,7 +89,7 @@ def read_table_as_text(path: str | Path, max_lines: int | None = None) -> RawTab
     if suffix == ".csv":
         return _read_csv(path, max_lines)
     if suffix == ".xlsx":
-        return _read_excel(path, max_lines)
+        return _read_excel(path, max_lines, table)
     return _read_spss(path, max_lines)
 
 
@@ -88,7 +101,7 @@ _UTF16 = (b"\xff\xfe", b"\xfe\xff")
 _UTF8_BOM = b"\xef\xbb\xbf"
 _SNIFF_BYTES = 1 << 16
 _CSV_EXPECTED = "a CSV file saved as UTF-8 (with or without BOM)"
-_XLSX_EXPECTED = "an .xlsx workbook whose first sheet holds the table"
+_XLSX_EXPECTED = "an .xlsx workbook with one sheet, or a sheet named after each table"
 _SAV_EXPECTED = "an SPSS .sav file"
 
 
@@ -326,7 +339,42 @@ def _line_number(message: str) -> int | None:
     return int(match.group(1)) if match else None
 
 
-def _read_excel(path: Path, max_lines: int | None = None) -> RawTable:
+# Sheets of the coder's workbook (input/workbook.py) that hold no table: never read as one.
+WORKBOOK_ONLY_SHEETS = ("Instructions", "Codes")
+NO_SHEET_OF_TABLE = "workbook has no sheet named {table}"
+
+
+def sheet_of_table(names: Sequence[str], table: str | None) -> int | None:
+    """Which sheet of a workbook (by position; `names` in workbook order) holds `table`.
+
+    The sheet named after the table (exactly, else the one sheet whose name is the table's
+    once surrounding spaces and upper case are set aside). A workbook with no sheet named after
+    any table is read from its only sheet, the Instructions and Codes sheets not counted.
+    None when the workbook does not say which sheet it is; `table` None: the first sheet.
+    """
+    if table is None:
+        return 0
+    plain = [name.strip().lower() for name in names]
+    for found in ([i for i, name in enumerate(names) if name == table],
+                  [i for i, name in enumerate(plain) if name == table]):
+        if len(found) == 1:
+            return found[0]
+    if set(plain) & set(TABLE_NAMES):
+        return None  # sheets are named after tables, but none (or two) after this one
+    ignored = {name.lower() for name in WORKBOOK_ONLY_SHEETS}
+    others = [i for i, name in enumerate(plain) if name not in ignored]
+    return others[0] if len(others) == 1 else None
+
+
+def _sheet_names_shown(names: Sequence[str]) -> str:
+    """The sheet names of a workbook for a message; a name that looks like a direct identifier
+    (a sheet named after a child) is shown by its position instead ("sheet 3")."""
+    kinds = identifier_kinds_of_header_cells(names)
+    return ", ".join(name if kind is None else f"sheet {i + 1}"
+                     for i, (name, kind) in enumerate(zip(names, kinds, strict=True)))
+
+
+def _read_excel(path: Path, max_lines: int | None = None, table: str | None = None) -> RawTable:
     import openpyxl
 
     try:
@@ -335,26 +383,40 @@ def _read_excel(path: Path, max_lines: int | None = None) -> RawTable:
         raise _file_error(path, "file could not be read as an Excel workbook",
                           _XLSX_EXPECTED) from None
     try:
-        sheet = workbook.worksheets[0]
-        rows = sheet.iter_rows(values_only=True)
-        if max_lines is None:
-            rows, complete = list(rows), True
-        else:
-            rows, complete = _first_lines(rows, max_lines)
-    except Exception:  # as above: any failure means the sheet cannot be read
-        raise _file_error(path, "file could not be read as an Excel workbook",
-                          _XLSX_EXPECTED) from None
+        names = list(workbook.sheetnames)
+        position = sheet_of_table(names, table)
+        if position is None:
+            raise InputValidationError(problems_frame([{
+                "file": path.name, "row": None, "column": "",
+                "problem": NO_SHEET_OF_TABLE.format(table=table),
+                "expected": f"a sheet named {table} holding the {table} table (sheets found: "
+                            f"{_sheet_names_shown(names)})"}]))
+        source = path.name
+        if len(names) > 1:
+            named = names[position].strip().lower() == table
+            source += f", sheet {table if named else position + 1}"
+        try:
+            rows = workbook.worksheets[position].iter_rows(values_only=True)
+            if max_lines is None:
+                rows, complete = list(rows), True
+            else:
+                rows, complete = _first_lines(rows, max_lines)
+        except Exception:  # as above: any failure means the sheet cannot be read
+            raise _file_error(path, "file could not be read as an Excel workbook",
+                              _XLSX_EXPECTED) from None
     finally:
         workbook.close()
     width = max((len(row) for row in rows), default=0)
-    columns = {
-        position: _cells_to_text(pd.Series(
-            [row[position] if position < len(row) else None for row in rows], dtype=object))
-        for position in range(width)
-    }
+    columns, dates = {}, {}
+    for position in range(width):
+        values = [row[position] if position < len(row) else None for row in rows]
+        columns[position] = _cells_to_text(pd.Series(values, dtype=object))
+        is_date = np.array([isinstance(value, dt.date) for value in values], dtype=bool)
+        if is_date.any():
+            dates[position] = is_date
     cells = pd.DataFrame(columns, index=pd.RangeIndex(len(rows)))
-    return _from_cells(cells, np.arange(1, len(rows) + 1), path.name, has_header=True,
-                       complete=complete)
+    return _from_cells(cells, np.arange(1, len(rows) + 1), source, has_header=True,
+                       complete=complete, dates=dates)
 
 
 def _first_lines(rows, max_lines: int) -> tuple[list, bool]:
@@ -410,8 +472,11 @@ def _filled_rows(cells: pd.DataFrame) -> np.ndarray:
 
 
 def _from_cells(cells: pd.DataFrame, file_rows: np.ndarray, source: str,
-                has_header: bool, complete: bool = True) -> RawTable:
-    """Drop blank rows, take the first remaining row as the header, keep true row numbers."""
+                has_header: bool, complete: bool = True,
+                dates: dict[int, np.ndarray] | None = None) -> RawTable:
+    """Drop blank rows, take the first remaining row as the header, keep true row numbers.
+
+    `dates`: column position of `cells` -> which of its rows hold a date (Excel)."""
     filled = _filled_rows(cells)
     cells = cells.loc[filled]
     file_rows = file_rows[filled]
@@ -428,9 +493,15 @@ def _from_cells(cells: pd.DataFrame, file_rows: np.ndarray, source: str,
         index=pd.RangeIndex(len(body)),
     )
     frame.columns = [names[position] for position in keep]
+    date_cells = {}
+    for index, position in enumerate(keep):
+        if dates and position in dates:
+            in_body = dates[position][filled][1:]
+            if in_body.any():
+                date_cells[index] = in_body
     return RawTable(frame, np.asarray(file_rows[1:], dtype=np.int64), source,
                     column_numbers=np.asarray(keep, dtype=np.int64) + 1,
-                    header_row=int(file_rows[0]), complete=complete)
+                    header_row=int(file_rows[0]), complete=complete, date_cells=date_cells)
 
 
 def _cells_to_text(values: pd.Series) -> pd.Series:

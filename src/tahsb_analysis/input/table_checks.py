@@ -4,6 +4,7 @@ against its codebook field, the primary key and columns that must be constant.""
 from __future__ import annotations
 
 import difflib
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -17,6 +18,7 @@ from tahsb_analysis.input.checked import (
     _problems_at,
 )
 from tahsb_analysis.input.codebook import Codebook, Field, Table, load_codebook
+from tahsb_analysis.input.excel_dates import excel_made_dates
 from tahsb_analysis.input.identifiers import (
     column_labels,
 )
@@ -29,9 +31,12 @@ from tahsb_analysis.input.messages import (
     BLANK_CELL,
     CODE_CASE,
     DATA_LIKE_COLUMN,
+    DID_YOU_MEAN,
     DUPLICATE_KEY,
     DUPLICATE_KEY_SUMMARY,
     EMPTY_FILE,
+    EXCEL_DATES,
+    EXCEL_DATES_EXPECTED,
     HEADER_LOOKS_LIKE_DATA,
     MISSING_CODE_NOT_ALLOWED,
     MISSING_COLUMN,
@@ -102,7 +107,7 @@ def _check_table(raw: RawTable, spec: Table, codebook_missing: set[str],
                 continue
             problem = DATA_LIKE_COLUMN if _looks_like_data(name, words) else UNKNOWN_COLUMN
             problems.append(_problem(source, None, labels[position], problem,
-                                     _unknown_column_expected(name, spec)))
+                                     _unknown_column_expected(name, spec, words)))
         # Names run together by another separator (";" or tabs) are reported with that column,
         # not once more as missing.
         joined = {part.strip() for name in names if _other_separator(name)
@@ -121,8 +126,13 @@ def _check_table(raw: RawTable, spec: Table, codebook_missing: set[str],
     for fld in spec.fields:
         if fld.name in first_position:
             position = first_position[fld.name]
-            column, found = _check_cells(checked, fld, frame.iloc[:, position], codebook_missing,
-                                         None if distinct is None else distinct[position])
+            cells = frame.iloc[:, position]
+            excel = (excel_made_dates(cells, raw.date_cells.get(position),
+                                      None if distinct is None else distinct[position])
+                     if fld.type == "yearmonth" else None)
+            column, found = _check_cells(checked, fld, cells, codebook_missing,
+                                         None if distinct is None else distinct[position],
+                                         excel if excel is not None and excel.any() else None)
             checked.columns[fld.name] = column
             problems += found
     problems += _check_primary_key(checked)
@@ -139,13 +149,19 @@ class _CodebookWords:
 
     field_names: frozenset[str]
     codes: frozenset[str]
+    table_of_field: tuple[tuple[str, str], ...] = ()  # (field name, its first table)
 
     @classmethod
     def of(cls, codebook: Codebook) -> _CodebookWords:
         fields = [fld for table in codebook.tables.values() for fld in table.fields]
+        tables = {}
+        for table in codebook.tables.values():
+            for fld in table.fields:
+                tables.setdefault(fld.name, table.name)
         return cls(frozenset(fld.name.lower() for fld in fields),
                    frozenset(code.lower() for fld in fields
-                             for code in (*fld.valid_codes, *fld.missing_values)))
+                             for code in (*fld.valid_codes, *fld.missing_values)),
+                   tuple(tables.items()))
 
 
 def _looks_like_data(cell: str, words: _CodebookWords, identifier: bool = False) -> bool:
@@ -170,9 +186,58 @@ def _header_looks_like_data(names: list[str], words: _CodebookWords,
     return data_like * 2 >= len(filled) and data_like > known
 
 
-def _unknown_column_expected(name: str, spec: Table) -> str:
-    close = difflib.get_close_matches(name.lower(), spec.field_names, n=1, cutoff=0.75)
-    hint = f"; did you mean {close[0]}? (column names are lower case)" if close else ""
+# How close (difflib's ratio) a header cell or a cell must be to a codebook word to be suggested.
+COLUMN_CUTOFF = 0.75
+CODE_CUTOFF = 0.6
+# Distinct wrong texts of one column beyond which no codes are suggested (a garbage column).
+MAX_SUGGESTED_TEXTS = 200
+# Characters a cell needs to be suggested the label it begins (so "no" suggests nothing).
+MIN_PREFIX = 4
+
+
+def _plain(text: str) -> str:
+    """Lower case, runs of anything but letters, digits and '-' made one '_': so that
+    'Out of court' and 'out_of_court' compare equal."""
+    return re.sub(r"[^a-z0-9-]+", "_", text.strip().lower()).strip("_")
+
+
+def suggest_column(name: str, spec: Table) -> str | None:
+    """The column of `spec` a misspelt header cell most likely meant, or None: compared with
+    the field names and titles of the codebook. The suggestion is always a field name."""
+    candidates: dict[str, str] = {}
+    for fld in spec.fields:
+        candidates.setdefault(fld.name, fld.name)
+        candidates.setdefault(_plain(fld.title), fld.name)
+    close = difflib.get_close_matches(_plain(name), list(candidates), n=1, cutoff=COLUMN_CUTOFF)
+    return candidates[close[0]] if close else None
+
+
+def suggest_code(text: str, fld: Field) -> str | None:
+    """The code of `fld` a misspelt cell most likely meant, or None: compared with its codes
+    and their labels, missing-value codes included. The suggestion is always a code."""
+    candidates: dict[str, str] = {}
+    for code in fld.valid_codes:
+        candidates.setdefault(_plain(code), code)
+    for code in (*fld.categories, *fld.missing_codes):
+        candidates.setdefault(_plain(code.label), code.value)
+    plain = _plain(text)
+    close = difflib.get_close_matches(plain, list(candidates), n=1, cutoff=CODE_CUTOFF)
+    if close:
+        return candidates[close[0]]
+    # The first words of a label ("not recorded" for "not recorded in the case file").
+    starting = {code for word, code in candidates.items()
+                if len(plain) >= MIN_PREFIX and word.startswith(plain + "_")}
+    return starting.pop() if len(starting) == 1 else None
+
+
+def _unknown_column_expected(name: str, spec: Table, words: _CodebookWords | None = None
+                             ) -> str:
+    close = suggest_column(name, spec)
+    hint = (DID_YOU_MEAN.format(suggestion=close) + " (column names are lower case)"
+            if close else "")
+    other_table = dict(words.table_of_field).get(name) if words is not None else None
+    if other_table is not None and other_table != spec.name:
+        hint = f"; {name} is a column of the {other_table} table"
     if _other_separator(name):
         hint = ("; the file seems to use ; | or tabs between cells, but a CSV file needs "
                 "commas")
@@ -186,9 +251,13 @@ def _other_separator(name: str) -> bool:
 
 def _check_cells(checked: _CheckedTable, fld: Field, cells: pd.Series,
                  codebook_missing: set[str],
-                 distinct: tuple[np.ndarray, np.ndarray] | None = None
+                 distinct: tuple[np.ndarray, np.ndarray] | None = None,
+                 excel_dates: np.ndarray | None = None,
                  ) -> tuple[_Column, list[pd.DataFrame]]:
-    """Check every cell of one column; at most one problem per cell (the first that applies)."""
+    """Check every cell of one column; at most one problem per cell (the first that applies).
+
+    `excel_dates`: rows of a month column that hold an Excel date (`excel_dates` module): one
+    problem for all of them, instead of one per cell."""
     codes, text = _distinct_text(cells, distinct)
     blank = (text == "").to_numpy(dtype=bool)
     any_missing_code = text.isin(codebook_missing).to_numpy(dtype=bool)
@@ -205,7 +274,7 @@ def _check_cells(checked: _CheckedTable, fld: Field, cells: pd.Series,
         wrong = candidate & ~valid
         lowered = [code.lower() for code in fld.valid_codes]
         case_only = wrong & text.str.lower().isin(lowered).to_numpy(dtype=bool)
-        findings += [(wrong & ~case_only, NOT_A_CODE), (case_only, CODE_CASE)]
+        findings += [*_misspelt_codes(text, wrong & ~case_only, fld), (case_only, CODE_CASE)]
     elif fld.type in ("integer", "number"):
         shape = _INTEGER if fld.type == "integer" else _NUMBER
         readable = candidate & text.str.fullmatch(shape).to_numpy(dtype=bool)
@@ -233,18 +302,44 @@ def _check_cells(checked: _CheckedTable, fld: Field, cells: pd.Series,
     rows = checked.rows
     bad = np.zeros(len(text), dtype=bool)
     problems = []
+    if excel_dates is not None:
+        problems.append(_problem(checked.source, int(rows[excel_dates][0]), fld.name,
+                                 EXCEL_DATES.format(rows=describe_rows(rows[excel_dates])),
+                                 EXCEL_DATES_EXPECTED))
     for distinct_bad, problem in findings:
         distinct_bad = distinct_bad & ~bad
         bad |= distinct_bad
         if distinct_bad.any():
             hit = distinct_bad[codes]
-            problems.append(_problems_at(checked.source, rows[hit], fld.name, problem, expected))
+            if excel_dates is not None:
+                hit &= ~excel_dates
+            if hit.any():
+                problems.append(_problems_at(checked.source, rows[hit], fld.name, problem,
+                                             expected))
     ok_distinct = ~bad
-    column = _Column(codes=codes, uniques=text.to_numpy(dtype=object), ok=ok_distinct[codes],
+    ok = ok_distinct[codes] if excel_dates is None else ok_distinct[codes] & ~excel_dates
+    column = _Column(codes=codes, uniques=text.to_numpy(dtype=object), ok=ok,
                      missing=allowed_missing[codes], distinct=text)
     if parsed is not None:
         column.numbers = np.where(ok_distinct & ~allowed_missing, parsed, np.nan)[codes]
     return column, problems
+
+
+def _misspelt_codes(text: pd.Series, wrong: np.ndarray, fld: Field
+                    ) -> list[tuple[np.ndarray, str]]:
+    """Findings for the distinct texts that are not codes of `fld`: one per code suggested
+    (`suggest_code`), and one for the texts close to none."""
+    positions = np.flatnonzero(wrong)
+    if len(positions) == 0 or len(positions) > MAX_SUGGESTED_TEXTS:
+        return [(wrong, NOT_A_CODE)]
+    by_suggestion: dict[str | None, np.ndarray] = {}
+    for position in positions:
+        suggestion = suggest_code(str(text.iloc[position]), fld)
+        mask = by_suggestion.setdefault(suggestion, np.zeros(len(wrong), dtype=bool))
+        mask[position] = True
+    return [(mask, NOT_A_CODE if suggestion is None
+             else NOT_A_CODE + DID_YOU_MEAN.format(suggestion=suggestion))
+            for suggestion, mask in by_suggestion.items()]
 
 
 def _check_primary_key(checked: _CheckedTable) -> list[pd.DataFrame]:

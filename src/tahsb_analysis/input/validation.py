@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -41,6 +42,7 @@ from tahsb_analysis.input.double_coding import (
     labelled,
     stacked_codings,
 )
+from tahsb_analysis.input.excel_dates import first_of_month_dates
 from tahsb_analysis.input.identifiers import (
     column_labels,
     identifier_kinds_of_header_cells,
@@ -116,7 +118,8 @@ def _find_problems(raw: Mapping[str, RawTable], codebook: Codebook,
         names = [str(c) for c in table.frame.columns]
         header_kinds = identifier_kinds_of_header_cells(names)
         # The identifier screen runs first, on every column, so nothing identifying is missed.
-        parts.append((name, screen_identifiers(table, distinct,
+        screened, screened_distinct = _without_typed_months(table, spec, distinct)
+        parts.append((name, screen_identifiers(screened, screened_distinct,
                                                column_labels(table, spec.field_names),
                                                header_kinds)))
         identifier_columns = {position for position, kind in enumerate(header_kinds)
@@ -131,6 +134,29 @@ def _find_problems(raw: Mapping[str, RawTable], codebook: Codebook,
     parts += _cross_table_problems({name: table for name, table in checked.items()
                                     if name not in partial}, codebook)
     return _sorted_problems(parts, codebook), checked
+
+
+def _without_typed_months(table: RawTable, spec: Table,
+                          distinct: list[tuple[np.ndarray, np.ndarray]]
+                          ) -> tuple[RawTable, list[tuple[np.ndarray, np.ndarray]]]:
+    """The table as the identifier screen sees it: in month columns, the dates Excel made of
+    typed months (the first of a month, at midnight) blanked. They hold no day of anything, and
+    are reported once per column with the remedy (excel_dates); other dates stay refused."""
+    months = {fld.name for fld in spec.fields if fld.type == "yearmonth"}
+    names = [str(c) for c in table.frame.columns]
+    blank = {position: first_of_month_dates(table.frame.iloc[:, position], mask)
+             for position, mask in table.date_cells.items() if names[position] in months}
+    blank = {position: rows for position, rows in blank.items() if rows.any()}
+    if not blank:
+        return table, distinct
+    frame = table.frame.copy()
+    distinct = list(distinct)
+    for position, rows in blank.items():
+        cells = frame.iloc[:, position].to_numpy(dtype=object).copy()
+        cells[rows] = ""
+        frame.isetitem(position, cells)
+        distinct[position] = _raw_distinct(frame.iloc[:, position])
+    return replace(table, frame=frame), distinct
 
 
 def _sorted_problems(parts: list[tuple[str, pd.DataFrame]], codebook: Codebook) -> pd.DataFrame:
@@ -232,11 +258,12 @@ def _read_for_validation(path: str | Path, spec: Table, codebook: Codebook
     """The table in `path`, and None; or, when the file is large and clearly not the table
     `spec` from some row on, the rows up to there and the problem saying so."""
     if Path(path).suffix.lower() != ".csv":
-        start = read_table_as_text(path, max_lines=PROBE_LINES)
+        start = read_table_as_text(path, max_lines=PROBE_LINES, table=spec.name)
         if start.complete:
             return start, None
         why = _clearly_not_the_table(start, spec, codebook)
-        return (start, why) if why is not None else (read_table_as_text(path), None)
+        return (start, why) if why is not None else (read_table_as_text(path, table=spec.name),
+                                                     None)
     source = Path(path).name
     pieces: list[CsvPiece] = []
     header: RawTable | None = None

@@ -263,24 +263,33 @@ def _integer(value: float) -> float:
 
 
 def _true_values(observations: Observations, internal: pd.DataFrame) -> dict[Key, float]:
-    """The internal value of every count the release hides or shows rounded (rows matched by
-    position)."""
-    # The gate leaves internal-only outputs out of the release: compare the rest.
-    from tahsb_analysis.release.disclosure import without_internal_only_outputs
-
-    internal = without_internal_only_outputs(internal)
+    """The internal value of every count the release hides or shows rounded, matched by row
+    key (output, variable, level, group variable, group, statistic). Release rows without an
+    internal twin (levels the gate merged, e.g. "a or b") have no known truth and are left out;
+    internal-only outputs are not in the release at all."""
     columns = ["output", "variable", "level", "group_variable", "group", "statistic"]
+
+    def keys(frame: pd.DataFrame) -> list[tuple]:
+        return list(frame[columns].astype("string").fillna("").itertuples(index=False,
+                                                                          name=None))
+
     release = observations.release
-    if len(internal) != len(release) or not (
-        internal[columns].astype("string").fillna("").reset_index(drop=True)
-        .equals(release[columns].astype("string").fillna("").reset_index(drop=True))
-    ):
+    positions: dict[tuple, int] = {}
+    for position, key in enumerate(keys(internal)):
+        if key in positions:
+            raise ValueError("the internal table has two rows with the same key")
+        positions[key] = position
+    release_keys = keys(release)
+    if not any(key in positions for key in release_keys):
         raise ValueError("the internal table does not have the release table's rows")
     truth: dict[Key, float] = {}
     for sighting in observations.sightings:
         if sighting.value is not HIDDEN and not sighting.rounded:
             continue  # released exactly: its value is the truth
-        value = internal.iloc[sighting.position][sighting.field]
+        position = positions.get(release_keys[sighting.position])
+        if position is None:
+            continue
+        value = internal.iloc[position][sighting.field]
         if not pd.isna(value):
             truth[observations.canonical(sighting)] = float(value)
     return truth

@@ -13,6 +13,7 @@ import pandas as pd
 
 from tahsb_analysis.registry import load_registry
 from tahsb_analysis.results.schema import SUPPRESSED
+from tahsb_analysis.vocabulary import RELEASE_TIER
 
 PASS = "pass"
 REVIEW = "review"
@@ -41,9 +42,16 @@ def sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _outputs_of(relative: str, figure_outputs: dict) -> tuple[str, ...] | None:
+# The tier's workbook of every table (render/xlsx_tables.py): it shows every table output.
+TABLES_WORKBOOK = "tables.xlsx"
+
+
+def _outputs_of(relative: str, figure_outputs: dict,
+                table_outputs: tuple[str, ...] = ()) -> tuple[str, ...] | None:
     """The results-table outputs a released file shows; None for whole-table files."""
     parts = Path(relative).parts
+    if parts == ("tables", TABLES_WORKBOOK):
+        return tuple(table_outputs)
     if len(parts) == 2 and parts[0] == "tables":
         return (parts[1].split(".")[0],)
     if len(parts) == 2 and parts[0] == "figures":
@@ -85,19 +93,24 @@ def build_manifest(
     disclosure: dict,
     not_released: dict[str, str],
     figure_outputs: dict | None = None,
+    table_outputs: tuple[str, ...] | None = None,
 ) -> dict:
     """The manifest of one release folder (a JSON-ready dict, sorted for determinism).
 
     `figure_outputs` maps a figure's stem to the outputs it draws (default: the figures the
-    output registry draws from the results table, `Registry.figure_sources`)."""
+    output registry draws from the results table, `Registry.figure_sources`); `table_outputs`
+    are the outputs the tables workbook holds (default: the registry's release tables)."""
     if figure_outputs is None:
         figure_outputs = load_registry().figure_sources()
+    if table_outputs is None:
+        table_outputs = tuple(load_registry().table_outputs(RELEASE_TIER))
     release_dir = Path(release_dir)
     unprotected = int(disclosure.get("summary", {}).get("cells_unprotected") or 0)
     entries = []
     for path in sorted({Path(f) for f in files}, key=lambda p: p.as_posix()):
         relative = path.relative_to(release_dir).as_posix()
-        status, reasons = output_status(release, _outputs_of(relative, figure_outputs))
+        outputs = _outputs_of(relative, figure_outputs, table_outputs)
+        status, reasons = output_status(release, outputs)
         if relative == "disclosure.json":
             status, reasons = PASS, ["names and reasons of suppressed cells only, no values"]
         elif unprotected:

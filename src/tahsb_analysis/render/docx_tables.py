@@ -26,6 +26,7 @@ from tahsb_analysis.render.page_layout import (
     COLUMN_GAP,
     LABEL_COLUMNS,
     MM_PER_CHARACTER,
+    bind_numbers,
     budget_for,
     column_widths,
     fit_portrait,
@@ -167,7 +168,8 @@ def _fill(cell, text: str, numeric: bool) -> None:
     paragraph = cell.paragraphs[0]
     paragraph.paragraph_format.space_before = paragraph.paragraph_format.space_after = Pt(1)
     paragraph.alignment = WD_ALIGN_PARAGRAPH.RIGHT if numeric else WD_ALIGN_PARAGRAPH.LEFT
-    run = paragraph.add_run(str(text))
+    # a number cell breaks between values, never inside an interval (no-break spaces)
+    run = paragraph.add_run(bind_numbers(text) if numeric else str(text))
     run.font.size = BODY_SIZE
 
 

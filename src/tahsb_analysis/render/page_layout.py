@@ -32,12 +32,42 @@ HEADING_LINES = 3
 LABEL_LINES = 3
 CELL_LINES = 2
 CONTINUED = " (continued)"
+# Lines of 8 pt type (9.5 pt apart) on an A4 page with 25 mm margins, less the caption,
+# banners and heading line.
+PORTRAIT_LINES = 60
+
+
+NO_BREAK_SPACE = "\u00a0"
+# Spaces a line must not break at: inside brackets, "(14.3 to 16.0)" or "[c]" notes, around
+# "=" ("r = 0.37", "N = 14") and after a comparison sign ("< 0.001").
+_BRACKETS = {"(": ")", "[": "]"}
+_BOUND_AFTER = ("=", "<", ">", "\u2264", "\u2265")
+
+
+def bind_numbers(text: str) -> str:
+    """`text` with the spaces a number cell must not break at made no-break spaces, so that
+    "21/51 (41.2%) [28.8 to 54.8]" wraps as "21/51 (41.2%)" over "[28.8 to 54.8]" and never
+    inside an interval. Unbalanced brackets bind nothing after them."""
+    text = str(text)
+    characters = list(text)
+    closing: list[str] = []
+    for index, character in enumerate(text):
+        if character in _BRACKETS:
+            closing.append(_BRACKETS[character])
+        elif closing and character == closing[-1]:
+            closing.pop()
+        elif character == " " and index and (
+                closing or text[index - 1] in _BOUND_AFTER
+                or text[index + 1:index + 2] == "="):
+            characters[index] = NO_BREAK_SPACE
+    return "".join(characters)
 
 
 def wrapped_width(text: str, max_lines: int) -> int:
     """The narrowest width (in characters) at which `text` wraps on spaces onto at most
-    `max_lines` lines; never narrower than its longest word (words are not broken)."""
-    words = str(text).split()
+    `max_lines` lines; never narrower than its longest word (words are not broken, and
+    no-break spaces join words)."""
+    words = [word for word in str(text).split(" ") if word]
     if not words:
         return 0
     width = max(len(word) for word in words)
@@ -52,12 +82,16 @@ def _wrap(text: str, width: int) -> list[str]:
 
 def column_widths(rendered: RenderedTable) -> list[int]:
     """Each column's width in characters: wide enough for its heading on `HEADING_LINES`
-    lines and every cell on `LABEL_LINES` (label columns) or `CELL_LINES` lines."""
+    lines and every cell on `LABEL_LINES` (label columns) or `CELL_LINES` lines, number
+    cells and headings breaking only where `bind_numbers` allows."""
     widths = []
     for index, heading in enumerate(rendered.header):
-        lines = LABEL_LINES if index < LABEL_COLUMNS else CELL_LINES
-        cells = [wrapped_width(row[index], lines) for row in rendered.rows]
-        widths.append(max([wrapped_width(heading, HEADING_LINES), *cells]))
+        if index < LABEL_COLUMNS:
+            cells = [wrapped_width(row[index], LABEL_LINES) for row in rendered.rows]
+        else:
+            cells = [wrapped_width(bind_numbers(row[index]), CELL_LINES)
+                     for row in rendered.rows]
+        widths.append(max([wrapped_width(bind_numbers(heading), HEADING_LINES), *cells]))
     return widths
 
 
@@ -119,6 +153,51 @@ def fit_portrait(rendered: RenderedTable, budget: int = PORTRAIT_BUDGET) -> list
             footnotes=list(rendered.footnotes) if number == len(parts) - 1 else [],
         ))
     return fitted
+
+
+def line_heights(rendered: RenderedTable) -> list[int]:
+    """How many lines of type each body line takes once its cells wrap in `column_widths`."""
+    widths = column_widths(rendered)
+    heights = []
+    for row in rendered.rows:
+        texts = [cell if index < LABEL_COLUMNS else bind_numbers(cell)
+                 for index, cell in enumerate(row)]
+        heights.append(max([1] + [len(_wrap(text, max(width, 1)))
+                                  for text, width in zip(texts, widths, strict=True)]))
+    return heights
+
+
+def split_rows(rendered: RenderedTable, max_lines: int = PORTRAIT_LINES) -> list[RenderedTable]:
+    """`rendered` as tables of at most `max_lines` lines of type each, for a layout whose
+    tables cannot break across pages (a LaTeX float). A variable's lines (its first line names
+    it, the next ones leave the label blank) stay together unless they alone exceed a page.
+    Titles, footnotes and flags continue as in `fit_portrait`."""
+    heights = line_heights(rendered)
+    groups: list[list[int]] = []
+    for index, row in enumerate(rendered.rows):
+        if not groups or str(row[0]).strip():
+            groups.append([index])
+        else:
+            groups[-1].append(index)
+    pages: list[list[int]] = []
+    for group in groups:
+        height = sum(heights[i] for i in group)
+        if pages and sum(heights[i] for i in pages[-1]) + height <= max_lines:
+            pages[-1].extend(group)
+        else:
+            pages.append(list(group))
+    if len(pages) <= 1:
+        return [rendered]
+    continued = rendered.title.endswith(CONTINUED)
+    return [
+        replace(
+            rendered,
+            title=rendered.title + (CONTINUED if number and not continued else ""),
+            rows=[rendered.rows[i] for i in page],
+            footnotes=list(rendered.footnotes) if number == len(pages) - 1 else [],
+        )
+        for number, page in enumerate(pages)
+    ]
 
 
 def budget_for(text_width_mm: float) -> int:

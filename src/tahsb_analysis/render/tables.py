@@ -1,8 +1,9 @@
-"""Render one output of the results table as a table: CSV (unrounded), Markdown and HTML.
+"""Render one output of the results table as a table: CSV (unrounded), Markdown, HTML, LaTeX
+and Word.
 
 No statistics are computed here. `render_table` lays an output out in the layout the output
 registry names for it (generic, group comparison or odds ratios; generic for an output the
-registry does not know) and `write_table` writes the three files.
+registry does not know) and `write_table` writes it as CSV, Markdown, HTML, LaTeX and Word.
 
 This module is also the tables' public face: the names figures, pages, the replication check
 and notebooks use are imported from their homes below and can be imported from here.
@@ -129,19 +130,35 @@ def render_table(results: pd.DataFrame, output: str) -> RenderedTable:
     return render_generic(results, output)
 
 
-def write_table(results: pd.DataFrame, output: str, stem: Path) -> dict[str, Path]:
-    """Write `stem`.csv, `stem`.md and `stem`.html for one output; return the paths by format."""
+def write_table(results: pd.DataFrame, output: str, stem: Path,
+                number: int = 1) -> dict[str, Path]:
+    """Write one output as `stem`.csv, .md, .html, .tex and .docx (captioned "Table
+    `number`"); return the paths by format."""
+    return write_rendered_table(results, render_table(results, output), stem, number)
+
+
+def write_rendered_table(results: pd.DataFrame, rendered: RenderedTable, stem: Path,
+                         number: int = 1) -> dict[str, Path]:
+    """Write `rendered` (an output of `results`) in every table format; paths by format. The
+    CSV holds the output's rows unrounded; the others show `rendered` as it is."""
+    # Imported here: python-docx is needed only by the writers, not by the many modules
+    # (figures, pages) that import this one for its names.
+    from tahsb_analysis.render.docx_tables import write_docx
+    from tahsb_analysis.render.latex_tables import table_to_latex
+
     stem = Path(stem)
     stem.parent.mkdir(parents=True, exist_ok=True)
-    rendered = render_table(results, output)
-    return write_texts(
+    paths = write_texts(
         {
-            "csv": table_to_csv(results, output),
+            "csv": table_to_csv(results, rendered.output),
             "md": table_to_markdown(rendered),
             "html": table_to_html(rendered),
+            "tex": table_to_latex(rendered),
         },
         stem,
     )
+    paths["docx"] = write_docx(rendered, stem.with_name(f"{stem.name}.docx"), number)
+    return paths
 
 
 __all__ = [
@@ -157,6 +174,6 @@ __all__ = [
     "render_odds_ratios", "render_table", "short_group_label", "table_layout", "table_to_csv",
     "table_to_html", "table_to_html_fragment", "table_to_markdown", "term_label", "tier_banner",
     "tier_of", "trajectory_label", "trajectory_steps", "unit_word", "upper_first",
-    "variable_label", "write_table", "write_texts", "group_heading",
+    "variable_label", "write_rendered_table", "write_table", "write_texts", "group_heading",
     "group_size_rows", "reported_group_sizes",
 ]

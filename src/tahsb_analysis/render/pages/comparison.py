@@ -328,6 +328,7 @@ def _published_source(label: str, meta: Mapping) -> dict:
         "citation": str(meta.get("citation", label)),
         "full_reference": meta.get("full_reference"),
         "reference_note": meta.get("reference_note"),
+        "figures_from": meta.get("figures_from"),
         "setting": meta.get("setting"),
         "population": meta.get("population"),
         "not_encoded": meta.get("not_encoded"),
