@@ -21,7 +21,8 @@ def _make_run(workdir: Path) -> list[str]:
     """The README's `make run`, with this test session's Python environment taken as the
     already built .venv (-o: never rebuild it)."""
     venv_bin = Path(sys.executable).parent
-    return ["make", "--no-print-directory", "run", f"BIN={venv_bin}", "-o", f"{venv_bin}/tahsb"]
+    return ["make", "--no-print-directory", "run", f"BIN={venv_bin}",
+            "-o", ".venv/.installed-runtime"]
 
 
 def _outputs(workdir: Path) -> dict[str, bytes]:

@@ -99,3 +99,14 @@ def test_a_lock_of_a_live_run_is_kept(tmp_path):
         job.wait()
     assert message.startswith("Snakemake lock kept") and str(job.pid) in message
     assert len(lock_files(workdir)) == 2
+
+
+def test_the_workflow_profile_is_named_only_when_the_project_has_one(tmp_path):
+    from conftest import REPO
+
+    from tahsb_analysis.workflow_lock import recovery_arguments
+
+    assert recovery_arguments(tmp_path) == []
+    assert recovery_arguments(REPO) == ["--workflow-profile", "workflow/profiles/default"]
+    profile = (REPO / "workflow" / "profiles" / "default" / "config.yaml").read_text()
+    assert "rerun-incomplete: true" in profile.splitlines()

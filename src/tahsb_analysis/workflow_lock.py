@@ -8,7 +8,9 @@ job it started (a `script:` job runs `.snakemake/scripts/...`). Then, and only t
 module runs `snakemake --unlock`. While any such process lives, a second run must still be
 refused, so the lock stays.
 
-Run it as `python -m tahsb_analysis.workflow_lock [DIRECTORY]` (default: the current one).
+`tahsb workflow` (what `make run` runs) calls `unlock_if_stale` before Snakemake and passes it
+the workflow profile (`recovery_arguments`), which makes Snakemake rerun the jobs a killed run
+left incomplete. By hand: `python -m tahsb_analysis.workflow_lock [DIRECTORY]`.
 """
 
 from __future__ import annotations
@@ -20,6 +22,17 @@ from collections.abc import Iterable
 from pathlib import Path
 
 LOCK_DIRECTORY = Path(".snakemake") / "locks"
+# Snakemake finds a workflow profile on its own only beside a Snakefile in workflow/; this
+# project's Snakefile is at the top, so the profile is named on the command line.
+WORKFLOW_PROFILE = Path("workflow") / "profiles" / "default"
+
+
+def recovery_arguments(workdir: Path) -> list[str]:
+    """Snakemake arguments that name the workflow profile of the project in `workdir` (it
+    reruns incomplete jobs), or none if the project has none."""
+    if (Path(workdir) / WORKFLOW_PROFILE / "config.yaml").is_file():
+        return ["--workflow-profile", WORKFLOW_PROFILE.as_posix()]
+    return []
 
 
 def lock_files(workdir: Path) -> list[Path]:
