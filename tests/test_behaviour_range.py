@@ -473,6 +473,7 @@ def test_output_is_a_valid_results_table_labelled_with_the_cohort(cohort_a, resu
     assert (result_a["analysis"] == "ta_hsb_range").all()
     assert result_a["output"].unique().tolist() == [
         "ta_hsb_types", "ta_hsb_forms_per_child", "ta_hsb_aimed_at_other", "dual_subgroups",
+        "ta_hsb_range_weighted",
     ]
     assert result_a["finding"].notna().all()
 

@@ -77,8 +77,10 @@ def test_characteristics_counts_in_depth_children_outside_the_groups_in_hsb_grou
         "all": 1,
     }
     assert set(result["analysis"]) == {"characteristics"}
-    # The primary table, and the missing-data sensitivity bounds when a value is not recorded.
-    assert set(result["output"]) <= {"characteristics", "characteristics_missing_bounds"}
+    # The primary table, and the missing-data sensitivity analyses (bounds of the shares, the
+    # tests rerun) when a value is not recorded.
+    assert set(result["output"]) <= {"characteristics", "characteristics_missing_bounds",
+                                     "characteristics_missing_tests"}
 
 
 def test_characteristics_compares_every_background_variable_with_codebook_findings(tmp_path):

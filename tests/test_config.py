@@ -28,7 +28,11 @@ def test_default_config_is_valid(schema, config):
 
 def test_default_config_points_to_files_that_exist(config):
     for files in config["cohorts"].values():
-        for path in files.values():
+        for key, path in files.items():
+            if key == "double_coding":
+                for coder in path:
+                    assert (REPO / coder["case_file"]).is_file(), coder["case_file"]
+                continue
             assert (REPO / path).is_file(), path
 
 

@@ -48,7 +48,8 @@ def results_root(tmp_path_factory) -> Path:
     every analysis on the shipped synthetic cohort, then the disclosure gate."""
     config = yaml.safe_load((REPO / "config" / "config.yaml").read_text(encoding="utf-8"))
     inputs = config["cohorts"][COHORT]
-    cohort = validate_cohort({table: REPO / path for table, path in inputs.items()})
+    cohort = validate_cohort({table: REPO / inputs[table]
+                              for table in ("cases", "case_file", "behaviours")})
     internal = run_analyses(cohort, config)
     release = apply_disclosure_control(
         internal, load_policy(REPO / config["disclosure_policy"])

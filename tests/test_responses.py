@@ -166,7 +166,8 @@ def synthetic_result():
 def test_synthetic_results_follow_the_schema_and_have_both_outputs(synthetic_result):
     validate_results(synthetic_result)
     assert set(synthetic_result["output"]) == {
-        "responses", "response_models", "responses_missing_bounds", "response_models_imputed"}
+        "responses", "response_models", "responses_missing_bounds", "responses_missing_tests",
+        "response_models_imputed"}
     assert (synthetic_result["analysis"] == "responses").all()
     models = synthetic_result[synthetic_result["output"] == "response_models"]
     outcomes = set(select(models, statistic="odds_ratio")["variable"])
