@@ -37,6 +37,7 @@ help:
 ## writing results/. Snakemake's log goes to logs/snakemake-<date>-<time>.log; the terminal
 ## shows a progress line, then a summary: cohorts run, where each report page is, how many
 ## release files pass / need review / fail, time taken. VERBOSE=1 shows Snakemake's output.
+## After a killed run, `make run` again recovers on its own (stale lock, incomplete files).
 run: $(RUNTIME)
 	@started=$$(date +%s); \
 	$(BIN)/tahsb workflow --cores $(CORES) --log $(RUN_LOG) $(if $(VERBOSE),--verbose) && \

@@ -22,7 +22,6 @@ include: "workflow/rules/compare.smk"
 
 wildcard_constraints:
     cohort="|".join(COHORTS),
-    analysis="|".join(ANALYSES),
 
 
 rule all:

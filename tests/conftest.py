@@ -173,6 +173,31 @@ def copy_project(target: Path) -> Path:
     return target
 
 
+def run_snakemake(workdir: Path, *args: str):
+    """`snakemake --cores 1 ARGS` in `workdir`, output captured."""
+    import subprocess
+    import sys
+
+    return subprocess.run([sys.executable, "-m", "snakemake", "--cores", "1", *args],
+                          cwd=workdir, capture_output=True, text=True, check=False)
+
+
+# The xdist group of the tests that read `finished_run`: one worker builds it once per session.
+FINISHED_RUN_GROUP = "tests/test_workflow.py"
+
+
+@pytest.fixture(scope="session")
+def finished_run(tmp_path_factory):
+    """The default workflow run once, uninterrupted, in a copy of the project (session-wide:
+    tests/test_workflow.py reads it; tests/test_crash_recovery.py compares a killed and rerun
+    run with it). A test in another file that reads it names FINISHED_RUN_GROUP as its
+    xdist_group, so that `make test` builds it once."""
+    workdir = copy_project(tmp_path_factory.mktemp("project"))
+    result = run_snakemake(workdir)
+    assert result.returncode == 0, result.stderr[-3000:]
+    return workdir
+
+
 def pytest_collection_modifyitems(items):
     """With pytest-xdist (`make test` runs `-n <cores> --dist loadgroup`), keep each file's
     tests on one worker, so a module's expensive fixture (a whole workflow run) is built once,

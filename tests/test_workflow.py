@@ -3,7 +3,6 @@
 import hashlib
 import json
 import subprocess
-import sys
 import zipfile
 from pathlib import Path
 
@@ -12,7 +11,7 @@ import openpyxl
 import pandas as pd
 import pytest
 import yaml
-from conftest import copy_project
+from conftest import copy_project, run_snakemake
 
 from tahsb_analysis.render.rendered_table import SYNTHETIC_BANNER
 
@@ -34,21 +33,7 @@ def _one_cohort(workdir: Path) -> Path:
 
 
 def _snakemake(workdir: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "snakemake", "--cores", "1", *args],
-        cwd=workdir,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-
-
-@pytest.fixture(scope="module")
-def finished_run(tmp_path_factory):
-    workdir = copy_project(tmp_path_factory.mktemp("project"))
-    result = _snakemake(workdir)
-    assert result.returncode == 0, result.stderr[-3000:]
-    return workdir
+    return run_snakemake(workdir, *args)
 
 
 def test_workflow_runs_end_to_end_on_the_synthetic_cohort(finished_run):

@@ -144,6 +144,9 @@ def _build_parser() -> argparse.ArgumentParser:
             "Run Snakemake (this Python's) in the current folder. Its output goes to "
             "--log (default logs/snakemake-<date>-<time>.log); the terminal shows a progress "
             "line, and when a rule fails, the end of the log and the failing rule's own log. "
+            "After a killed run it recovers on its own: it removes the lock the run left when "
+            "no Snakemake process of this folder is alive, and Snakemake reruns the jobs left "
+            "incomplete (the workflow profile workflow/profiles/default). "
             "Arguments after -- go to Snakemake."
         ),
     )
@@ -177,9 +180,14 @@ def default_log_path(now: datetime | None = None) -> Path:
 
 def _workflow(args) -> int:
     from tahsb_analysis.run_summary import run_logged
+    from tahsb_analysis.workflow_lock import recovery_arguments, unlock_if_stale
 
+    # Recover from a killed run on our own: its stale lock, then its incomplete files.
+    message = unlock_if_stale(Path.cwd())
+    if message != "no Snakemake lock":
+        print(f"tahsb workflow: {message}", file=sys.stderr)
     command = [sys.executable, "-m", "snakemake", "--cores", str(args.cores),
-               *args.snakemake_args]
+               *recovery_arguments(Path.cwd()), *args.snakemake_args]
     status = run_logged(command, args.log or default_log_path(), verbose=args.verbose)
     return 1 if status else 0
 

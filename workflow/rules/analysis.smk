@@ -1,8 +1,10 @@
-# Analysis: run every registered analysis on a validated cohort, then stack their rows into the
-# cohort's one long results table (internal: not checked for release).
+# Analysis: run every registered analysis on a validated cohort and stack their rows into the
+# cohort's one long results table (internal: not checked for release). One job per cohort: the
+# analyses take seconds together, and a job per analysis paid Python's start-up and the
+# scientific stack's imports once for each (issue #19).
 
 
-rule run_analysis:
+rule results_table:
     input:
         cases=rules.validate_cohort.output.cases,
         case_file=rules.validate_cohort.output.case_file,
@@ -10,24 +12,11 @@ rule run_analysis:
         metadata=rules.validate_cohort.output.metadata,
         codings=rules.validate_cohort.output.codings,
     output:
-        results=f"{INTERNAL}/analyses/{{analysis}}.parquet",
-    log:
-        "logs/{cohort}/analysis_{analysis}.log",
-    params:
-        settings=analysis_config,
-    script:
-        "../scripts/run_analysis.py"
-
-
-rule results_table:
-    input:
-        parts=analysis_parts,
-    output:
         parquet=f"{INTERNAL}/results_table.parquet",
         csv=f"{INTERNAL}/results_table.csv",
     log:
         "logs/{cohort}/results_table.log",
     params:
-        p_adjust=config["p_adjust"],
+        settings=analysis_config,
     script:
-        "../scripts/combine_results.py"
+        "../scripts/results_table.py"

@@ -31,7 +31,6 @@ CODEBOOK_FILE = str(default_codebook_path())
 # Every table, figure and section comes from the output registry (one home per output); it is
 # read with yaml alone, so planning the workflow does not import the scientific stack.
 REGISTRY = load_registry()
-ANALYSES = REGISTRY.analyses()
 TABLE_OUTPUTS = REGISTRY.table_outputs("internal")
 RELEASE_TABLE_OUTPUTS = REGISTRY.table_outputs("release")
 FIGURES = REGISTRY.figure_names("internal")
@@ -79,13 +78,6 @@ def coder_input_files(wildcards):
 def analysis_config(wildcards):
     """The config sections an analysis reads."""
     return {key: config[key] for key in ANALYSIS_CONFIG_KEYS}
-
-
-def analysis_parts(wildcards):
-    """The per-analysis results of one cohort, to be stacked into its results table."""
-    return expand(
-        rules.run_analysis.output.results, cohort=wildcards.cohort, analysis=ANALYSES
-    )
 
 
 def comparison_settings(wildcards):

@@ -29,7 +29,6 @@ from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
-from statsmodels.stats.multitest import multipletests
 
 from tahsb_analysis.registry import load_registry
 from tahsb_analysis.vocabulary import (
@@ -75,6 +74,10 @@ def adjust(p_values: np.ndarray, method: str) -> np.ndarray:
     """Adjusted p-values by `method` ("holm" by `holm`, else statsmodels' `multipletests`)."""
     if method == "holm":
         return np.asarray(holm(p_values))
+    # Imported here: statsmodels (and SciPy's stats under it) costs a second at import, and
+    # the render jobs that import this module for its family rule never adjust with BH.
+    from statsmodels.stats.multitest import multipletests
+
     return multipletests(p_values, method=method)[1]
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import pandas as pd
 
-from tahsb_analysis.analyses.response_models import FIRTH_PRIMARY
 from tahsb_analysis.render.figures.blocks import (
     ForestMark,
     forest_axes,
@@ -44,6 +43,7 @@ from tahsb_analysis.render.tables import (
     upper_first,
     variable_label,
 )
+from tahsb_analysis.vocabulary import FIRTH_PRIMARY
 
 # Terms drawn in the forest plot, top to bottom within an outcome.
 FOREST_TERMS = ("ta_only", "dual")
