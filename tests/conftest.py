@@ -7,6 +7,11 @@ codebook, so the cohort has no problems by construction.
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pandas as pd
@@ -184,6 +189,60 @@ def run_snakemake(workdir: Path, *args: str):
 
 # The xdist group of the tests that read `finished_run`: one worker builds it once per session.
 FINISHED_RUN_GROUP = "tests/test_workflow.py"
+
+
+# --- a run killed mid-way, then rerun with the README's command (issue #19) ----------------
+
+
+def make_run_command(workdir: Path) -> list[str]:
+    """The README's `make run`, with this test session's Python environment taken as the
+    already built .venv (-o: never rebuild it)."""
+    venv_bin = Path(sys.executable).parent
+    return ["make", "--no-print-directory", "run", f"BIN={venv_bin}",
+            "-o", ".venv/.installed-runtime"]
+
+
+def run_outputs(workdir: Path) -> dict[str, bytes]:
+    return {p.relative_to(workdir).as_posix(): p.read_bytes()
+            for p in (workdir / "results").rglob("*") if p.is_file()}
+
+
+def kill_once_results_exist(workdir: Path, timeout: float = 600) -> None:
+    """Start `make run` in its own process group and SIGKILL the whole group as soon as a
+    cohort's results table exists (validation and analyses done, rendering not)."""
+    log = (workdir / "killed_run.log").open("w")
+    run = subprocess.Popen(make_run_command(workdir), cwd=workdir, stdout=log,
+                           stderr=subprocess.STDOUT, start_new_session=True)
+    deadline = time.monotonic() + timeout
+    try:
+        while not list((workdir / "results").glob("internal/*/results_table.parquet")):
+            assert run.poll() is None, "the run ended before it could be killed"
+            assert time.monotonic() < deadline, "no results table in time"
+            time.sleep(0.1)
+        assert run.poll() is None, "the run ended before it could be killed"
+    finally:
+        os.killpg(run.pid, signal.SIGKILL)
+        run.wait()
+        log.close()
+
+
+@pytest.fixture(scope="session")
+def recovered_run(tmp_path_factory):
+    """A copy of the project whose `make run` was SIGKILLed (the whole process group) once a
+    results table existed, then run again with the same command: (folder, whether the killed
+    run left Snakemake's lock, the rerun's CompletedProcess). Tests that read it name
+    FINISHED_RUN_GROUP as their xdist_group."""
+    import shutil
+
+    from tahsb_analysis.workflow_lock import lock_files
+
+    workdir = copy_project(tmp_path_factory.mktemp("recovered"))
+    shutil.copy(REPO / "Makefile", workdir / "Makefile")
+    kill_once_results_exist(workdir)
+    had_lock = bool(lock_files(workdir))
+    rerun = subprocess.run(make_run_command(workdir), cwd=workdir, capture_output=True,
+                           text=True, check=False)
+    return workdir, had_lock, rerun
 
 
 @pytest.fixture(scope="session")
