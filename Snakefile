@@ -16,7 +16,6 @@ include: "workflow/rules/ingest.smk"
 include: "workflow/rules/analysis.smk"
 include: "workflow/rules/release.smk"
 include: "workflow/rules/render.smk"
-include: "workflow/rules/report.smk"
 include: "workflow/rules/compare.smk"
 
 

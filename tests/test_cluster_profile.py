@@ -31,10 +31,7 @@ PLACEHOLDERS = {
 }
 # Rules that run once per cohort.
 PER_COHORT_RULES = [
-    "validate_cohort", "results_table", "disclosure_gate", "release_manifest",
-    "render_tables", "render_release_tables", "render_figures", "render_release_figures",
-    "render_timelines", "replication", "release_replication", "study_report",
-    "release_study_report",
+    "validate_cohort", "results_table", "disclosure_gate", "render_internal", "render_release",
 ]
 SLURM_COMMANDS = ["sbatch", "srun", "squeue", "sacct", "sinfo", "scontrol", "sacctmgr",
                   "sshare", "scancel"]

@@ -102,35 +102,13 @@ def report_config(wildcards):
     return settings
 
 
-def release_files(wildcards):
-    """Every file of a cohort's release tier, for its manifest."""
-    outputs = {
-        "results_table": rules.disclosure_gate.output.csv,
-        "disclosure": rules.disclosure_gate.output.summary,
-        "tables": rules.render_release_tables.output,
-        "figures": rules.render_release_figures.output,
-        "replication": rules.release_replication.output,
-        "report": rules.release_study_report.output.html,
-        "draft": rules.release_draft_results.output,
-    }
-    return {
-        name: expand(paths, cohort=wildcards.cohort) for name, paths in outputs.items()
-    }
-
-
 def all_outputs():
     """Every final output of the workflow (the all target): both tiers of each cohort."""
     targets = []
     for cohort in COHORTS:
         targets += expand(rules.results_table.output.csv, cohort=cohort)
-        targets += expand(rules.render_tables.output.html, cohort=cohort)
-        targets += expand(rules.render_figures.output.png, cohort=cohort)
-        targets += expand(rules.render_timelines.output.png, cohort=cohort)
-        targets += expand(rules.study_report.output.html, cohort=cohort)
-        targets += expand(rules.plan.output.csv, cohort=cohort)
-        targets += expand(rules.draft_results.output.docx, cohort=cohort)
-        targets += expand(rules.release_manifest.output.json, cohort=cohort)
-        targets += expand(rules.coding_disagreements.output.csv, cohort=cohort)
+        targets += expand(rules.render_internal.output.report, cohort=cohort)
+        targets += expand(rules.render_release.output.manifest_json, cohort=cohort)
     if COMPARE:
         targets += [rules.compare_cohorts.output.report]
         targets += [rules.compare_release_cohorts.output.manifest]

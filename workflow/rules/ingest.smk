@@ -20,16 +20,3 @@ rule validate_cohort:
     script:
         "../scripts/validate_cohort.py"
 
-
-# Where the coders of the double-coded case files disagreed (case id and field, never a code),
-# for them to resolve: internal only, never released.
-rule coding_disagreements:
-    input:
-        codings=rules.validate_cohort.output.codings,
-        metadata=rules.validate_cohort.output.metadata,
-    output:
-        csv=f"{INTERNAL}/coding_disagreements.csv",
-    log:
-        "logs/{cohort}/coding_disagreements.log",
-    script:
-        "../scripts/coding_disagreements.py"

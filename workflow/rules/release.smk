@@ -1,5 +1,6 @@
 # Release: the disclosure gate turns the internal results table into the release results table
-# (before anything is rendered); the manifest lists every released file for the output checker.
+# (before anything is rendered). The release tier's manifest is written by render_release
+# (workflow/rules/render.smk), after every file it lists.
 
 
 rule disclosure_gate:
@@ -23,22 +24,3 @@ rule disclosure_gate:
     script:
         "../scripts/disclosure_gate.py"
 
-
-rule release_manifest:
-    input:
-        unpack(release_files),
-    output:
-        json=f"{RELEASE}/manifest.json",
-        markdown=report(
-            f"{RELEASE}/manifest.md",
-            caption=caption("manifest"),
-            category="{cohort}",
-            subcategory="Release manifest",
-        ),
-    log:
-        "logs/{cohort}/release_manifest.log",
-    params:
-        release_dir=RELEASE,
-        not_released=NOT_RELEASED,
-    script:
-        "../scripts/release_manifest.py"
