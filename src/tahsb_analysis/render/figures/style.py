@@ -23,6 +23,8 @@ from matplotlib.rcsetup import cycler
 from PIL import Image
 from PIL.PngImagePlugin import PngInfo
 
+from tahsb_analysis.registry import load_registry
+
 MM_PER_INCH = 25.4
 SINGLE_COLUMN_MM = 85  # journal single column width (Elsevier, BMJ, Springer: 80-90 mm)
 DOUBLE_COLUMN_MM = 174  # journal double column (full page) width
@@ -162,8 +164,6 @@ def new_figure(width: str | float = "single", height: float = 2.4) -> Figure:
 
 def registry_width(figure_name: str) -> str:
     """The column width the output registry declares for a figure ("single" or "double")."""
-    from tahsb_analysis.registry import load_registry  # light: yaml only
-
     return load_registry().figure(figure_name).width
 
 
