@@ -475,3 +475,37 @@ def test_every_report_page_renders_in_a_real_browser_with_every_registered_item(
         assert shot.stat().st_size > 10_000, name
         assert view.seconds < 15, (name, view.seconds)
     assert not problems, f"screenshots in {tmp_path}: {problems}"
+
+
+# Page weight (issue #17): the pages embed 120-dpi screen previews shown at print size; the
+# journal files (300-dpi PNG, SVG, PDF) stay beside them in figures/.
+STUDY_PAGE_LIMIT = 1_000_000  # bytes
+COMPARISON_PAGE_LIMIT = 2_000_000
+
+
+def test_report_pages_stay_light_and_the_journal_files_stay_beside_them(finished_run):
+    results = finished_run / "results"
+    study_pages = sorted(results.glob("*/synthetic-*/report.html"))
+    comparison_pages = sorted(results.glob("*/comparison/report.html"))
+    assert len(study_pages) == 4 and len(comparison_pages) == 2
+    heavy = {page.relative_to(results).as_posix(): page.stat().st_size
+             for page in study_pages if page.stat().st_size > STUDY_PAGE_LIMIT}
+    heavy |= {page.relative_to(results).as_posix(): page.stat().st_size
+              for page in comparison_pages if page.stat().st_size > COMPARISON_PAGE_LIMIT}
+    assert heavy == {}
+    from PIL import Image
+
+    for screen in sorted(results.glob("*/*/figures/*.screen.png")):
+        journal = screen.with_name(screen.name.replace(".screen.png", ".png"))
+        with Image.open(screen) as preview, Image.open(journal) as full:
+            assert round(preview.info["dpi"][0]) == 120 and round(full.info["dpi"][0]) == 300
+            # Same figure, same print width: 85 mm or 174 mm.
+            width_mm = full.size[0] / 300 * 25.4
+            assert min(abs(width_mm - 85), abs(width_mm - 174)) < 0.5, journal.name
+        for suffix in (".svg", ".pdf"):
+            assert journal.with_suffix(suffix).is_file()
+    # Every section's comparison forest plot fits a journal page (at most 240 mm high).
+    for png in sorted(results.glob("*/comparison/figures/comparison_*.png")):
+        if not png.name.endswith(".screen.png"):
+            with Image.open(png) as full:
+                assert full.size[1] / 300 * 25.4 <= 240, png.name

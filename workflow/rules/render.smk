@@ -59,6 +59,7 @@ rule render_figures:
         results=rules.results_table.output.parquet,
     output:
         png=expand(f"{INTERNAL}/figures/{{figure}}.png", figure=FIGURES, cohort="{cohort}"),
+        screen=expand(f"{INTERNAL}/figures/{{figure}}.screen.png", figure=FIGURES, cohort="{cohort}"),
         svg=expand(f"{INTERNAL}/figures/{{figure}}.svg", figure=FIGURES, cohort="{cohort}"),
         pdf=expand(f"{INTERNAL}/figures/{{figure}}.pdf", figure=FIGURES, cohort="{cohort}"),
         alt_text=expand(f"{INTERNAL}/figures/{{figure}}.alt.txt", figure=FIGURES, cohort="{cohort}"),
@@ -84,6 +85,7 @@ use rule render_figures as render_release_figures with:
             )
             for figure in RELEASE_FIGURES
         ],
+        screen=expand(f"{RELEASE}/figures/{{figure}}.screen.png", figure=RELEASE_FIGURES, cohort="{cohort}"),
         svg=expand(f"{RELEASE}/figures/{{figure}}.svg", figure=RELEASE_FIGURES, cohort="{cohort}"),
         pdf=expand(f"{RELEASE}/figures/{{figure}}.pdf", figure=RELEASE_FIGURES, cohort="{cohort}"),
         alt_text=expand(f"{RELEASE}/figures/{{figure}}.alt.txt", figure=RELEASE_FIGURES, cohort="{cohort}"),
@@ -104,6 +106,7 @@ rule render_timelines:
         metadata=rules.validate_cohort.output.metadata,
     output:
         png=f"{INTERNAL}/figures/dual_timelines.png",
+        screen=f"{INTERNAL}/figures/dual_timelines.screen.png",
         svg=f"{INTERNAL}/figures/dual_timelines.svg",
         pdf=f"{INTERNAL}/figures/dual_timelines.pdf",
         alt_text=f"{INTERNAL}/figures/dual_timelines.alt.txt",
