@@ -87,18 +87,21 @@ def _is_na(value) -> bool:
 def item_label(row) -> str:
     """A compared statistic in words: "Any TA-HSB (sex: female)", "Looked after: yes (HSB
     group: TA-HSB only)"; "[behaviours]" when behaviours, not children, are counted."""
-    variable, level = row["variable"], row["level"]
-    if variable == "hsb_group" and not _is_na(level):
-        text = upper_first(level_label(variable, level))
-    else:
-        text = upper_first(variable_label(variable))
-        if not _is_na(level):
-            text += f": {level_label(variable, level)}"
+    text = _statistic_words(row)
     if not _is_na(row["group"]):
         text += (f" ({variable_label(row['group_variable'])}: "
                  f"{level_label(row['group_variable'], row['group'])})")
-    if row["unit"] == "behaviours":
-        text += " [behaviours]"
+    return text + (" [behaviours]" if row["unit"] == "behaviours" else "")
+
+
+def _statistic_words(row) -> str:
+    """"Any TA-HSB", "Looked after: yes": the variable and level in words, no group."""
+    variable, level = row["variable"], row["level"]
+    if variable == "hsb_group" and not _is_na(level):
+        return upper_first(level_label(variable, level))
+    text = upper_first(variable_label(variable))
+    if not _is_na(level):
+        text += f": {level_label(variable, level)}"
     return text
 
 
@@ -153,14 +156,7 @@ class ForestRow:
 def _heading(row) -> str:
     """The compared statistic without its group: "Police involvement because of the HSB:
     yes", "Any TA-HSB"; "[behaviours]" when behaviours, not children, are counted."""
-    variable, level = row["variable"], row["level"]
-    if variable == "hsb_group" and not _is_na(level):
-        text = upper_first(level_label(variable, level))
-    else:
-        text = upper_first(variable_label(variable))
-        if not _is_na(level):
-            text += f": {level_label(variable, level)}"
-    return text + (" [behaviours]" if row["unit"] == "behaviours" else "")
+    return _statistic_words(row) + (" [behaviours]" if row["unit"] == "behaviours" else "")
 
 
 def _sub(row) -> str:
