@@ -209,20 +209,27 @@ def console_errors(events: list[dict]) -> list[str]:
     return errors
 
 
-def study_page_items(tier: str) -> list[str]:
+def study_page_items(tier: str, present: set[str] | None = None) -> list[str]:
     """The element ids a study page of `tier` must show: every table and every figure the
-    output registry sends to that tier."""
+    output registry sends to that tier; with `present` (the outputs the page's results table
+    has rows for), only those tables, since the page names an output without rows in a list
+    of absent outputs instead (e.g. coding reliability for a cohort without double coding)."""
     registry = load_registry()
-    return ([anchor("table", name) for name in registry.table_outputs(tier)]
+    tables = [name for name in registry.table_outputs(tier)
+              if present is None or name in present]
+    return ([anchor("table", name) for name in tables]
             + [anchor("figure", figure.name) for figure in registry.figures(tier, None)])
 
 
-def comparison_page_items() -> list[str]:
+def comparison_page_items(compared: set[str] | None = None) -> list[str]:
     """The element id prefixes the comparison page must show: per section of the registry its
-    forest plot(s) and its table of comparisons, then the verdicts side by side."""
+    forest plot(s) and, for a section with comparisons (`compared`, all when None), its table
+    of comparisons, then the verdicts side by side. (Coding reliability is not compared
+    between cohorts: its section has a figure saying so and no table.)"""
     sections = [section.id for section in load_registry().sections]
     return ([anchor("figure", f"comparison_{s}") for s in sections]
-            + [anchor("table", f"comparison_{s}") for s in sections]
+            + [anchor("table", f"comparison_{s}") for s in sections
+               if compared is None or s in compared]
             + ["table-replication-side-by-side"])
 
 

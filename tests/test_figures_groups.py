@@ -8,7 +8,7 @@ from tahsb_analysis.render.figures.groups import characteristics_figure, respons
 from tahsb_analysis.render.figures.output import write_figure
 from tahsb_analysis.render.figures.style import (
     DOUBLE_COLUMN_IN,
-    FONT_SIZE_PT,
+    FONT_RANGE_PT,
     HSB_GROUP_COLOURS,
     HSB_GROUP_HATCHES,
     HSB_GROUP_MARKERS,
@@ -70,7 +70,7 @@ def test_characteristics_figure_is_double_column_with_readable_fonts():
     figure = characteristics_figure(characteristics_results()).figure
     assert figure.get_figwidth() == DOUBLE_COLUMN_IN
     sizes = [t.get_fontsize() for t in figure.findobj(Text) if t.get_text()]
-    assert min(sizes) >= FONT_SIZE_PT
+    assert FONT_RANGE_PT[0] <= min(sizes) and max(sizes) <= FONT_RANGE_PT[1]
 
 
 def test_characteristics_caption_and_alt_text_give_n_per_group_and_the_ci_method():

@@ -9,7 +9,7 @@ from matplotlib.text import Text
 
 from tahsb_analysis.render.figures.prevalence import prevalence_figure
 from tahsb_analysis.render.figures.style import (
-    FONT_SIZE_PT,
+    FONT_RANGE_PT,
     OKABE_ITO,
     SINGLE_COLUMN_IN,
     SYNTHETIC_LABEL,
@@ -50,7 +50,7 @@ def test_figures_are_column_width_with_readable_fonts():
     figure = prevalence_figure(results()).figure
     assert figure.get_figwidth() == SINGLE_COLUMN_IN
     sizes = [t.get_fontsize() for t in figure.findobj(Text) if t.get_text()]
-    assert min(sizes) >= FONT_SIZE_PT
+    assert FONT_RANGE_PT[0] <= min(sizes) and max(sizes) <= FONT_RANGE_PT[1]
 
 
 def test_bars_use_the_okabe_ito_palette():

@@ -130,8 +130,9 @@ def test_release_files_are_the_files_given_and_every_file_of_each_figure():
 
     files = release_files(["out/table.csv"], ["out/figures/forest.png"])
     assert [f.as_posix() for f in files] == [
-        "out/table.csv", "out/figures/forest.png", "out/figures/forest.svg",
-        "out/figures/forest.pdf", "out/figures/forest.alt.txt", "out/figures/forest.caption.txt"]
+        "out/table.csv", "out/figures/forest.png", "out/figures/forest.screen.png",
+        "out/figures/forest.svg", "out/figures/forest.pdf", "out/figures/forest.alt.txt",
+        "out/figures/forest.caption.txt"]
 
 
 def test_the_tables_workbook_takes_the_status_of_every_table_it_holds(tmp_path):

@@ -98,6 +98,12 @@ def test_the_swimmer_plot_is_internal_only_and_drawn_from_the_cohort(registry):
     assert "dual_timelines" not in registry.figure_names("release", drawn_from=None)
 
 
+def test_every_figure_declares_its_journal_column(registry):
+    widths = {f.name: f.width for f in registry.figures("internal", drawn_from=None)}
+    assert widths["prevalence"] == "single" and widths["characteristics"] == "double"
+    assert set(widths.values()) == {"single", "double"}
+
+
 def test_a_figure_drawn_from_the_cohort_cannot_be_declared_for_release():
     data = copy.deepcopy(RAW)
     trajectories = next(o for o in data["outputs"] if o["name"] == "trajectories")
@@ -113,6 +119,8 @@ def test_a_figure_drawn_from_the_cohort_cannot_be_declared_for_release():
     (lambda d: d["outputs"][0].update(colour="red"), "unknown keys"),
     (lambda d: d["outputs"].append(copy.deepcopy(d["outputs"][0])), "more than once"),
     (lambda d: d["outputs"][0].pop("title"), "'title' is required"),
+    (lambda d: d["outputs"][0]["figures"][0].pop("width"), "'width' are required"),
+    (lambda d: d["outputs"][0]["figures"][0].update(width="A4"), "width 'A4'"),
 ])
 def test_a_malformed_registry_names_the_entry_and_the_key(change, message):
     data = copy.deepcopy(RAW)

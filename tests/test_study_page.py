@@ -134,12 +134,15 @@ def no_git_checkout_above_tmp_path(monkeypatch, tmp_path):
 
 @pytest.fixture
 def figure_png(tmp_path) -> Path:
-    """A tiny PNG with its alt text and caption beside it, as figures.write_figure writes."""
+    """A tiny PNG, its screen preview (a second PNG at 48 dpi: 1 inch is 48 px), alt text and
+    caption beside it, as figures.write_figure writes."""
     fig = Figure(figsize=(1, 1), dpi=20)
     fig.add_subplot().bar([0, 1], [1, 2])
     path = tmp_path / "figures" / "prevalence.png"
     path.parent.mkdir()
     fig.savefig(path, format="png", metadata={"Software": None})
+    fig.savefig(path.with_name("prevalence.screen.png"), format="png", dpi=48,
+                metadata={"Software": None})
     path.with_name("prevalence.alt.txt").write_text(ALT_TEXT + "\n", encoding="utf-8")
     path.with_name("prevalence.caption.txt").write_text("The caption.\n", encoding="utf-8")
     return path
@@ -148,7 +151,7 @@ def figure_png(tmp_path) -> Path:
 def same_figure_as(png: Path, name: str) -> Path:
     """A copy of the test figure (PNG, alt text, caption) under another name."""
     target = png.with_name(f"{name}.png")
-    for suffix in (".png", ".alt.txt", ".caption.txt"):
+    for suffix in (".png", ".screen.png", ".alt.txt", ".caption.txt"):
         shutil.copyfile(png.with_name(f"prevalence{suffix}"), png.with_name(f"{name}{suffix}"))
     return target
 
@@ -491,9 +494,19 @@ def test_a_figure_embeds_as_a_png_data_uri_with_its_alt_text(tmp_path, figure_pn
     assert len(images) == 1
     prefix = "data:image/png;base64,"
     assert images[0]["src"].startswith(prefix)
-    assert base64.b64decode(images[0]["src"][len(prefix):]) == figure_png.read_bytes()
+    # The screen preview, not the journal PNG, shown at its print size: 1 inch is 96 CSS px.
+    screen = figure_png.with_name("prevalence.screen.png")
+    assert base64.b64decode(images[0]["src"][len(prefix):]) == screen.read_bytes()
+    assert (images[0]["width"], images[0]["height"]) == ("96", "96")
     assert images[0]["alt"] == ALT_TEXT
     assert "The caption." in section(page, "prevalence")
+
+
+def test_a_figure_without_its_screen_preview_is_an_error_naming_the_file(tmp_path, figure_png):
+    figure_png.with_name("prevalence.screen.png").unlink()
+    with pytest.raises(ReportError, match="prevalence.screen.png"):
+        build_report(small_results(), figures={"prevalence": figure_png},
+                     provenance=provenance(tmp_path))
 
 
 def test_a_figure_not_given_is_not_shown(tmp_path):

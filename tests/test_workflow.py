@@ -114,7 +114,11 @@ def test_internal_results_are_not_checked_and_release_results_are(finished_run):
     release = pd.read_csv(finished_run / RELEASE / "results_table.csv")
     assert set(internal["disclosure"]) == {"not checked"}
     assert set(release["disclosure"]) == {"released", "suppressed"}
-    # the internal rows, then the rows of categories merged before suppression
+    # the internal rows (less the internal-only outputs, which never reach the release), then
+    # the rows of categories merged before suppression
+    from tahsb_analysis.release.disclosure import internal_only_outputs
+
+    internal = internal[~internal["output"].isin(internal_only_outputs())]
     assert len(release) >= len(internal)
     added = release.iloc[len(internal):]
     assert added["method"].str.contains("categories merged before disclosure control").all()
@@ -222,12 +226,13 @@ def test_snakemake_report_is_built_from_the_release_tier_only(finished_run):
     # Per cohort: every release table and figure of the registry (20 and 8 today), results
     # table, replication, study report, draft results, manifest, tables workbook; the
     # comparison: its table,
-    # 5 forest plots and its page (7).
+    # one forest plot per report section and its page.
     from tahsb_analysis.registry import load_registry
 
     registry = load_registry()
     per_cohort = len(registry.table_outputs("release")) + len(registry.figures("release")) + 6
-    assert len(bundled) == 2 * per_cohort + 7, sorted(bundled)
+    comparison = 1 + len(registry.sections) + 1
+    assert len(bundled) == 2 * per_cohort + comparison, sorted(bundled)
     assert set(bundled.values()) <= release
     assert not set(bundled.values()) & internal
     assert not [name for name in bundled if "dual_timelines" in name]
@@ -315,7 +320,7 @@ def test_a_cohort_naming_one_workbook_is_validated_from_its_sheets(tmp_path):
     from workbook_helpers import fill_workbook, read_csv_frames
 
     workdir = _one_cohort(copy_project(tmp_path))
-    (workdir / "data" / "private").mkdir()
+    (workdir / "data" / "private").mkdir(exist_ok=True)  # the copy has its README
     fill_workbook(workdir / "data" / "private" / "coding.xlsx",
                   read_csv_frames(workdir / "data" / "synthetic"))
     path = workdir / "config" / "config.yaml"
@@ -455,12 +460,22 @@ def test_every_report_page_renders_in_a_real_browser_with_every_registered_item(
     page's top saved under tmp_path (to look at when this fails)."""
     from browser_helpers import comparison_page_items, missing_items, study_page_items
 
+    from tahsb_analysis.compare.cohorts import section_of
+
+    def present(tier, cohort):
+        table = pd.read_parquet(finished_run / "results" / tier / cohort / "results_table.parquet")
+        return set(table["output"].astype(str))
+
     pages = [(finished_run / "results" / tier / cohort / "report.html",
-              study_page_items(tier), False)
+              study_page_items(tier, present(tier, cohort)), False)
              for tier in ("internal", "release")
              for cohort in ("synthetic-ttp-2015", "synthetic-ttp-2019")]
-    pages += [(finished_run / "results" / tier / "comparison" / "report.html",
-               comparison_page_items(), True) for tier in ("internal", "release")]
+    for tier in ("internal", "release"):
+        comparison = pd.read_parquet(finished_run / "results" / tier / "comparison"
+                                     / "comparison_table.parquet")
+        compared = set(comparison["output"].astype(str).map(section_of))
+        pages.append((finished_run / "results" / tier / "comparison" / "report.html",
+                      comparison_page_items(compared), True))
     problems = {}
     for path, expected, prefixes in pages:
         name = "-".join(path.relative_to(finished_run / "results").parts[:2])
@@ -475,3 +490,37 @@ def test_every_report_page_renders_in_a_real_browser_with_every_registered_item(
         assert shot.stat().st_size > 10_000, name
         assert view.seconds < 15, (name, view.seconds)
     assert not problems, f"screenshots in {tmp_path}: {problems}"
+
+
+# Page weight (issue #17): the pages embed 120-dpi screen previews shown at print size; the
+# journal files (300-dpi PNG, SVG, PDF) stay beside them in figures/.
+STUDY_PAGE_LIMIT = 1_000_000  # bytes
+COMPARISON_PAGE_LIMIT = 2_000_000
+
+
+def test_report_pages_stay_light_and_the_journal_files_stay_beside_them(finished_run):
+    results = finished_run / "results"
+    study_pages = sorted(results.glob("*/synthetic-*/report.html"))
+    comparison_pages = sorted(results.glob("*/comparison/report.html"))
+    assert len(study_pages) == 4 and len(comparison_pages) == 2
+    heavy = {page.relative_to(results).as_posix(): page.stat().st_size
+             for page in study_pages if page.stat().st_size > STUDY_PAGE_LIMIT}
+    heavy |= {page.relative_to(results).as_posix(): page.stat().st_size
+              for page in comparison_pages if page.stat().st_size > COMPARISON_PAGE_LIMIT}
+    assert heavy == {}
+    from PIL import Image
+
+    for screen in sorted(results.glob("*/*/figures/*.screen.png")):
+        journal = screen.with_name(screen.name.replace(".screen.png", ".png"))
+        with Image.open(screen) as preview, Image.open(journal) as full:
+            assert round(preview.info["dpi"][0]) == 120 and round(full.info["dpi"][0]) == 300
+            # Same figure, same print width: 85 mm or 174 mm.
+            width_mm = full.size[0] / 300 * 25.4
+            assert min(abs(width_mm - 85), abs(width_mm - 174)) < 0.5, journal.name
+        for suffix in (".svg", ".pdf"):
+            assert journal.with_suffix(suffix).is_file()
+    # Every section's comparison forest plot fits a journal page (at most 240 mm high).
+    for png in sorted(results.glob("*/comparison/figures/comparison_*.png")):
+        if not png.name.endswith(".screen.png"):
+            with Image.open(png) as full:
+                assert full.size[1] / 300 * 25.4 <= 240, png.name

@@ -24,6 +24,8 @@ from tahsb_analysis.vocabulary import RELEASE_TIER as RELEASE
 TIERS = (INTERNAL, RELEASE)
 LAYOUTS = ("generic", "group_comparison", "odds_ratios", "scenario_tests", "reliability")
 FIGURE_SOURCES = ("results", "cohort")
+# Journal column widths a figure is drawn at: single column 85 mm, double column 174 mm.
+FIGURE_WIDTHS = ("single", "double")
 # Keys of an output's `disclosure` block, and the gate's variable-level keys.
 _OUTPUT_STRUCTURE_KEYS = ("group_sums", "shared_margins", "shared_cells", "derived_from")
 _VARIABLE_STRUCTURE_KEYS = ("structural_zeros", "exclusive", "aggregates", "level_sums")
@@ -52,6 +54,7 @@ class Figure:
     caption: str
     tiers: tuple[str, ...]
     drawn_from: str = "results"
+    width: str = "double"  # the journal column it is drawn for (FIGURE_WIDTHS)
 
 
 @dataclass(frozen=True)
@@ -228,7 +231,7 @@ def registry_from_mapping(data, source: str = "<memory>") -> Registry:
 _OUTPUT_KEYS = {"name", "title", "section", "findings", "analysis", "layout", "caption", "tiers",
                 "figures", "disclosure", "release_priority"}
 RELEASE_PRIORITIES = ("headline", "finding", "breakdown", "detail")
-_FIGURE_KEYS = {"name", "title", "caption", "tiers", "drawn_from"}
+_FIGURE_KEYS = {"name", "title", "caption", "tiers", "drawn_from", "width"}
 
 
 def _output(entry: dict, section_ids: set[str], source: str) -> Output:
@@ -269,8 +272,11 @@ def _figure(entry: dict, output: dict, where: str) -> Figure:
     unknown = set(entry) - _FIGURE_KEYS
     if unknown:
         raise RegistryError(f"{where}: unknown keys {sorted(unknown)}")
-    if not entry.get("name") or not entry.get("caption"):
-        raise RegistryError(f"{where}: 'name' and 'caption' are required")
+    if not entry.get("name") or not entry.get("caption") or not entry.get("width"):
+        raise RegistryError(f"{where}: 'name', 'caption' and 'width' are required")
+    if entry["width"] not in FIGURE_WIDTHS:
+        raise RegistryError(f"{where}: width {entry['width']!r} is not one of {FIGURE_WIDTHS} "
+                            "(single column 85 mm, double column 174 mm)")
     drawn_from = entry.get("drawn_from", "results")
     if drawn_from not in FIGURE_SOURCES:
         raise RegistryError(f"{where}: drawn_from {drawn_from!r} is not one of {FIGURE_SOURCES}")
@@ -281,7 +287,7 @@ def _figure(entry: dict, output: dict, where: str) -> Figure:
     return Figure(name=str(entry["name"]), output=str(output["name"]),
                   title=str(entry.get("title") or output["title"]),
                   caption=" ".join(str(entry["caption"]).split()), tiers=tiers,
-                  drawn_from=drawn_from)
+                  drawn_from=drawn_from, width=str(entry["width"]))
 
 
 def _tiers(tiers, where: str) -> tuple[str, ...]:

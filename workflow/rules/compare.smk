@@ -15,6 +15,9 @@ rule compare_cohorts:
         figures=expand(
             f"{INTERNAL_COMPARISON}/figures/comparison_{{section}}.png", section=SECTIONS
         ),
+        screens=expand(
+            f"{INTERNAL_COMPARISON}/figures/comparison_{{section}}.screen.png", section=SECTIONS
+        ),
         report=f"{INTERNAL_COMPARISON}/report.html",
     log:
         "logs/comparison/compare_cohorts_internal.log",
@@ -45,6 +48,9 @@ use rule compare_cohorts as compare_release_cohorts with:
             )
             for section in SECTIONS
         ],
+        screens=expand(
+            f"{RELEASE_COMPARISON}/figures/comparison_{{section}}.screen.png", section=SECTIONS
+        ),
         report=report(
             f"{RELEASE_COMPARISON}/report.html",
             caption=caption("comparison_report"),

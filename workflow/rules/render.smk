@@ -4,7 +4,7 @@
 # results table; render_release renders the table that passed the disclosure gate and reads
 # release inputs only. Only release outputs are marked for `snakemake --report`: each table's
 # HTML and the tier's workbook (the .docx and .tex of each table stay beside them, for a paper
-# rather than a report), each figure's PNG, the replication table, the study report, the draft
+# rather than a report), each figure's PNG (not its screen copy), the replication table, the study report, the draft
 # results and the manifest.
 
 
@@ -28,11 +28,13 @@ rule render_internal:
         docx=expand(f"{INTERNAL}/tables/{{table}}.docx", table=TABLE_OUTPUTS, cohort="{cohort}"),
         workbook=f"{INTERNAL}/tables/tables.xlsx",
         figure_png=expand(f"{INTERNAL}/figures/{{figure}}.png", figure=FIGURES, cohort="{cohort}"),
+        figure_screen=expand(f"{INTERNAL}/figures/{{figure}}.screen.png", figure=FIGURES, cohort="{cohort}"),
         figure_svg=expand(f"{INTERNAL}/figures/{{figure}}.svg", figure=FIGURES, cohort="{cohort}"),
         figure_pdf=expand(f"{INTERNAL}/figures/{{figure}}.pdf", figure=FIGURES, cohort="{cohort}"),
         figure_alt_text=expand(f"{INTERNAL}/figures/{{figure}}.alt.txt", figure=FIGURES, cohort="{cohort}"),
         figure_caption=expand(f"{INTERNAL}/figures/{{figure}}.caption.txt", figure=FIGURES, cohort="{cohort}"),
         timelines_png=f"{INTERNAL}/figures/dual_timelines.png",
+        timelines_screen=f"{INTERNAL}/figures/dual_timelines.screen.png",
         timelines_svg=f"{INTERNAL}/figures/dual_timelines.svg",
         timelines_pdf=f"{INTERNAL}/figures/dual_timelines.pdf",
         timelines_alt_text=f"{INTERNAL}/figures/dual_timelines.alt.txt",
@@ -94,6 +96,7 @@ rule render_release:
             )
             for figure in RELEASE_FIGURES
         ],
+        figure_screen=expand(f"{RELEASE}/figures/{{figure}}.screen.png", figure=RELEASE_FIGURES, cohort="{cohort}"),
         figure_svg=expand(f"{RELEASE}/figures/{{figure}}.svg", figure=RELEASE_FIGURES, cohort="{cohort}"),
         figure_pdf=expand(f"{RELEASE}/figures/{{figure}}.pdf", figure=RELEASE_FIGURES, cohort="{cohort}"),
         figure_alt_text=expand(f"{RELEASE}/figures/{{figure}}.alt.txt", figure=RELEASE_FIGURES, cohort="{cohort}"),

@@ -23,8 +23,9 @@ MANIFEST_VERSION = "1"
 NOT_COVERED = "output not covered by the disclosure policy"
 
 
-# The files a drawn figure consists of, by suffix after its stem (render/figures/output.py).
-FIGURE_FILE_SUFFIXES = (".png", ".svg", ".pdf", ".alt.txt", ".caption.txt")
+# The files a drawn figure consists of, by suffix after its stem (render/figures/output.py):
+# the journal PNG, SVG and PDF, the screen preview the report embeds, alt text and caption.
+FIGURE_FILE_SUFFIXES = (".png", ".screen.png", ".svg", ".pdf", ".alt.txt", ".caption.txt")
 
 
 def release_files(files, figure_pngs) -> list[Path]:

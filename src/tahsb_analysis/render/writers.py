@@ -50,6 +50,7 @@ body { font-family: Arial, Helvetica, sans-serif; font-size: 10pt; color: #00000
 .tier.internal { color: #d55e00; }
 .tier.release { color: #0072b2; }
 table { border-collapse: collapse; margin: 0.5em 0; }
+.table-scroll { overflow-x: auto; max-width: 100%; }
 caption { text-align: left; font-weight: bold; padding-bottom: 0.4em; }
 th, td { padding: 0.2em 0.6em; vertical-align: top; }
 thead th { border-top: 1.5px solid #000000; border-bottom: 1px solid #000000; text-align: left; }
@@ -89,7 +90,8 @@ def table_to_html_fragment(rendered: RenderedTable) -> str:
     parts = [f'<p class="tier {rendered.tier}">{esc(tier_banner(rendered.tier))}</p>']
     if rendered.synthetic:
         parts.append(f'<p class="synthetic">{esc(SYNTHETIC_BANNER)}</p>')
-    parts.append("<table>")
+    # A wide table (12-13 columns) scrolls inside its own box instead of widening the page.
+    parts.append('<div class="table-scroll"><table>')
     parts.append(f"<caption>{esc(rendered.title)}</caption>")
     parts.append("<thead><tr>")
     parts += [f'<th scope="col">{esc(h)}</th>' for h in rendered.header]
@@ -100,7 +102,7 @@ def table_to_html_fragment(rendered: RenderedTable) -> str:
         cells += [f'<td class="number">{esc(c)}</td>' for c in row[2:]]
         parts.append("<tr>" + "".join(cells) + "</tr>")
     parts.append("</tbody>")
-    parts.append("</table>")
+    parts.append("</table></div>")
     if rendered.footnotes:
         parts.append('<ol class="footnotes">')
         parts += [f"<li>{esc(note)}</li>" for note in rendered.footnotes]

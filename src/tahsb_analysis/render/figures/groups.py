@@ -31,6 +31,7 @@ from tahsb_analysis.render.figures.style import (
     new_figure,
     no_data,
     percent_axis,
+    registry_width,
     style_context,
     wrap_label,
 )
@@ -180,7 +181,7 @@ def characteristics_figure(results: pd.DataFrame) -> FigureOutput:
     n_share, n_age = max(len(share_labels), 1), len(age_labels)
     with style_context():
         height = 1.3 + _ROW_HEIGHT_IN * (n_share + n_age) + (0.5 if n_age else 0)
-        fig = new_figure("double", height=height)
+        fig = new_figure(registry_width("characteristics"), height=height)
         if n_age:
             top, bottom = fig.subplots(2, 1, height_ratios=[n_share, n_age + 0.6])
         else:
@@ -253,7 +254,8 @@ def responses_figure(results: pd.DataFrame) -> FigureOutput:
     words = _group_words(rows)
     labels = [wrap_label(characteristic_label(v, lvl), 44) for v, lvl in shares]
     with style_context():
-        fig = new_figure("double", height=1.3 + 0.42 * max(len(labels), 1))
+        height = 1.3 + 0.42 * max(len(labels), 1)
+        fig = new_figure(registry_width("responses"), height=height)
         ax = fig.add_subplot()
         grouped_bars(ax, rows_axis(ax, labels), shares.values(), CHARACTERISTICS_GROUPS,
                      _BAR_OFFSETS)

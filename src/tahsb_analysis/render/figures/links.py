@@ -38,6 +38,7 @@ from tahsb_analysis.render.figures.style import (
     mark_synthetic,
     new_figure,
     no_data,
+    registry_width,
     style_context,
     wrap_label,
 )
@@ -143,7 +144,8 @@ def onset_gap_figure(results: pd.DataFrame) -> FigureOutput:
     means = [s["mean"] for s in by_group.values() if drawable(s.get("mean"))]
     drawn = []
     with style_context():
-        fig = new_figure("single", height=1.9 + 0.55 * max(len(by_group), 1))
+        height = 1.9 + 0.55 * max(len(by_group), 1)
+        fig = new_figure(registry_width("onset_gap"), height=height)
         ax = fig.add_subplot()
         positions = rows_axis(ax, [wrap_label(headings[g], 26) for g in by_group])
         for y, by_statistic in zip(positions, by_group.values(), strict=True):
@@ -311,7 +313,7 @@ def trajectory_figure(results: pd.DataFrame) -> FigureOutput:
     targets = _node_labels(_node_order(t for _, t, _ in flows), later_rows)
     layout = flow_layout(sources, targets)
     with style_context():
-        fig = new_figure("double", height=layout.height_in)
+        fig = new_figure(registry_width("trajectories"), height=layout.height_in)
         ax = fig.add_subplot()
         flow_diagram(ax, [Flow(first, later, int(row["n"]),
                                f"{count_text(row['n'])}/{count_text(row['denominator'])}")

@@ -31,6 +31,7 @@ from tahsb_analysis.render.figures.style import (
     mark_synthetic,
     new_figure,
     no_data,
+    registry_width,
     style_context,
     wrap_label,
 )
@@ -131,7 +132,8 @@ def response_models_figure(results: pd.DataFrame) -> FigureOutput:
     estimable = [r for by_term in outcomes.values() for r in by_term.values() if _estimable(r)]
     values = [x for r in estimable for x in ((float(r["estimate"]),) + (_limits(r) or ()))]
     with style_context():
-        fig = new_figure("double", height=1.3 + 0.42 * max(len(labels), 1))
+        height = 1.3 + 0.42 * max(len(labels), 1)
+        fig = new_figure(registry_width("response_models"), height=height)
         ax = fig.add_subplot()
         positions = forest_axes(ax, labels, reference=1.0, log=True)
         forest_marks(ax, _marks(positions, outcomes), _NOT_ESTIMABLE_X)

@@ -33,6 +33,7 @@ from tahsb_analysis.render.figures.style import (
     new_figure,
     no_data,
     percent_axis,
+    registry_width,
     style_context,
     wrap_label,
 )
@@ -63,7 +64,7 @@ def prevalence_figure(results: pd.DataFrame) -> FigureOutput:
     n_text = denominator_text(proportions)
 
     with style_context():
-        fig = new_figure("single", height=2.5)
+        fig = new_figure(registry_width("prevalence"), height=2.3)
         ax = fig.add_subplot()
         stacked_bar(ax, [
             Segment(percent(levels[lvl]["estimate"]), HSB_GROUP_COLOURS[lvl],
@@ -131,7 +132,8 @@ def ta_hsb_types_figure(results: pd.DataFrame, population: str = "any_ta_hsb") -
     n_text = denominator_text(proportions)
 
     with style_context():
-        fig = new_figure("double", height=max(1.6, 0.8 + 0.16 * lines + 0.08 * len(labels)))
+        height = max(1.6, 0.8 + 0.16 * lines + 0.08 * len(labels))
+        fig = new_figure(registry_width("ta_hsb_types"), height=height)
         ax = fig.add_subplot()
         positions = list(range(len(ordered)))[::-1]  # the largest share at the top
         upper = share_axis_upper(drawn, pad=15)
@@ -189,7 +191,7 @@ def forms_per_child_figure(
     n_text = denominator_text(proportions)
 
     with style_context():
-        fig = new_figure("single", height=2.4)
+        fig = new_figure(registry_width("forms_per_child"), height=2.4)
         ax = fig.add_subplot()
         rows = [levels[lvl] for lvl in order]
         upper = share_axis_upper(rows, pad=12)

@@ -15,6 +15,7 @@ from tahsb_analysis.render.figures.style import (
     mark_synthetic,
     new_figure,
     no_data,
+    registry_width,
     style_context,
     wrap_label,
 )
@@ -56,7 +57,8 @@ def coding_reliability_figure(results: pd.DataFrame) -> FigureOutput:
     labels = [wrap_label(upper_first(variable_label(v)), 40) for v in variables]
     words = []
     with style_context():
-        fig = new_figure("double", height=1.3 + 0.32 * max(len(labels), 1))
+        fig = new_figure(registry_width("coding_reliability"),
+                         height=1.3 + 0.32 * max(len(labels), 1))
         ax = fig.add_subplot()
         positions = forest_axes(ax, labels, reference=0.0)
         marks = []

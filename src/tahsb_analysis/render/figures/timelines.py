@@ -24,6 +24,7 @@ from tahsb_analysis.render.figures.style import (
     mark_synthetic,
     new_figure,
     no_data,
+    registry_width,
     style_context,
 )
 from tahsb_analysis.render.tables import short_group_label
@@ -89,14 +90,15 @@ def timeline_figure(timelines: pd.DataFrame, *, synthetic: bool, cohort: str) ->
     subgroup_order += sorted(set(subgroup_keys) - set(subgroup_order))
 
     with style_context():
-        fig = new_figure("double", height=min(max(2.4, 1.2 + 0.12 * n), 9.0))
+        height = min(max(2.4, 1.2 + 0.12 * n), 9.0)
+        fig = new_figure(registry_width(TIMELINE_FIGURE), height=height)
         ax = fig.add_subplot()
         drawn_subgroups = _draw_children(ax, ages, subgroup_keys)
         ax.set_yticks([])
         ax.spines["left"].set_visible(False)
         ax.set_ylim(-0.8, max(n, 1) - 0.2)
         ax.set_xlabel("age (years)")
-        ax.set_ylabel("dual children (one line each)")
+        ax.set_ylabel("dual children\n(one line each)")  # two lines: fits a short axis
         ax.set_title(f"Dual children: first onset of each kind of behaviour (n = {n})",
                      loc="left")
         if not first.notna().any():
@@ -146,7 +148,8 @@ def _legend(fig, subgroups: list[str]) -> None:
     for key in subgroups:
         handles.append(Line2D([], [], color=TIMELINE_LINE_COLOUR, linestyle=_line_style(key)))
         labels.append(_subgroup_words(key))
-    fig.legend(handles, labels, loc="outside lower center", ncol=3, handlelength=2.0)
+    # Two columns: three of these long labels do not fit side by side in 174 mm.
+    fig.legend(handles, labels, loc="outside lower center", ncol=2, handlelength=2.0)
 
 
 def _words(ages, first, subgroup_keys, subgroup_order, cohort: str) -> tuple[str, str]:

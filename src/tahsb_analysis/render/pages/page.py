@@ -1,6 +1,6 @@
 """What the study page and the comparison page share: the Jinja2 environment, in-page anchors,
-figures read from disk and embedded as data: URIs, values of a manifest in words, and writing a
-page byte for byte."""
+figures read from disk and embedded as data: URIs (their screen previews, shown at print
+size), values of a manifest in words, and writing a page byte for byte."""
 
 from __future__ import annotations
 
@@ -12,8 +12,10 @@ from pathlib import Path
 
 import jinja2
 import pandas as pd
+from PIL import Image
 
 from tahsb_analysis.registry import load_registry
+from tahsb_analysis.render.figures.style import CSS_PX_PER_INCH, screen_path
 from tahsb_analysis.render.tables import output_title
 from tahsb_analysis.results.schema import NOT_CHECKED, RELEASED, SUPPRESSED
 
@@ -30,13 +32,29 @@ class ReportError(ValueError):
 
 @dataclass(frozen=True)
 class ReportFigure:
-    """A figure ready to embed: the PNG as a data: URI, its alt text and caption."""
+    """A figure ready to embed: its screen preview PNG as a data: URI, the size it is shown at
+    (CSS pixels: its print size), its alt text and caption."""
 
     name: str
     title: str
     data_uri: str
     alt: str
     caption: str
+    width: int = 0
+    height: int = 0
+
+
+def print_size_css(png: Path) -> tuple[int, int]:
+    """The (width, height) in CSS pixels (1/96 inch) at which a PNG is its print size, from its
+    pixels and the resolution it records (matplotlib writes the dpi into the file)."""
+    with Image.open(png) as image:
+        dpi = image.info.get("dpi")
+        if not dpi:
+            raise ReportError(f"{png} records no resolution (dpi); write it with "
+                              "figures.write_figure")
+        width, height = image.size
+    return (round(width * CSS_PX_PER_INCH / float(dpi[0])),
+            round(height * CSS_PX_PER_INCH / float(dpi[1])))
 
 
 def title_of(name: str) -> str:
@@ -46,8 +64,10 @@ def title_of(name: str) -> str:
 
 
 def read_figure(name: str, path: Path) -> ReportFigure:
-    """The PNG at `path` with `<stem>.alt.txt` (required) and `<stem>.caption.txt` (optional)
-    beside it, as written by `figures.write_figure`."""
+    """The figure whose journal PNG is `path`, embedded as its screen preview
+    (`<stem>.screen.png`, required: the 300-dpi PNG would make the page several MB) with
+    `<stem>.alt.txt` (required) and `<stem>.caption.txt` (optional) beside it, as written by
+    `figures.write_figure`."""
     path = Path(path)
     if path.suffix.lower() != ".png":
         raise ReportError(f"figure {name!r}: {path} is not a PNG file; give the .png of the figure")
@@ -62,13 +82,22 @@ def read_figure(name: str, path: Path) -> ReportFigure:
         )
     caption_path = stem.with_name(f"{stem.name}.caption.txt")
     caption = caption_path.read_text(encoding="utf-8").strip() if caption_path.is_file() else ""
-    data = base64.b64encode(path.read_bytes()).decode("ascii")
+    screen = screen_path(path)
+    if not screen.is_file():
+        raise ReportError(
+            f"figure {name!r}: no screen preview at {screen}; the page embeds it, not the "
+            "journal PNG (write both with figures.write_figure)"
+        )
+    data = base64.b64encode(screen.read_bytes()).decode("ascii")
+    width, height = print_size_css(screen)
     return ReportFigure(
         name=name,
         title=title_of(name),
         data_uri=f"data:image/png;base64,{data}",
         alt=alt_path.read_text(encoding="utf-8").strip(),
         caption=caption,
+        width=width,
+        height=height,
     )
 
 
