@@ -89,3 +89,29 @@ def test_console_script_reports_bad_input_without_a_traceback(tmp_path):
     assert result.returncode == EXIT_INVALID_INPUT
     assert "Traceback" not in result.stderr
     assert "behaviours.csv" in result.stderr
+
+
+def test_validate_takes_a_second_coder_and_names_its_file_in_problems(tmp_path, capsys):
+    second = SYNTHETIC / "case_file_coder_b.csv"
+    status = main(["validate", "--input-dir", str(SYNTHETIC), "--double-coding", f"B={second}",
+                   "--output", str(tmp_path / "out")])
+    assert status == 0, capsys.readouterr().err
+    cohort = read_cohort(tmp_path / "out")
+    # 18 case files double-coded (data/synthetic/README.md): coder B's rows are kept.
+    assert (cohort.codings["coder"] == "B").sum() == 18
+    # A code the codebook does not allow in coder B's file: exit 1, the file, row and column
+    # named, the value not shown.
+    bad = pd.read_csv(second, dtype=str, keep_default_na=False)
+    bad.loc[0, "looked_after"] = "sometimes"
+    bad.to_csv(tmp_path / "coder_b.csv", index=False)
+    status = main(["validate", "--input-dir", str(SYNTHETIC), "--double-coding",
+                   f"B={tmp_path / 'coder_b.csv'}"])
+    err = capsys.readouterr().err
+    assert status == EXIT_INVALID_INPUT
+    assert "coder_b.csv" in err and "looked_after" in err and "sometimes" not in err
+
+
+def test_validate_refuses_a_second_coder_without_a_label(capsys):
+    status = main(["validate", "--input-dir", str(SYNTHETIC), "--double-coding", "file.csv"])
+    assert status == 2
+    assert "CODER=FILE" in capsys.readouterr().err

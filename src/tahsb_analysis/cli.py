@@ -64,6 +64,11 @@ def _build_parser() -> argparse.ArgumentParser:
             dest=table,
             help=f"the {table} file (.csv, .xlsx or .sav); overrides --input-dir",
         )
+    validate.add_argument(
+        "--double-coding", action="append", default=[], metavar="CODER=FILE",
+        help="another coder's case_file table for a subset of the case files (a short coder "
+        "label, not a name; repeat for more coders), validated like the first coder's",
+    )
     validate.add_argument("--output", type=Path, help="folder for the validated, typed tables")
     validate.add_argument(
         "--problems-csv",
@@ -239,8 +244,11 @@ def _validate(args) -> int:
     paths = _input_paths(args)
     if paths is None:
         return EXIT_USAGE
+    coders = _coders(args.double_coding)
+    if coders is None:
+        return EXIT_USAGE
     try:
-        cohort = validate_cohort(paths)
+        cohort = validate_cohort(paths, double_coding=coders)
     except InputValidationError as error:
         print(format_problems(error.problems), file=sys.stderr)
         if args.problems_csv is not None:
@@ -256,6 +264,20 @@ def _validate(args) -> int:
         write_cohort(cohort, args.output)
         print(f"typed tables written to {args.output}")
     return 0
+
+
+def _coders(values: list[str]) -> list[dict] | None:
+    """`--double-coding B=path` options as the config's [{"coder": "B", "case_file": path}];
+    None (after a usage message) when one is not CODER=FILE."""
+    coders = []
+    for value in values:
+        coder, separator, path = value.partition("=")
+        if not separator or not coder or not path:
+            print("tahsb validate: --double-coding takes CODER=FILE, e.g. B=case_file_b.csv",
+                  file=sys.stderr)
+            return None
+        coders.append({"coder": coder, "case_file": path})
+    return coders
 
 
 def _synthesize(args) -> int:
