@@ -8,19 +8,14 @@ from __future__ import annotations
 import pandas as pd
 
 from tahsb_analysis.render.method_texts import (
-    BOUNDS_TEXT,
     CLUSTER_TEXT,
-    COMPLETE_CASE_TEXT,
     FIRTH_TEXT,
-    IMPUTATION_TEXT,
+    METHOD_TEXTS,
+    MISSING_DATA,
     ONSET_GAP_TEXT,
     ORDERED_TESTS_TEXT,
     PROPORTIONAL_ODDS_TEXT,
-    SCENARIO_TESTS_MARK,
-    SCENARIO_TESTS_TEXT,
     WEIGHTED_TEXT,
-    method_contains,
-    statistic_is,
 )
 from tahsb_analysis.render.pages.page import output_links
 from tahsb_analysis.render.references import author_year_text
@@ -55,13 +50,6 @@ METHOD_KINDS = (PROPORTIONS, SUMMARIES, EFFECT_SIZES, TESTS, MODELS, SENSITIVITY
 # here their citations read as running text ("(Olsson, 2005)").
 # A sentence under a kind's heading, saying why its methods are there.
 KIND_NOTES = {TESTS: author_year_text(ORDERED_TESTS_TEXT)}
-# Under "Missing-data sensitivity analyses": the texts of the analyses on the rows.
-SENSITIVITY_TEXTS = (
-    (lambda results: True, COMPLETE_CASE_TEXT),
-    (statistic_is(MISSING_BOUNDS), BOUNDS_TEXT),
-    (method_contains(SCENARIO_TESTS_MARK), SCENARIO_TESTS_TEXT),
-    (method_contains("multiple imputation"), IMPUTATION_TEXT),
-)
 SUMMARY_STATISTICS = frozenset({"mean", "sd", "median", "q1", "q3", "count", "rank"})
 MODEL_STATISTICS = frozenset({ODDS_RATIO_STATISTIC, FIRTH_STATISTIC})
 # One sentence on when and why a method is used, for methods whose name does not say it; the
@@ -87,8 +75,9 @@ def kind_note(kind: str, results: pd.DataFrame) -> str | None:
     """The note under a kind's heading: the missing-data texts of the analyses on the rows
     under the sensitivity analyses, else `KIND_NOTES`."""
     if kind == SENSITIVITY:
-        return " ".join(author_year_text(text) for present, text in SENSITIVITY_TEXTS
-                        if present(results))
+        # The draft's missing-data texts (method_texts.METHOD_TEXTS), those the rows use.
+        return " ".join(author_year_text(m.text) for m in METHOD_TEXTS
+                        if m.topic == MISSING_DATA and m.present(results))
     return KIND_NOTES.get(kind)
 
 
