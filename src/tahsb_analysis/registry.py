@@ -16,10 +16,9 @@ from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
-import yaml
-
 from tahsb_analysis.vocabulary import INTERNAL_TIER as INTERNAL
 from tahsb_analysis.vocabulary import RELEASE_TIER as RELEASE
+from tahsb_analysis.yaml_files import load_yaml
 
 TIERS = (INTERNAL, RELEASE)
 LAYOUTS = ("generic", "group_comparison", "odds_ratios", "scenario_tests", "reliability")
@@ -193,8 +192,7 @@ def registry_path() -> Path:
 def load_registry(path: str | Path | None = None) -> Registry:
     """The output registry (the packaged one unless `path` is given), checked."""
     path = Path(path) if path is not None else registry_path()
-    with open(path, encoding="utf-8") as handle:
-        data = yaml.safe_load(handle)
+    data = load_yaml(path)
     return registry_from_mapping(data, source=path.name)
 
 

@@ -18,9 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
-import yaml
-
 from tahsb_analysis.release.manifest import FAIL, PASS, REVIEW
+from tahsb_analysis.yaml_files import load_yaml
 
 COMPARISON = "comparison"
 TAIL_LINES = 25
@@ -217,4 +216,4 @@ def format_summary(summary: RunSummary) -> str:
 
 
 def load_config(path: Path) -> dict:
-    return yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+    return load_yaml(path) or {}

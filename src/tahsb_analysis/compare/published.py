@@ -15,14 +15,15 @@ from decimal import Decimal
 from importlib import resources
 from pathlib import Path
 
-import jsonschema
 import pandas as pd
 import yaml
 
 from tahsb_analysis.analyses.inference import proportion_ci
 from tahsb_analysis.compare.statistics import KEY_COLUMNS
+from tahsb_analysis.json_schema import Draft202012Validator
 from tahsb_analysis.results.numbers import round_half_up
 from tahsb_analysis.results.schema import RELEASED, empty_results, make_results
+from tahsb_analysis.yaml_files import load_yaml
 
 PUBLISHED_ANALYSIS = "published"
 PUBLISHED_REASON = "published figure: public, outside disclosure control"
@@ -137,8 +138,7 @@ def load_published_cohorts(path: str | Path | None = None) -> list[dict]:
     """
     path = Path(path) if path is not None else default_published_cohorts_path()
     try:
-        with open(path, encoding="utf-8") as handle:
-            document = yaml.safe_load(handle)
+        document = load_yaml(path)
     except OSError as error:
         raise PublishedCohortsError(f"published cohorts {path}: cannot read: {error}") from error
     except yaml.YAMLError as error:
@@ -182,7 +182,7 @@ def _path_text(path) -> str:
 
 
 def _schema_problems(document) -> list[str]:
-    validator = jsonschema.Draft202012Validator(PUBLISHED_COHORTS_SCHEMA)
+    validator = Draft202012Validator(PUBLISHED_COHORTS_SCHEMA)
     problems = []
     for error in sorted(validator.iter_errors(document), key=lambda e: list(map(str, e.path))):
         where, rest = _entry_where(document, list(error.absolute_path))

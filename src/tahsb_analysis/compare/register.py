@@ -8,8 +8,10 @@ from __future__ import annotations
 from importlib import resources
 from pathlib import Path
 
-import jsonschema
 import yaml
+
+from tahsb_analysis.json_schema import Draft202012Validator
+from tahsb_analysis.yaml_files import load_yaml
 
 KINDS = ("value", "ranking", "categories", "direction", "grouping", "interpretive")
 RULES = ("equivalence", "share_above", "rank_is", "all_present", "direction")
@@ -212,8 +214,7 @@ def load_register(path: str | Path | None = None) -> dict:
     """Read and validate the register; the packaged one unless `path` is given."""
     path = Path(path) if path is not None else default_register_path()
     try:
-        with open(path, encoding="utf-8") as handle:
-            register = yaml.safe_load(handle)
+        register = load_yaml(path)
     except yaml.YAMLError as error:
         raise ReplicationRegisterError(
             f"replication register {path}: not valid YAML: {error}"
@@ -242,7 +243,7 @@ def validate_register(register, source: str = "register") -> None:
     published value is written 0-1, and rank_is reads a rank row.
     """
     problems: list[str] = []
-    validator = jsonschema.Draft202012Validator(REGISTER_SCHEMA)
+    validator = Draft202012Validator(REGISTER_SCHEMA)
     for error in sorted(validator.iter_errors(register), key=lambda e: list(map(str, e.path))):
         path = list(error.absolute_path)
         if len(path) >= 2 and path[0] == "claims" and isinstance(path[1], int):
@@ -271,7 +272,7 @@ def _check_problems(register: dict) -> list[str]:
         for number, check in enumerate(claim["checks"], start=1):
             rule = check["rule"]
             at = f"{where}, check {number} (rule {rule!r})"
-            validator = jsonschema.Draft202012Validator(check_schema(rule))
+            validator = Draft202012Validator(check_schema(rule))
             errors = sorted(validator.iter_errors(check), key=lambda e: list(map(str, e.path)))
             for error in errors:
                 rest = _path_text(error.absolute_path)

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
-import yaml
+from tahsb_analysis.yaml_files import load_yaml
 
 TABLE_NAMES = ("cases", "case_file", "behaviours")
 
@@ -173,8 +173,7 @@ def default_codebook_path() -> Path:
 def load_codebook(path: str | Path | None = None) -> Codebook:
     """Read and check the codebook; the packaged one unless `path` is given."""
     path = Path(path) if path is not None else default_codebook_path()
-    with open(path, encoding="utf-8") as handle:
-        raw = yaml.safe_load(handle)
+    raw = load_yaml(path)
     try:
         tables = {res["name"]: _parse_table(res) for res in raw["resources"]}
         codebook = Codebook(

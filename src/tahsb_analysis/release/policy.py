@@ -14,10 +14,11 @@ from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
-import jsonschema
 import yaml
 
+from tahsb_analysis.json_schema import Draft202012Validator
 from tahsb_analysis.registry import load_registry
+from tahsb_analysis.yaml_files import load_yaml, parse_yaml
 
 NO_ROUNDING = "none"
 
@@ -105,7 +106,7 @@ class DisclosurePolicy:
 
 def _schema() -> dict:
     text = resources.files("tahsb_analysis").joinpath("data/disclosure_policy.schema.yaml")
-    return yaml.safe_load(text.read_text(encoding="utf-8"))
+    return parse_yaml(text.read_text(encoding="utf-8"))
 
 
 def policy_from_mapping(data, source: str = "<memory>", preset: str | None = None
@@ -114,7 +115,7 @@ def policy_from_mapping(data, source: str = "<memory>", preset: str | None = Non
     choose `preset` (default: the file's `default_preset`)."""
     if not isinstance(data, dict):
         raise DisclosurePolicyError(f"{source}: the policy must be a mapping of keys to values")
-    validator = jsonschema.Draft202012Validator(_schema())
+    validator = Draft202012Validator(_schema())
     errors = sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.absolute_path)))
     if errors:
         lines = [
@@ -166,7 +167,7 @@ def registered_structure() -> dict:
     schema's `$defs/structure` (the policy holds the rules, the registry the structure)."""
     structure = load_registry().disclosure_structure()
     schema = _schema()
-    validator = jsonschema.Draft202012Validator({**schema["$defs"]["structure"],
+    validator = Draft202012Validator({**schema["$defs"]["structure"],
                                                   "$defs": schema["$defs"]})
     errors = sorted(validator.iter_errors(structure), key=lambda e: list(map(str, e.path)))
     if errors:
@@ -180,7 +181,7 @@ def load_policy(path, preset: str | None = None) -> DisclosurePolicy:
     """Read and validate the policy YAML at `path`, under `preset` (default: the file's)."""
     path = Path(path)
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = load_yaml(path)
     except FileNotFoundError as error:
         raise DisclosurePolicyError(f"{path}: disclosure policy file not found") from error
     except yaml.YAMLError as error:

@@ -13,9 +13,8 @@ from collections.abc import Mapping
 from importlib import resources
 from pathlib import Path
 
-import yaml
-
 from tahsb_analysis.input.codebook import Codebook
+from tahsb_analysis.yaml_files import load_yaml
 
 STATUSES = ("published", "derived from published", "assumed, not published")
 ENTRY_KEYS = ("value", "status", "source", "description")
@@ -130,8 +129,7 @@ def load_parameters(path: str | Path | None = None) -> dict:
         used twice.
     """
     path = Path(path) if path is not None else default_parameters_path()
-    with open(path, encoding="utf-8") as handle:
-        raw = yaml.safe_load(handle)
+    raw = load_yaml(path)
     check_parameter_entries(raw, source=str(path))
     return raw
 
