@@ -1,6 +1,9 @@
 """Fitting a table to a portrait page: column widths, where a wide table splits, and where a
 long one breaks (page_layout.py). Widths are worked out by hand in the comments."""
 
+import textwrap
+from random import Random
+
 from tahsb_analysis.render.page_layout import (
     CONTINUED,
     NO_BREAK_SPACE,
@@ -100,3 +103,29 @@ def test_split_rows_keeps_a_variables_lines_together_and_continues_the_title():
     assert [page.title for page in pages] == ["Long", "Long" + CONTINUED]
     assert [page.footnotes for page in pages] == [[], ["note"]]
     assert split_rows(table, max_lines=5) == [table]
+
+
+def _wrapped_width_by_search(text: str, max_lines: int) -> int:
+    # the plain search wrapped_width replaced (issue #19): every width from the longest word up
+    words = [word for word in text.split(" ") if word]
+    if not words:
+        return 0
+    width = max(len(word) for word in words)
+    while len(textwrap.wrap(text, width, break_long_words=False,
+                            break_on_hyphens=False)) > max_lines:
+        width += 1
+    return width
+
+
+def test_wrapped_width_equals_the_plain_search_on_many_texts():
+    random = Random(19)
+    pieces = ["a", "bb", "ccc", "dddddd", "Looked-after", "(95%", "CI)", "0.42", "[c]", "—",
+              "n = 12", "p\u00a0=\u00a00.03", "x" * 17]
+    texts = ["", " ", "word", "two  spaces", " leading and trailing "]
+    for _ in range(600):
+        texts.append((" " * random.choice([1, 1, 1, 2])).join(
+            random.choice(pieces) for _ in range(random.randint(1, 14))))
+    for text in texts:
+        for lines in (1, 2, 3, 4):
+            expected = _wrapped_width_by_search(text, lines)
+            assert wrapped_width(text, lines) == expected, (text, lines)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import textwrap
 from dataclasses import replace
+from functools import lru_cache
 
 from tahsb_analysis.render.rendered_table import RenderedTable
 
@@ -67,10 +68,19 @@ def wrapped_width(text: str, max_lines: int) -> int:
     """The narrowest width (in characters) at which `text` wraps on spaces onto at most
     `max_lines` lines; never narrower than its longest word (words are not broken, and
     no-break spaces join words)."""
-    words = [word for word in str(text).split(" ") if word]
+    return _wrapped_width(str(text), max_lines)
+
+
+@lru_cache(maxsize=65536)  # tables repeat cells ("-", "[c]", the same labels) many times
+def _wrapped_width(text: str, max_lines: int) -> int:
+    words = [word for word in text.split(" ") if word]
     if not words:
         return 0
-    width = max(len(word) for word in words)
+    # Start where the answer can begin (the search is then much shorter; the answer is the
+    # same): k lines of w characters hold at most k * w characters of words and single spaces
+    # between the words of a line, so w >= (letters + spaces - (k - 1)) / k.
+    joined = sum(len(word) for word in words) + len(words) - 1
+    width = max(max(len(word) for word in words), -(-(joined - (max_lines - 1)) // max_lines))
     while len(_wrap(text, width)) > max_lines:
         width += 1
     return width

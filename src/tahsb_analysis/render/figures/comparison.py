@@ -357,10 +357,9 @@ def _words(rows: pd.DataFrame, items: dict, title: str) -> tuple[str, str]:
                 "pair).")
         return text, f"Empty forest plot of risk differences between cohorts. {text}"
     methods = list(dict.fromkeys(str(m) for m in rows["method"].dropna()))
-    lines = []
-    for key, label in items.items():
-        of_item = rows[[_item_key(r) == key for _, r in rows.iterrows()]]
-        lines.append(f"{label}: " + "; ".join(_row_words(r) for _, r in of_item.iterrows()))
+    keyed = [(_item_key(row), row) for _, row in rows.iterrows()]  # once, not once per item
+    lines = [f"{label}: " + "; ".join(_row_words(row) for k, row in keyed if k == key)
+             for key, label in items.items()]
     warnings = list(dict.fromkeys(str(w) for w in rows["warning"].dropna()))
     caption = (
         f"{title}: risk differences between cohorts in percentage points (first cohort minus "

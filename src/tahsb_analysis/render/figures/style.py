@@ -308,7 +308,12 @@ def freeze_layout(fig: Figure) -> None:
         return
     with style_context():
         fig.draw_without_rendering()
-    fig.set_layout_engine("none")
+    # No engine at all, not matplotlib's "none" placeholder: savefig lays out (one more draw
+    # of every artist) before each file whenever a figure has an engine, placeholder or not.
+    # The layout is fixed now, so those draws would only repeat it: 4 per figure (issue #19).
+    with matplotlib.rc_context({"figure.autolayout": False,
+                                "figure.constrained_layout.use": False}):
+        fig.set_layout_engine(None)  # with these two off, None means no engine
 
 
 def save_figure(
