@@ -15,7 +15,8 @@ def fresh_python(code: str) -> str:
 
 def test_rfc3987_syntax_is_installed_here():
     # Without it the other tests below would pass vacuously: jupyter brings it in.
-    assert fresh_python("import importlib.util as u; print(u.find_spec('rfc3987_syntax') is not None)") == "True"
+    code = "import importlib.util as u; print(u.find_spec('rfc3987_syntax') is not None)"
+    assert fresh_python(code) == "True"
 
 
 def test_importing_through_the_project_leaves_the_grammars_uncompiled():

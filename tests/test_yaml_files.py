@@ -15,7 +15,8 @@ PACKAGED = sorted(
     if entry.name.endswith((".yaml", ".yml"))
 )
 REPO = Path(__file__).resolve().parents[1]
-PROJECT_YAML = [*PACKAGED, REPO / "config" / "config.yaml", REPO / "config" / "disclosure_policy.yaml"]
+PROJECT_YAML = [*PACKAGED, REPO / "config" / "config.yaml",
+                REPO / "config" / "disclosure_policy.yaml"]
 
 
 def test_the_fast_loader_is_libyaml():

@@ -36,6 +36,8 @@ RELEASE_TABLE_OUTPUTS = REGISTRY.table_outputs("release")
 FIGURES = REGISTRY.figure_names("internal")
 RELEASE_FIGURES = REGISTRY.figure_names("release")
 SECTIONS = [section.id for section in REGISTRY.sections]
+# The files write_figure puts beside a figure's PNG and its screen copy.
+FIGURE_SIBLINGS = ["svg", "pdf", "alt.txt", "caption.txt"]
 # Outputs that are never released, and why (listed in every release manifest).
 NOT_RELEASED = {
     **{

@@ -18,6 +18,12 @@ rule compare_cohorts:
         screens=expand(
             f"{INTERNAL_COMPARISON}/figures/comparison_{{section}}.screen.png", section=SECTIONS
         ),
+        # each forest plot's vector files and words, beside its PNG (render/figures/output.py)
+        figure_files=expand(
+            f"{INTERNAL_COMPARISON}/figures/comparison_{{section}}.{{suffix}}",
+            section=SECTIONS,
+            suffix=FIGURE_SIBLINGS,
+        ),
         report=f"{INTERNAL_COMPARISON}/report.html",
     log:
         "logs/comparison/compare_cohorts_internal.log",
@@ -50,6 +56,12 @@ use rule compare_cohorts as compare_release_cohorts with:
         ],
         screens=expand(
             f"{RELEASE_COMPARISON}/figures/comparison_{{section}}.screen.png", section=SECTIONS
+        ),
+        # each forest plot's vector files and words, beside its PNG (render/figures/output.py)
+        figure_files=expand(
+            f"{RELEASE_COMPARISON}/figures/comparison_{{section}}.{{suffix}}",
+            section=SECTIONS,
+            suffix=FIGURE_SIBLINGS,
         ),
         report=report(
             f"{RELEASE_COMPARISON}/report.html",

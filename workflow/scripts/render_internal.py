@@ -16,13 +16,15 @@ def main(smk) -> None:
     log = steps.write_tier_tables(results, smk.params.tables, out.html, out.workbook)
     log += steps.write_tier_figures(results, smk.params.figures, out.figure_png)
     log += steps.write_timelines(cohort_dir, out.timelines_png)
-    log += steps.write_replication_files(results, out.replication_csv)
+    replication = steps.evaluate_replication(results)
+    log += steps.write_replication_files(results, out.replication_csv, replication)
     log += steps.write_plan(results, out.plan)
     figures = steps.figure_files([*out.figure_png, out.timelines_png])
     metadata = steps.read_json(smk.input.metadata)
     log += steps.write_study_report(results, figures, metadata=metadata,
                                     config=smk.params.config, html_file=out.report,
-                                    plan_file=out.plan, repo_dir=Path.cwd())
+                                    plan_file=out.plan, repo_dir=Path.cwd(),
+                                    replication=replication)
     log += steps.write_draft_files(results, "internal", figures, out.draft_docx, out.draft_bib)
     log += steps.write_coding_disagreements(cohort_dir, out.disagreements)
     Path(smk.log[0]).write_text("".join(f"{line}\n" for line in log), encoding="utf-8")

@@ -11,6 +11,7 @@ SYNTHETIC banners above the caption. A table too wide for the page is split by
 
 from __future__ import annotations
 
+import copy
 import io
 
 from docx import Document
@@ -131,8 +132,29 @@ def _add_footnotes(document, part: RenderedTable) -> None:
         run.font.size = FOOTNOTE_SIZE
 
 
+# Each grid (w:tbl element) already built, by its cells and the text width: the draft results
+# document holds every table of a tier right after the workflow wrote each table's own document
+# in the same job, and python-docx builds a grid cell by cell (about half a second a tier). A
+# grid depends on nothing else, so a second use is a copy of the first (issue #19).
+_GRIDS: dict[tuple, object] = {}
+_GRIDS_KEPT = 256
+
+
 def _add_grid(document, part: RenderedTable, text_width_mm: float) -> None:
     """The table itself: headings then body lines, fixed column widths, three rules."""
+    key = (tuple(part.header), tuple(tuple(row) for row in part.rows), round(text_width_mm, 3))
+    built = _GRIDS.get(key)
+    if built is not None:
+        _journal_style(document)  # the style the grid names, in this document too
+        document.element.body._insert_tbl(copy.deepcopy(built))
+        return
+    table = _build_grid(document, part, text_width_mm)
+    if len(_GRIDS) >= _GRIDS_KEPT:
+        _GRIDS.clear()
+    _GRIDS[key] = copy.deepcopy(table._tbl)
+
+
+def _build_grid(document, part: RenderedTable, text_width_mm: float):
     lines = [part.header, *part.rows]
     table = document.add_table(rows=len(lines), cols=len(part.header))
     table.style = _journal_style(document)
@@ -154,6 +176,7 @@ def _add_grid(document, part: RenderedTable, text_width_mm: float) -> None:
     layout = OxmlElement("w:tblLayout")
     layout.set(qn("w:type"), "fixed")
     table._tbl.tblPr.insert_element_before(layout, "w:tblCellMar", "w:tblLook")
+    return table
 
 
 def _column_widths_mm(part: RenderedTable, text_width_mm: float) -> list[float]:
@@ -200,7 +223,10 @@ def _border(edge: str, weight: int):
 
 def _style(document, name: str):
     """The document's style `name`, or None when its template lacks it (Word's default)."""
-    return document.styles[name] if name in [s.name for s in document.styles] else None
+    try:
+        return document.styles[name]
+    except KeyError:
+        return None
 
 
 def _journal_style(document):
