@@ -184,7 +184,10 @@ def _memory_mb() -> int:
 
 
 def slurm_conf(directory: Path, host: str, cpus: int, memory_mb: int) -> str:
-    """A one-node cluster: no munge (auth/none), no accounting database, no cgroups."""
+    """A one-node cluster: no munge (auth/none), no accounting database, no cgroups. Memory is
+    enforced all the same: slurmd sums the RSS of each job step's processes every second
+    (jobacct_gather/linux) and kills a step over its job's --mem (OverMemoryKill), so a rule
+    whose mem_mb in the profile is too low fails the test."""
     return f"""\
 ClusterName=tahsb-test
 SlurmctldHost={host}(127.0.0.1)
@@ -202,7 +205,9 @@ SlurmctldLogFile={directory}/slurmctld.log
 SlurmdLogFile={directory}/slurmd.log
 ProctrackType=proctrack/linuxproc
 TaskPlugin=task/none
-JobAcctGatherType=jobacct_gather/none
+JobAcctGatherType=jobacct_gather/linux
+JobAcctGatherFrequency=task=1
+JobAcctGatherParams=OverMemoryKill
 AccountingStorageType=accounting_storage/none
 JobCompType=jobcomp/none
 MpiDefault=none
