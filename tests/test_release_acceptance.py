@@ -85,17 +85,20 @@ COHORTS = {"60 children": sixty_children, "one girl": one_girl,
            "two TA-HSB-only children": two_ta_only}
 
 
-@pytest.fixture(scope="module")
+# Session-wide, not module-wide: pytest-xdist may run this file's tests in several batches
+# between other files' tests, and a module fixture is built again for each batch (the odd
+# cohorts cost about 30 s of CPU a build; issue #19 measured them built twice).
+@pytest.fixture(scope="session")
 def policy():
     return load_policy(POLICY_FILE)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def shipped(synthetic_results, policy):
     return synthetic_results, apply_disclosure_control(synthetic_results, policy)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def odd_cohorts(tmp_path_factory, policy):
     """name -> (internal results table, gate outcome) of every odd cohort."""
     found = {}
@@ -218,7 +221,7 @@ def test_no_secondary_suppression_is_unneeded(synthetic_results, policy):
 ROUNDING_PRESETS = ("nhs-suppress-1-7-round-5", "controlled-rounding-5")
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def rounded(synthetic_results):
     """preset -> (policy, gate outcome) of the shipped cohort under each rounding preset."""
     found = {}

@@ -365,6 +365,9 @@ CANARY_POSTCODE = "SW1A 2AA"
 
 
 @pytest.mark.xdist_group("canaries")  # its own workflow runs: free to go to another worker
+# A run of its own (no shared fixture): its own xdist group, so that the other worker can take
+# it while this file's group builds the shared runs.
+@pytest.mark.xdist_group("workflow-canaries")
 def test_identifier_canaries_planted_in_the_input_never_reach_an_output(tmp_path):
     """A case id planted in the input may sit in the internal typed tables (they hold one row
     per child, and never leave the machine), but in no table, figure, report, manifest or

@@ -291,17 +291,19 @@ def _release_rows(results: pd.DataFrame, structure, reasons: dict[int, str],
     release = results.copy()
     covered = set(policy.structure["outputs"])
     status, why = [], []
+    blanked: dict[str, list[int]] = {}  # column -> rows to blank, blanked a column at a time
     for position, row in enumerate(results.itertuples(index=False)):
         blank, row_reasons = _row_decision(position, row, structure, reasons, policy, covered)
         if blank:
-            for column in blank:
-                release.iloc[position, release.columns.get_loc(column)] = pd.NA
-            release.iloc[position, release.columns.get_loc("warning")] = pd.NA
+            for column in blank | {"warning"}:
+                blanked.setdefault(column, []).append(position)
             status.append(SUPPRESSED)
             why.append(_join(row_reasons))
         else:
             status.append(RELEASED)
             why.append("")
+    for column, positions in sorted(blanked.items()):
+        release.iloc[positions, release.columns.get_loc(column)] = pd.NA
     release["disclosure"] = pd.array(status, dtype="string")
     release["disclosure_reason"] = pd.array([w or pd.NA for w in why], dtype="string")
     return release

@@ -82,10 +82,13 @@ class Model:
         the target's linear and integer programs are those of this linked part; and hiding
         more cells only widens a range. A count protected under one pattern is therefore
         protected under any pattern that hides at least these cells."""
-        unknown = hidden | self.unseen | (self.low < self.high)
+        # Python lists, not arrays, inside the walk: it reads one element at a time, which
+        # costs a numpy array several times what it costs a list (the gate calls this
+        # thousands of times a run; issue #19).
+        unknown = (hidden | self.unseen | (self.low < self.high)).tolist()
         relations = self._relations()
         by_cell = self._relations_by_cell()
-        reached = np.zeros(len(self.cells), dtype=bool)
+        reached = [False] * len(self.cells)
         reached[target] = True
         stack = [target]
         while stack:
@@ -95,12 +98,12 @@ class Model:
                     if unknown[other] and not reached[other]:
                         reached[other] = True
                         stack.append(other)
-        return reached & hidden
+        return np.array(reached, dtype=bool) & hidden
 
-    def _relations(self) -> list[np.ndarray]:
+    def _relations(self) -> list[list[int]]:
         if self._relation_cells is None:
             rows = sparse.vstack([self.equalities, self.inequalities]).tocsr()
-            self._relation_cells = [rows.indices[rows.indptr[r]:rows.indptr[r + 1]]
+            self._relation_cells = [rows.indices[rows.indptr[r]:rows.indptr[r + 1]].tolist()
                                     for r in range(rows.shape[0])]
         return self._relation_cells
 

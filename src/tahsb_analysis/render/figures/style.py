@@ -366,12 +366,15 @@ def write_screen_png(fig: Figure, path: Path, alt_text: str) -> None:
     """The screen preview: the figure at SCREEN_DPI reduced to 256 colours (no dithering: the
     figures are flat colours and antialiased text, which 256 colours keep; the file is about a
     third of the full-colour one), with its dpi and the alt text as its description."""
+    # Agg's pixels as they are (RGBA), not a PNG to decode again: the same pixels, without
+    # an encoding and a decoding of every preview (issue #19).
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=SCREEN_DPI, metadata=dict(_METADATA["png"]))
-    buffer.seek(0)
-    with Image.open(buffer) as image:
-        reduced = image.convert("RGB").quantize(
-            colors=256, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
+    fig.savefig(buffer, format="rgba", dpi=SCREEN_DPI)
+    # Agg's canvas is the figure's size in pixels, truncated (backend_agg.RendererAgg)
+    size = (int(fig.get_figwidth() * SCREEN_DPI), int(fig.get_figheight() * SCREEN_DPI))
+    image = Image.frombuffer("RGBA", size, buffer.getvalue(), "raw", "RGBA", 0, 1)
+    reduced = image.convert("RGB").quantize(
+        colors=256, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
     info = PngInfo()
     info.add_text("Description", alt_text)
     reduced.save(path, format="PNG", optimize=True, dpi=(SCREEN_DPI, SCREEN_DPI), pnginfo=info)
