@@ -2,7 +2,7 @@
 
 Not a test: run it by hand (see benchmarks/README.md)::
 
-    python benchmarks/workflow_benchmark.py [--cores 2] [--repeat 1] [--keep DIR]
+    python benchmarks/workflow_benchmark.py [--cores 2] [--repeat 1] [--keep DIR] [--per-rule]
 
 In a temporary copy of the project (Snakefile, config, workflow, data: what
 tests/conftest.py `copy_project` copies) the script runs, as the README's command does,
@@ -20,13 +20,16 @@ Each command runs as a subprocess; its wall-clock time is measured around it and
 (user + system, of the whole process tree: Snakemake and every job it started and waited for)
 is the growth of `resource.getrusage(RUSAGE_CHILDREN)` across it. The machine may be shared:
 wall time then depends on what else runs, CPU time much less, so CPU time is the steadier figure.
-With --repeat > 1 every figure is the median.
+With --repeat > 1 every figure is the median. With --per-rule it then times each rule's jobs
+alone in one more copy (`--until RULE`, upstream rules first, one core, minus a no-op), to show
+where a cold run's CPU goes.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import re
 import resource
 import shutil
 import statistics
@@ -94,6 +97,44 @@ def measure_once(cores: int, workdir: Path) -> dict[str, tuple[float, float]]:
     return runs
 
 
+def rule_order(project: Path) -> list[str]:
+    """The workflow's rules upstream first (Snakemake's rule graph, topologically sorted), so
+    that `--until` each in turn runs that rule's jobs and no other's."""
+    graph = subprocess.run([sys.executable, "-m", "snakemake", "--rulegraph"], cwd=project,
+                           capture_output=True, text=True, check=True).stdout
+    labels = dict(re.findall(r'^\s*(\d+)\[label = "([^"]+)"', graph, flags=re.MULTILINE))
+    edges = re.findall(r"^\s*(\d+) -> (\d+)", graph, flags=re.MULTILINE)
+    upstream = {node: {a for a, b in edges if b == node} for node in labels}
+    order: list[str] = []
+    while len(order) < len(labels):
+        ready = sorted((n for n in labels if n not in order and upstream[n] <= set(order)),
+                       key=lambda n: labels[n])
+        order.append(ready[0])
+    return [labels[n] for n in order if labels[n] != "all"]
+
+
+def measure_rules(workdir: Path) -> dict[str, tuple[float, float]]:
+    """Each rule's jobs alone (`snakemake --cores 1 --until RULE`, upstream already built), in
+    a fresh copy: wall and CPU time minus a no-op's (Snakemake's own start-up and planning)."""
+    project = copy_project(workdir / "per-rule")
+    command = snakemake_command(1)
+    runs = {}
+    for rule in rule_order(project):
+        wall, cpu = timed([*command, "--until", rule], project)
+        idle_wall, idle_cpu = timed([*command, "--until", rule], project)
+        runs[rule] = (wall - idle_wall, cpu - idle_cpu)
+    return runs
+
+
+def rule_table(runs: dict[str, tuple[float, float]]) -> str:
+    rows = ["| rule (all its jobs, one core) | wall (s) | CPU (s) |", "|---|---:|---:|"]
+    rows += [f"| {rule} | {wall:.1f} | {cpu:.1f} |" for rule, (wall, cpu) in runs.items()]
+    total_wall = sum(wall for wall, _ in runs.values())
+    total_cpu = sum(cpu for _, cpu in runs.values())
+    rows.append(f"| total | {total_wall:.1f} | {total_cpu:.1f} |")
+    return "\n".join(rows)
+
+
 def median_runs(samples: list[dict[str, tuple[float, float]]]) -> dict[str, tuple[float, float]]:
     return {
         name: (statistics.median(s[name][0] for s in samples),
@@ -124,6 +165,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--cores", type=int, default=2)
     parser.add_argument("--repeat", type=int, default=1)
     parser.add_argument("--keep", type=Path, help="keep the copies in this (new) directory")
+    parser.add_argument("--per-rule", action="store_true",
+                        help="also time each rule's jobs alone, one core, in a further copy")
     args = parser.parse_args(argv)
     samples = []
     for repeat in range(args.repeat):
@@ -139,6 +182,10 @@ def main(argv: list[str] | None = None) -> None:
           f"{' (medians)' if args.repeat > 1 else ''}; load average at the end {load:.1f} "
           f"on {os.cpu_count()} cores (wall time depends on it; CPU time much less)\n")
     print(table(median_runs(samples)))
+    if args.per_rule:
+        with tempfile.TemporaryDirectory(prefix="workflow-benchmark-") as directory:
+            print()
+            print(rule_table(measure_rules(Path(directory))))
 
 
 if __name__ == "__main__":
