@@ -7,6 +7,7 @@ import json
 
 import pandas as pd
 
+from tahsb_analysis.compare.replication import evaluate_register
 from tahsb_analysis.render import tier_files
 from tahsb_analysis.results.schema import make_results
 
@@ -34,7 +35,8 @@ def test_read_json_reads_the_file_as_a_dict(tmp_path):
 
 def test_the_replication_files_are_written_and_the_log_counts_the_overall_verdicts(
         tmp_path, synthetic_results):
-    log = tier_files.write_replication_files(synthetic_results, tmp_path / "replication.csv")
+    replication = evaluate_register(synthetic_results)
+    log = tier_files.write_replication_files(replication, tmp_path / "replication.csv")
     assert {p.name for p in tmp_path.iterdir()} == {
         "replication.csv", "replication.md", "replication.html"}
     written = pd.read_csv(tmp_path / "replication.csv")

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from tahsb_analysis.compare.replication import evaluate_register
 from tahsb_analysis.render import tier_files as steps
 
 
@@ -16,15 +17,15 @@ def main(smk) -> None:
     log = steps.write_tier_tables(results, smk.params.tables, out.html, out.workbook)
     log += steps.write_tier_figures(results, smk.params.figures, out.figure_png)
     log += steps.write_timelines(cohort_dir, out.timelines_png)
-    replication = steps.evaluate_replication(results)
-    log += steps.write_replication_files(results, out.replication_csv, replication)
+    replication = evaluate_register(results)  # once: for its own files and the report
+    log += steps.write_replication_files(replication, out.replication_csv)
     log += steps.write_plan(results, out.plan)
     figures = steps.figure_files([*out.figure_png, out.timelines_png])
     metadata = steps.read_json(smk.input.metadata)
     log += steps.write_study_report(results, figures, metadata=metadata,
                                     config=smk.params.config, html_file=out.report,
-                                    plan_file=out.plan, repo_dir=Path.cwd(),
-                                    replication=replication)
+                                    replication=replication,
+                                    plan_file=out.plan, repo_dir=Path.cwd())
     log += steps.write_draft_files(results, "internal", figures, out.draft_docx, out.draft_bib)
     log += steps.write_coding_disagreements(cohort_dir, out.disagreements)
     Path(smk.log[0]).write_text("".join(f"{line}\n" for line in log), encoding="utf-8")

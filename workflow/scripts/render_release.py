@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from tahsb_analysis.compare.replication import evaluate_register
 from tahsb_analysis.render import tier_files as steps
 
 
@@ -16,13 +17,13 @@ def main(smk) -> None:
     out = smk.output
     log = steps.write_tier_tables(results, smk.params.tables, out.html, out.workbook)
     log += steps.write_tier_figures(results, smk.params.figures, out.figure_png)
-    replication = steps.evaluate_replication(results)
-    log += steps.write_replication_files(results, out.replication_csv, replication)
+    replication = evaluate_register(results)  # once: for its own files and the report
+    log += steps.write_replication_files(replication, out.replication_csv)
     figures = steps.figure_files(out.figure_png)
     log += steps.write_study_report(results, figures, metadata=steps.read_json(smk.input.metadata),
                                     config=smk.params.config, html_file=out.report,
-                                    disclosure=disclosure, repo_dir=Path.cwd(),
-                                    replication=replication)
+                                    replication=replication,
+                                    disclosure=disclosure, repo_dir=Path.cwd())
     log += steps.write_draft_files(results, "release", figures, out.draft_docx, out.draft_bib,
                                    policy=disclosure["policy"])
     # The manifest lists every released file: the gate's CSV and summary, and every output of

@@ -168,7 +168,7 @@ def registered_structure() -> dict:
     structure = load_registry().disclosure_structure()
     schema = _schema()
     validator = Draft202012Validator({**schema["$defs"]["structure"],
-                                                  "$defs": schema["$defs"]})
+                                      "$defs": schema["$defs"]})
     errors = sorted(validator.iter_errors(structure), key=lambda e: list(map(str, e.path)))
     if errors:
         raise DisclosurePolicyError(

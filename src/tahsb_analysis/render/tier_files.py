@@ -18,7 +18,6 @@ import pandas as pd
 from tahsb_analysis.analyses.coding_reliability import coding_disagreements
 from tahsb_analysis.analyses.onset import dual_timelines
 from tahsb_analysis.compare.planner import plan_cohort
-from tahsb_analysis.compare.replication import evaluate_register
 from tahsb_analysis.input.cohort import read_cohort
 from tahsb_analysis.release.manifest import (
     build_manifest,
@@ -42,12 +41,6 @@ from tahsb_analysis.spreadsheet import to_csv_neutralised
 def read_json(path: str | Path) -> dict:
     """A JSON file of the workflow (cohort metadata, the gate's summary) as a dict."""
     return json.loads(Path(path).read_text(encoding="utf-8"))
-
-
-def evaluate_replication(results: pd.DataFrame) -> pd.DataFrame:
-    """The replication register evaluated on the results table, for a job that writes both the
-    replication files and the study report from it (about half a second: once, not twice)."""
-    return evaluate_register(results)
 
 
 def figure_files(pngs: Iterable[str | Path]) -> dict[str, Path]:
@@ -87,13 +80,12 @@ def write_timelines(cohort_dir: Path, png_file: str | Path) -> list[str]:
     return [f"timelines of {len(timelines)} dual children for {cohort.display_label}"]
 
 
-def write_replication_files(results: pd.DataFrame, csv_file: str | Path,
-                            replication: pd.DataFrame | None = None) -> list[str]:
-    """The replication register evaluated on the results table (CSV, Markdown, HTML);
-    `replication` is that evaluation when the job has it already (`evaluate_register`)."""
-    frame = evaluate_register(results) if replication is None else replication
-    write_replication(frame, render_replication(frame), Path(csv_file).with_suffix(""))
-    overall = frame[frame["part"] == 0]
+def write_replication_files(replication: pd.DataFrame, csv_file: str | Path) -> list[str]:
+    """The replication register evaluated on the tier's results table (`evaluate_register`:
+    once per job, for these files and the study report) as CSV, Markdown and HTML."""
+    write_replication(replication, render_replication(replication),
+                      Path(csv_file).with_suffix(""))
+    overall = replication[replication["part"] == 0]
     return [f"replication {verdict}: {count}"
             for verdict, count in overall["verdict"].value_counts().sort_index().items()]
 
@@ -109,15 +101,13 @@ def write_plan(results: pd.DataFrame, csv_file: str | Path) -> list[str]:
 
 def write_study_report(results: pd.DataFrame, figures: Mapping[str, Path], *,
                        metadata: Mapping, config: Mapping, html_file: str | Path,
-                       plan_file: str | Path | None = None, disclosure: Mapping | None = None,
-                       repo_dir: Path | None = None,
-                       replication: pd.DataFrame | None = None) -> list[str]:
-    """The study report (one self-contained page). `plan_file` only in the internal tier (the
-    plan rests on rows not checked for release); `disclosure` only in the release tier;
-    `replication`: the register evaluated on `results`, when the job has it already."""
+                       replication: pd.DataFrame, plan_file: str | Path | None = None,
+                       disclosure: Mapping | None = None,
+                       repo_dir: Path | None = None) -> list[str]:
+    """The study report (one self-contained page). `replication`: the register evaluated on
+    `results`; `plan_file` only in the internal tier (the plan rests on rows not checked for
+    release); `disclosure` only in the release tier."""
     provenance = collect_provenance(cohort_metadata=metadata, config=config, repo_dir=repo_dir)
-    if replication is None:
-        replication = evaluate_register(results)
     html = build_report(
         results,
         figures=dict(figures),
